@@ -1,0 +1,69 @@
+// Wiring: the route table, the middleware each route needs, and the 404/405 fallback.
+import { Router, type RequestHandler } from "itty-router";
+import type { Env } from "./env";
+import { withApiKey, withEnvironment } from "./http/auth";
+import type { ApiRequest, WorkerOptions } from "./http/context";
+import { ApiError } from "./http/errors";
+import type { Permission } from "./http/keys";
+import { handleError, withRequestId, withRequestIdHeader } from "./http/pipeline";
+import { createClients } from "./routes/clients.batch";
+import { deleteClient } from "./routes/clients.delete";
+import { getClient } from "./routes/clients.get";
+import { listClients } from "./routes/clients.list";
+import { syncClient } from "./routes/clients.sync";
+import { describeProblem } from "./routes/problems";
+
+type Handler = RequestHandler<ApiRequest, [Env, ExecutionContext]>;
+
+interface Route {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+  handler: Handler;
+  /** Permissions the API key needs; routes without it are public and need no environment. */
+  permissions?: Permission[];
+}
+
+export const ROUTES: Route[] = [
+  { method: "POST", path: "/clients/batch", handler: createClients, permissions: ["clients:create"] },
+  { method: "POST", path: "/clients/sync", handler: syncClient, permissions: ["clients:create", "clients:update"] },
+  { method: "GET", path: "/clients", handler: listClients, permissions: ["clients:read"] },
+  { method: "GET", path: "/clients/:id", handler: getClient, permissions: ["clients:read"] },
+  { method: "DELETE", path: "/clients/:id", handler: deleteClient, permissions: ["clients:delete"] },
+  { method: "GET", path: "/problems/:slug", handler: describeProblem },
+];
+
+function pathPattern(path: string): RegExp {
+  return new RegExp(`^${path.replace(/:\w+/g, "[^/]+")}/?$`);
+}
+
+function fallback(request: ApiRequest): never {
+  const path = new URL(request.url).pathname;
+  const allowed = [...new Set(ROUTES.filter((r) => pathPattern(r.path).test(path)).map((r) => r.method))];
+  if (allowed.length === 0) throw new ApiError("NOT_FOUND", `No route for ${path}`);
+  throw new ApiError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}`, undefined, {
+    allow: allowed.join(", "),
+  });
+}
+
+export function createApp(options: WorkerOptions = {}) {
+  const router = Router<ApiRequest, [Env, ExecutionContext]>({
+    before: [withRequestId],
+    catch: handleError(options) as (error: unknown, request: unknown) => Response,
+    finally: [withRequestIdHeader],
+  });
+  const environment = withEnvironment(options);
+  const register = (route: Route) => {
+    const middleware: Handler[] = route.permissions ? [environment, withApiKey(...route.permissions)] : [];
+    router[route.method.toLowerCase()]!(route.path, ...middleware, route.handler);
+  };
+  // Literal paths first, each closed by a 405, so that GET /clients/batch is a 405, not a bad id.
+  const literal = ROUTES.filter((r) => !r.path.includes(":"));
+  literal.forEach(register);
+  for (const path of new Set(literal.map((r) => r.path))) router.all(path, fallback);
+  ROUTES.filter((r) => r.path.includes(":")).forEach(register);
+  router.all("*", fallback);
+  return {
+    fetch: (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> =>
+      router.fetch(request as unknown as ApiRequest, env, ctx),
+  };
+}

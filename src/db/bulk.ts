@@ -1,0 +1,112 @@
+// Bulk writers: a whole list travels as ONE JSON parameter and is expanded with json_each, so a
+// 250-row write is one statement (D1 allows 100 bound parameters per statement) and the statement
+// count does not grow with the row count. Lists are split only by size: no bound value may exceed
+// 2 MB on D1.
+import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Db, Statement } from "./database";
+
+/** Largest JSON parameter we send, in UTF-8 bytes (D1's limit is 2,000,000; leave headroom). */
+export const MAX_JSON_PARAM_BYTES = 1_900_000;
+
+type Row<T extends SQLiteTable> = T["$inferInsert"];
+
+const encoder = new TextEncoder();
+
+function driverRow<T extends SQLiteTable>(table: T, row: Row<T>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table)) as [string, SQLiteColumn][]) {
+    const value = (row as Record<string, unknown>)[key];
+    out[column.name] = value === null || value === undefined ? null : column.mapToDriverValue(value);
+  }
+  return out;
+}
+
+/** Splits rows into JSON arrays of at most MAX_JSON_PARAM_BYTES each. */
+export function jsonChunks(rows: readonly Record<string, unknown>[], maxBytes = MAX_JSON_PARAM_BYTES): string[] {
+  const chunks: string[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    const bytes = encoder.encode(json).length + 1;
+    if (bytes + 2 > maxBytes) throw new Error(`a row of ${bytes} bytes cannot fit one JSON parameter`);
+    if (size + bytes > maxBytes && parts.length > 0) {
+      chunks.push(`[${parts.join(",")}]`);
+      parts = [];
+      size = 2;
+    }
+    parts.push(json);
+    size += bytes;
+  }
+  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
+  return chunks;
+}
+
+function columnsOf(table: SQLiteTable, keys?: readonly string[]): SQLiteColumn[] {
+  const all = getTableColumns(table) as Record<string, SQLiteColumn>;
+  return (keys ?? Object.keys(all)).map((k) => {
+    const column = all[k];
+    if (!column) throw new Error(`no column ${k} in ${getTableName(table)}`);
+    return column;
+  });
+}
+
+const ident = (name: string) => sql.identifier(name);
+const fromJson = (column: SQLiteColumn) => sql.raw(`j.value ->> '${column.name}'`);
+
+/** INSERT … SELECT FROM json_each(?): one statement per size chunk. */
+export function insertRows<T extends SQLiteTable>(
+  db: Db,
+  table: T,
+  rows: readonly Row<T>[],
+  options: { returningId?: boolean; onConflictDoNothing?: boolean } = {},
+): Statement[] {
+  if (rows.length === 0) return [];
+  const columns = columnsOf(table);
+  const names = sql.join(columns.map((c) => ident(c.name)), sql`, `);
+  const values = sql.join(columns.map(fromJson), sql`, `);
+  const tail: SQL[] = [];
+  if (options.onConflictDoNothing) tail.push(sql` ON CONFLICT DO NOTHING`);
+  if (options.returningId) tail.push(sql` RETURNING ${ident("id")}`);
+  return jsonChunks(rows.map((r) => driverRow(table, r))).map((json) => {
+    const query = sql`INSERT INTO ${table} (${names}) SELECT ${values} FROM json_each(${json}) AS j WHERE true${sql.join(tail)}`;
+    return options.returningId ? db.all(query) : db.run(query);
+  });
+}
+
+/**
+ * UPDATE … FROM json_each(?): sets `keys` of each row found by id within the tenant. Rows carry
+ * their full new state; only rows that really changed should be passed (a diff, not a rewrite).
+ */
+export function updateRows<T extends SQLiteTable>(
+  db: Db,
+  table: T,
+  tenantId: string,
+  rows: readonly Row<T>[],
+  keys: readonly string[],
+): Statement[] {
+  if (rows.length === 0) return [];
+  const [idColumn, tenantColumn] = columnsOf(table, ["id", "tenantId"]) as [SQLiteColumn, SQLiteColumn];
+  const sets = sql.join(
+    columnsOf(table, keys).map((c) => sql`${ident(c.name)} = ${fromJson(c)}`),
+    sql`, `,
+  );
+  const tableName = getTableName(table);
+  return jsonChunks(rows.map((r) => driverRow(table, r))).map((json) =>
+    db.run(
+      sql`UPDATE ${table} SET ${sets} FROM json_each(${json}) AS j WHERE ${sql.raw(`"${tableName}"."${idColumn.name}"`)} = j.value ->> '${sql.raw(idColumn.name)}' AND ${sql.raw(`"${tableName}"."${tenantColumn.name}"`)} = ${tenantId}`,
+    ),
+  );
+}
+
+/** DELETE … WHERE id IN json_each(?), within the tenant. Ids are small: one statement per chunk. */
+export function deleteRows(db: Db, table: SQLiteTable, tenantId: string, ids: readonly string[]): Statement[] {
+  if (ids.length === 0) return [];
+  const [idColumn, tenantColumn] = columnsOf(table, ["id", "tenantId"]) as [SQLiteColumn, SQLiteColumn];
+  return jsonChunks(ids.map((id) => ({ id }))).map((json) =>
+    db.run(
+      sql`DELETE FROM ${table} WHERE ${ident(tenantColumn.name)} = ${tenantId} AND ${ident(idColumn.name)} IN (SELECT value ->> 'id' FROM json_each(${json}))`,
+    ),
+  );
+}

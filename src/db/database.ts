@@ -1,0 +1,18 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+
+export type Db = DrizzleD1Database;
+export type Statement = BatchItem<"sqlite">;
+
+export function openDb(binding: D1Database): Db {
+  return drizzle(binding);
+}
+
+/**
+ * Runs statements as ONE D1 batch: one round trip, one transaction, all or nothing.
+ * Every read and write of the API goes through here (drizzle's batch wants a non-empty tuple).
+ */
+export async function runBatch<T extends readonly Statement[]>(db: Db, statements: T): Promise<unknown[]> {
+  if (statements.length === 0) return [];
+  return db.batch(statements as unknown as [Statement, ...Statement[]]);
+}

@@ -1,0 +1,221 @@
+// The D1 schema (one copy per environment database). drizzle-kit generates the migrations from it.
+//
+// Every row carries its tenant, and every query the API makes is scoped by it. Foreign keys have no
+// ON DELETE action on purpose: KYC records are deleted explicitly, never by a cascade (a table rebuild
+// in a migration would otherwise delete children silently on D1).
+import { sql } from "drizzle-orm";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+type JsonObject = Record<string, unknown>;
+
+const timestamps = {
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+};
+
+export const clients = sqliteTable(
+  "clients",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    type: text("type").notNull(),
+    name: text("name").notNull(),
+    middleName: text("middle_name"),
+    lastName: text("last_name"),
+    isPrimary: integer("is_primary", { mode: "boolean" }).notNull(),
+    nationalities: text("nationalities", { mode: "json" }).$type<string[]>().notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    externalId: text("external_id"),
+    metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+    birthDate: text("birth_date"),
+    scopeData: text("scope_data", { mode: "json" }).$type<JsonObject>().notNull(),
+    employment: text("employment", { mode: "json" }).$type<JsonObject>(),
+    // Bumped by every write to the client's graph; the sync's write batch checks it (no lost update).
+    version: integer("version").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("clients_tenant_external_id").on(t.tenantId, t.externalId),
+    index("clients_tenant_created").on(t.tenantId, t.createdAt, t.id),
+  ],
+);
+
+export const addresses = sqliteTable(
+  "addresses",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.id),
+    type: text("type").notNull(),
+    isPrimary: integer("is_primary", { mode: "boolean" }).notNull(),
+    street: text("street").notNull(),
+    city: text("city").notNull(),
+    state: text("state").notNull(),
+    postalCode: text("postal_code").notNull(),
+    country: text("country"),
+    externalId: text("external_id"),
+    metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+    scopeData: text("scope_data", { mode: "json" }).$type<JsonObject>().notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("addresses_tenant_external_id").on(t.tenantId, t.externalId),
+    index("addresses_client").on(t.clientId, t.createdAt, t.id),
+  ],
+);
+
+export const contactMethods = sqliteTable(
+  "contact_methods",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.id),
+    type: text("type").notNull(),
+    value: text("value").notNull(),
+    isPrimary: integer("is_primary", { mode: "boolean" }).notNull(),
+    label: text("label"),
+    externalId: text("external_id"),
+    metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+    isVerified: integer("is_verified", { mode: "boolean" }).notNull(),
+    verifiedAt: text("verified_at"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("contact_methods_tenant_external_id").on(t.tenantId, t.externalId),
+    index("contact_methods_client").on(t.clientId, t.createdAt, t.id),
+  ],
+);
+
+export const bankAccounts = sqliteTable(
+  "bank_accounts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.id),
+    accountNumber: text("account_number").notNull(),
+    bankName: text("bank_name").notNull(),
+    bankCode: text("bank_code"),
+    country: text("country").notNull(),
+    currency: text("currency").notNull(),
+    type: text("type").notNull(),
+    isPrimary: integer("is_primary", { mode: "boolean" }).notNull(),
+    isActive: integer("is_active", { mode: "boolean" }).notNull(),
+    label: text("label"),
+    externalId: text("external_id"),
+    metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+    clabe: text("clabe"),
+    codigoBanco: text("codigo_banco"),
+    codigoPlaza: text("codigo_plaza"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("bank_accounts_tenant_external_id").on(t.tenantId, t.externalId),
+    index("bank_accounts_client").on(t.clientId, t.createdAt, t.id),
+  ],
+);
+
+export const documents = sqliteTable(
+  "documents",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.id),
+    type: text("type").notNull(),
+    category: text("category"),
+    expiresAt: text("expires_at"),
+    externalId: text("external_id"),
+    metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+    fields: text("fields", { mode: "json" }).$type<JsonObject>().notNull(),
+    filename: text("filename"),
+    contentType: text("content_type"),
+    size: integer("size"),
+    status: text("status").notNull(),
+    verifiedAt: text("verified_at"),
+    verifiedBy: text("verified_by"),
+    rejectionReason: text("rejection_reason"),
+    reviewedAt: text("reviewed_at"),
+    reviewedBy: text("reviewed_by"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("documents_tenant_external_id").on(t.tenantId, t.externalId),
+    index("documents_client").on(t.clientId, t.createdAt, t.id),
+  ],
+);
+
+export const clientLinks = sqliteTable(
+  "client_links",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    parentClientId: text("parent_client_id")
+      .notNull()
+      .references(() => clients.id),
+    childClientId: text("child_client_id")
+      .notNull()
+      .references(() => clients.id),
+    relationshipType: text("relationship_type"),
+    metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("client_links_parent_child").on(t.parentClientId, t.childClientId),
+    index("client_links_child").on(t.childClientId),
+    check("client_links_not_self", sql`${t.parentClientId} <> ${t.childClientId}`),
+  ],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name"),
+    // Display prefix (e.g. "sk_test_AbCd1234"): enough to recognise and revoke a key, useless to use it.
+    prefix: text("prefix").notNull(),
+    // SHA-256 of the whole key, hex. The plaintext is never stored.
+    keyHash: text("key_hash").notNull(),
+    permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: text("created_at").notNull(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), uniqueIndex("api_keys_prefix").on(t.prefix)],
+);
+
+// Idempotency-Key records (API.md §8), written in the same batch as the writes they describe.
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    tenantId: text("tenant_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: integer("status").notNull(),
+    body: text("body").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("idempotency_keys_tenant_key").on(t.tenantId, t.key), index("idempotency_keys_created").on(t.createdAt)],
+);
+
+// Holds no rows. A write batch inserts into it only when a precondition fails, and the CHECK then
+// aborts the whole batch: D1 has no interactive transactions, so this is how a batch says "stale".
+export const writeGuards = sqliteTable(
+  "write_guards",
+  { ok: integer("ok").notNull() },
+  (t) => [check("stale_graph", sql`${t.ok} = 1`)],
+);
+
+export type ClientRow = typeof clients.$inferSelect;
+export type AddressRow = typeof addresses.$inferSelect;
+export type ContactMethodRow = typeof contactMethods.$inferSelect;
+export type BankAccountRow = typeof bankAccounts.$inferSelect;
+export type DocumentRow = typeof documents.$inferSelect;
+export type ClientLinkRow = typeof clientLinks.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

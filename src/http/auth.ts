@@ -1,0 +1,56 @@
+// X-Environment selects the database; the Bearer key is checked against that database's own
+// api_keys table (only SHA-256 hashes are stored), which gives the tenant and the permissions.
+import { eq } from "drizzle-orm";
+import { openDb, runBatch } from "../db/database";
+import { apiKeys, type ApiKeyRow } from "../db/schema";
+import { databaseOf, ENVIRONMENTS, type Env, type Environment } from "../env";
+import type { ApiRequest, WorkerOptions } from "./context";
+import { ApiError, badRequest } from "./errors";
+import { hashKey, KEY_PATTERN, type Permission } from "./keys";
+
+export function withEnvironment(options: WorkerOptions) {
+  return (request: ApiRequest, env: Env) => {
+    const header = request.headers.get("x-environment");
+    if (header === null) throw badRequest("Missing X-Environment header: send X-Environment: test or live");
+    if (!(ENVIRONMENTS as readonly string[]).includes(header)) {
+      throw badRequest(`Invalid X-Environment header "${header.slice(0, 20)}": it must be test or live`);
+    }
+    const environment = header as Environment;
+    const binding = databaseOf(env, environment);
+    request.environment = environment;
+    request.db = openDb(options.wrapDatabase ? options.wrapDatabase(binding, request) : binding);
+  };
+}
+
+const unauthorized = (detail: string) =>
+  new ApiError("UNAUTHORIZED", detail, undefined, { "www-authenticate": 'Bearer realm="clients-api"' });
+
+/** Authenticates the key and checks it has every permission the route needs. */
+export function withApiKey(...needed: Permission[]) {
+  return async (request: ApiRequest) => {
+    const header = request.headers.get("authorization");
+    if (header === null) throw unauthorized("Missing Authorization header: send Authorization: Bearer <api key>");
+    const match = /^Bearer +(\S+)\s*$/i.exec(header);
+    if (!match) throw unauthorized("Authorization header must be: Bearer <api key>");
+    const key = match[1]!;
+    const keyMatch = KEY_PATTERN.exec(key);
+    if (!keyMatch) throw unauthorized("Malformed API key: keys look like sk_test_… or sk_live_…");
+    if (keyMatch[1] !== request.environment) {
+      throw unauthorized(
+        `This is a ${keyMatch[1]} key (sk_${keyMatch[1]}_…), but X-Environment is ${request.environment}: use a sk_${request.environment}_ key`,
+      );
+    }
+    const [rows] = (await runBatch(request.db, [
+      request.db.select().from(apiKeys).where(eq(apiKeys.keyHash, await hashKey(key))),
+    ])) as [ApiKeyRow[]];
+    const row = rows[0];
+    if (!row) throw unauthorized("Unknown API key");
+    if (row.revokedAt !== null) throw unauthorized("This API key has been revoked");
+    const missing = needed.find((p) => !row.permissions.includes(p));
+    if (missing) {
+      throw new ApiError("FORBIDDEN", `API key lacks permission: ${request.environment}:${missing}`);
+    }
+    request.tenantId = row.tenantId;
+    request.permissions = row.permissions as Permission[];
+  };
+}

@@ -1,0 +1,4 @@
+import { createApp } from "./app";
+import type { Env } from "./env";
+
+export default createApp() satisfies ExportedHandler<Env>;
