@@ -2,7 +2,7 @@
 // 250-row write is one statement (D1 allows 100 bound parameters per statement) and the statement
 // count does not grow with the row count. Lists are split only by size: no bound value may exceed
 // 2 MB on D1.
-import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, getTableName, inArray, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db, Statement } from "./database";
 
@@ -52,8 +52,10 @@ function columnsOf(table: SQLiteTable, keys?: readonly string[]): SQLiteColumn[]
   });
 }
 
-const ident = (name: string) => sql.identifier(name);
 const fromJson = (column: SQLiteColumn) => sql.raw(`j.value ->> '${column.name}'`);
+
+// Built with drizzle's query builders (not db.run(sql)): raw SQL with parameters cannot go in a
+// drizzle batch (drizzle-orm #2277).
 
 /** INSERT … SELECT FROM json_each(?): one statement per size chunk. */
 export function insertRows<T extends SQLiteTable>(
@@ -63,15 +65,12 @@ export function insertRows<T extends SQLiteTable>(
   options: { returningId?: boolean; onConflictDoNothing?: boolean } = {},
 ): Statement[] {
   if (rows.length === 0) return [];
-  const columns = columnsOf(table);
-  const names = sql.join(columns.map((c) => ident(c.name)), sql`, `);
-  const values = sql.join(columns.map(fromJson), sql`, `);
-  const tail: SQL[] = [];
-  if (options.onConflictDoNothing) tail.push(sql` ON CONFLICT DO NOTHING`);
-  if (options.returningId) tail.push(sql` RETURNING ${ident("id")}`);
+  const values = sql.join(columnsOf(table).map(fromJson), sql`, `);
+  const idColumn = columnsOf(table, ["id"])[0]!;
   return jsonChunks(rows.map((r) => driverRow(table, r))).map((json) => {
-    const query = sql`INSERT INTO ${table} (${names}) SELECT ${values} FROM json_each(${json}) AS j WHERE true${sql.join(tail)}`;
-    return options.returningId ? db.all(query) : db.run(query);
+    const insert = db.insert(table).select(sql`SELECT ${values} FROM json_each(${json}) AS j WHERE true`);
+    const guarded = options.onConflictDoNothing ? insert.onConflictDoNothing() : insert;
+    return options.returningId ? guarded.returning({ id: idColumn }) : guarded;
   });
 }
 
@@ -88,15 +87,14 @@ export function updateRows<T extends SQLiteTable>(
 ): Statement[] {
   if (rows.length === 0) return [];
   const [idColumn, tenantColumn] = columnsOf(table, ["id", "tenantId"]) as [SQLiteColumn, SQLiteColumn];
-  const sets = sql.join(
-    columnsOf(table, keys).map((c) => sql`${ident(c.name)} = ${fromJson(c)}`),
-    sql`, `,
-  );
-  const tableName = getTableName(table);
+  const all = getTableColumns(table) as Record<string, SQLiteColumn>;
+  const set = Object.fromEntries(keys.map((k) => [k, fromJson(all[k]!)]));
   return jsonChunks(rows.map((r) => driverRow(table, r))).map((json) =>
-    db.run(
-      sql`UPDATE ${table} SET ${sets} FROM json_each(${json}) AS j WHERE ${sql.raw(`"${tableName}"."${idColumn.name}"`)} = j.value ->> '${sql.raw(idColumn.name)}' AND ${sql.raw(`"${tableName}"."${tenantColumn.name}"`)} = ${tenantId}`,
-    ),
+    db
+      .update(table)
+      .set(set as never)
+      .from(sql`json_each(${json}) AS j`)
+      .where(and(eq(tenantColumn, tenantId), sql`${idColumn} = j.value ->> 'id'`)),
   );
 }
 
@@ -105,8 +103,8 @@ export function deleteRows(db: Db, table: SQLiteTable, tenantId: string, ids: re
   if (ids.length === 0) return [];
   const [idColumn, tenantColumn] = columnsOf(table, ["id", "tenantId"]) as [SQLiteColumn, SQLiteColumn];
   return jsonChunks(ids.map((id) => ({ id }))).map((json) =>
-    db.run(
-      sql`DELETE FROM ${table} WHERE ${ident(tenantColumn.name)} = ${tenantId} AND ${ident(idColumn.name)} IN (SELECT value ->> 'id' FROM json_each(${json}))`,
-    ),
+    db
+      .delete(table)
+      .where(and(eq(tenantColumn, tenantId), inArray(idColumn, sql`(SELECT value ->> 'id' FROM json_each(${json}))`))),
   );
 }

@@ -1,6 +1,170 @@
+// POST /clients/batch (API.md §5): validate every item, check externalIds against the body and the
+// tenant's clients, then write all new clients in ONE D1 batch (one json_each INSERT per 1.9 MB).
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import { insertRows } from "../db/bulk";
+import { isUniqueViolation } from "../db/constraints";
+import { runBatch, type Db } from "../db/database";
+import { fullClient, type FullClient } from "../db/mappers";
+import { clients, type ClientRow } from "../db/schema";
 import type { ApiRequest } from "../http/context";
-import { ApiError } from "../http/errors";
+import { ApiError, problemOf, VALIDATION_DETAIL, type FieldError, type Problem } from "../http/errors";
+import { readJsonBody } from "../http/body";
+import { json, sourceOf } from "../http/pipeline";
+import { newId } from "../ids";
+import { clientInput, clientRules, mergeClient, type ClientState } from "../schemas/client";
+import { fieldErrors } from "../schemas/common";
+import { MAX_ITEMS } from "../schemas/requests";
 
-export async function createClients(_request: ApiRequest): Promise<Response> {
-  throw new ApiError("METHOD_NOT_ALLOWED", "not yet");
+const envelope = z.strictObject({
+  items: z.array(z.unknown()).min(1).max(MAX_ITEMS),
+  atomic: z.boolean().optional(),
+});
+
+interface Candidate {
+  index: number;
+  state: ClientState;
+}
+
+interface Failure {
+  index: number;
+  code: "BAD_REQUEST" | "CONFLICT";
+  errors: FieldError[];
+}
+
+export function newClientRow(state: ClientState, tenantId: string, isPrimary: boolean, now: string): ClientRow {
+  return { id: newId(), tenantId, isPrimary, version: 1, createdAt: now, updatedAt: now, ...state };
+}
+
+/** The tenant's clients holding any of these externalIds (unique index on tenant + externalId). */
+export function clientsByExternalId(db: Db, tenantId: string, externalIds: readonly string[]) {
+  return db
+    .select({ id: clients.id, externalId: clients.externalId })
+    .from(clients)
+    .where(
+      and(
+        eq(clients.tenantId, tenantId),
+        inArray(clients.externalId, sql`(SELECT value FROM json_each(${JSON.stringify(externalIds)}))`),
+      ),
+    );
+}
+
+const takenError = (index: number, externalId: string): FieldError => ({
+  pointer: `/items/${index}/externalId`,
+  code: "external_id_taken",
+  detail: `A client with externalId "${externalId}" already exists`,
+});
+
+/** Per-item validation; items that pass become candidates, the rest failures. */
+function validateItems(items: readonly unknown[]) {
+  const candidates: Candidate[] = [];
+  const failures: Failure[] = [];
+  items.forEach((item, index) => {
+    const parsed = clientInput.safeParse(item);
+    if (!parsed.success) {
+      failures.push({ index, code: "BAD_REQUEST", errors: fieldErrors(parsed.error, ["items", index]) });
+      return;
+    }
+    const state = mergeClient(null, parsed.data);
+    const errors = clientRules(state, ["items", index]);
+    if (errors.length > 0) failures.push({ index, code: "BAD_REQUEST", errors });
+    else candidates.push({ index, state });
+  });
+  return { candidates, failures };
+}
+
+/** Later occurrences of an externalId within the body conflict with the first one. */
+function duplicateFailures(candidates: readonly Candidate[]): Failure[] {
+  const first = new Map<string, number>();
+  const failures: Failure[] = [];
+  for (const { index, state } of candidates) {
+    if (state.externalId === null) continue;
+    const earlier = first.get(state.externalId);
+    if (earlier === undefined) first.set(state.externalId, index);
+    else {
+      failures.push({
+        index,
+        code: "CONFLICT",
+        errors: [{ pointer: `/items/${index}/externalId`, code: "duplicate_external_id", detail: `externalId "${state.externalId}" also appears in /items/${earlier}` }],
+      });
+    }
+  }
+  return failures;
+}
+
+async function storedConflicts(db: Db, tenantId: string, candidates: readonly Candidate[]): Promise<Failure[]> {
+  const externalIds = candidates.flatMap((c) => (c.state.externalId === null ? [] : [c.state.externalId]));
+  if (externalIds.length === 0) return [];
+  const [rows] = (await runBatch(db, [clientsByExternalId(db, tenantId, externalIds)])) as [{ externalId: string }[]];
+  const taken = new Set(rows.map((r) => r.externalId));
+  return candidates
+    .filter((c) => c.state.externalId !== null && taken.has(c.state.externalId))
+    .map((c) => ({ index: c.index, code: "CONFLICT" as const, errors: [takenError(c.index, c.state.externalId!)] }));
+}
+
+function failedCall(failures: readonly Failure[]): ApiError {
+  const sorted = [...failures].sort((a, b) => a.index - b.index);
+  const invalid = sorted.some((f) => f.code === "BAD_REQUEST");
+  const count = new Set(sorted.map((f) => f.index)).size;
+  return new ApiError(
+    invalid ? "BAD_REQUEST" : "CONFLICT",
+    invalid
+      ? `${VALIDATION_DETAIL}: ${count} of the items failed; nothing was written`
+      : `${count} of the items conflict with existing clients or with each other; nothing was written`,
+    sorted.flatMap((f) => f.errors),
+  );
+}
+
+export async function createClients(request: ApiRequest) {
+  const { value } = await readJsonBody(request);
+  const parsedEnvelope = envelope.safeParse(value);
+  if (!parsedEnvelope.success) throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, fieldErrors(parsedEnvelope.error));
+  const { items, atomic = true } = parsedEnvelope.data;
+  const { db, tenantId } = request;
+  const now = new Date();
+  const nowIso = now.toISOString();
+
+  const { candidates: valid, failures } = validateItems(items);
+  failures.push(...duplicateFailures(valid));
+  if (atomic && failures.length > 0) throw failedCall(failures);
+  let candidates = valid.filter((c) => !failures.some((f) => f.index === c.index));
+  const conflicts = await storedConflicts(db, tenantId, candidates);
+  failures.push(...conflicts);
+  if (atomic && failures.length > 0) throw failedCall(failures);
+  candidates = candidates.filter((c) => !conflicts.some((f) => f.index === c.index));
+
+  const rows = new Map(candidates.map((c) => [c.index, newClientRow(c.state, tenantId, true, nowIso)]));
+  const created = new Set<number>();
+  if (rows.size > 0) {
+    try {
+      // Non-atomic: a client whose externalId was taken meanwhile is skipped, not fatal.
+      const results = await runBatch(db, insertRows(db, clients, [...rows.values()], { onConflictDoNothing: !atomic, returningId: !atomic }));
+      if (atomic) for (const index of rows.keys()) created.add(index);
+      else {
+        const ids = new Set((results as { id: string }[][]).flat().map((r) => r.id));
+        for (const [index, row] of rows) if (ids.has(row.id)) created.add(index);
+      }
+    } catch (error) {
+      if (!atomic || !isUniqueViolation(error)) throw error;
+      // Another request took one of these externalIds between our read and our write.
+      const raced = await storedConflicts(db, tenantId, candidates);
+      throw failedCall(raced.length > 0 ? raced : candidates.map((c) => ({ index: c.index, code: "CONFLICT" as const, errors: [takenError(c.index, c.state.externalId ?? "")] })));
+    }
+  }
+  for (const [index, row] of rows) {
+    if (!created.has(index)) failures.push({ index, code: "CONFLICT", errors: [takenError(index, row.externalId ?? "")] });
+  }
+
+  const render = (row: ClientRow): FullClient =>
+    fullClient({ client: row, addresses: [], contactMethods: [], bankAccounts: [], documents: [], links: [], linkedClients: new Map(), linkedContacts: [] }, now);
+  const succeeded = [...created].sort((a, b) => a - b).map((index) => ({ index, data: render(rows.get(index)!) }));
+  if (atomic) return json({ atomic: true, data: succeeded.map((s) => s.data) });
+  const source = sourceOf(request);
+  const failed = failures
+    .sort((a, b) => a.index - b.index)
+    .map((f): { index: number; error: Problem } => ({
+      index: f.index,
+      error: problemOf(f.code, f.code === "CONFLICT" ? "The item conflicts with an existing client or an earlier item" : VALIDATION_DETAIL, source, f.errors),
+    }));
+  return json({ atomic: false, data: succeeded.map((s) => s.data), succeeded, failed });
 }

@@ -1,6 +1,58 @@
+// POST /clients/sync (API.md §6): one read batch, a pure plan, one write batch. A plan made from
+// state that changed before it was written is refused by the batch itself and made again.
+import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
+import { runBatch } from "../db/database";
+import { etagOf, fullClient } from "../db/mappers";
+import { readJsonBody } from "../http/body";
 import type { ApiRequest } from "../http/context";
-import { ApiError } from "../http/errors";
+import { ApiError, VALIDATION_DETAIL } from "../http/errors";
+import { json } from "../http/pipeline";
+import { newId } from "../ids";
+import { fieldErrors } from "../schemas/common";
+import { syncRequest } from "../schemas/requests";
+import { loadForSync } from "../sync/load";
+import { planSync } from "../sync/plan";
+import { writeStatements } from "../sync/write";
 
-export async function syncClient(_request: ApiRequest): Promise<Response> {
-  throw new ApiError("METHOD_NOT_ALLOWED", "not yet");
+/** Attempts at read → plan → write before answering 409. */
+export const MAX_SYNC_ATTEMPTS = 3;
+
+/** If-Match (RFC 9110 §13.1.1): strong comparison; `*` matches any existing client. */
+function ifMatchPasses(header: string, etag: string | null): boolean {
+  if (etag === null) return false;
+  if (header.trim() === "*") return true;
+  return header.split(",").some((candidate) => candidate.trim() === etag);
+}
+
+export async function syncClient(request: ApiRequest) {
+  const { value } = await readJsonBody(request);
+  const parsed = syncRequest.safeParse(value);
+  if (!parsed.success) throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, fieldErrors(parsed.error));
+  const body = parsed.data;
+  const { db, tenantId } = request;
+  const ifMatch = request.headers.get("if-match");
+
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await loadForSync(db, tenantId, body);
+    if (ifMatch !== null) {
+      const current = loaded.graph ? await etagOf(fullClient(loaded.graph, new Date())) : null;
+      if (!ifMatchPasses(ifMatch, current)) {
+        throw new ApiError("PRECONDITION_FAILED", current ? `If-Match ${ifMatch} does not match the client's ETag ${current}` : "If-Match was sent but the client does not exist yet");
+      }
+    }
+    const plan = planSync(body, loaded, { tenantId, now: new Date(), newId });
+    if (!body.dryRun && !plan.noop) {
+      try {
+        await runBatch(db, writeStatements(db, tenantId, plan));
+      } catch (error) {
+        const raced = isStaleGraph(error) || isUniqueViolation(error) || isForeignKeyViolation(error);
+        if (!raced) throw error;
+        if (attempt >= MAX_SYNC_ATTEMPTS) {
+          throw new ApiError("CONFLICT", `The client changed concurrently ${attempt} times while this sync was applied; nothing was written, retry the request`);
+        }
+        continue;
+      }
+    }
+    return json(plan.response, { headers: { etag: await etagOf(plan.response.client) } });
+  }
 }

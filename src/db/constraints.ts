@@ -1,0 +1,23 @@
+// Recognising the constraint failures that a write batch uses as signals (D1 reports them as
+// "D1_ERROR: <sqlite message>"; the batch has rolled back by then).
+
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  return `${error.message} ${cause instanceof Error ? cause.message : ""}`;
+}
+
+/** A UNIQUE constraint failed (an externalId taken concurrently). */
+export function isUniqueViolation(error: unknown): boolean {
+  return messageOf(error).includes("UNIQUE constraint failed");
+}
+
+/** The write batch's precondition failed: the graph changed since it was read (see write_guards). */
+export function isStaleGraph(error: unknown): boolean {
+  return messageOf(error).includes("CHECK constraint failed: stale_graph");
+}
+
+/** A foreign key failed: a client the batch writes to or links was deleted meanwhile. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return messageOf(error).includes("FOREIGN KEY constraint failed");
+}

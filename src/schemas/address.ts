@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { addressOut } from "../db/mappers";
+import { addresses, type AddressRow } from "../db/schema";
+import { countryCode, fieldError, jsonObject, text } from "./common";
+import { childItemKeys, type ChildKind } from "./child";
+
+export const ADDRESS_TYPES = ["home", "business", "mailing", "legal", "other"] as const;
+
+const optionalText = text(255).nullable().optional();
+
+export const addressScopeData = z.strictObject({
+  MX: z
+    .strictObject({
+      exteriorNumber: optionalText,
+      interiorNumber: optionalText,
+      neighborhood: optionalText,
+      municipality: optionalText,
+      betweenStreets: optionalText,
+      reference: optionalText,
+      cnbv: z.strictObject({ TRANSMISOR: z.strictObject({ localidad: optionalText }).optional() }).optional(),
+    })
+    .optional(),
+  US: jsonObject(64 * 1024).optional(),
+});
+
+export const addressItem = z.strictObject({
+  ...childItemKeys,
+  type: z.enum(ADDRESS_TYPES).optional(),
+  street: text(255).optional(),
+  city: text(255).optional(),
+  state: text(255).optional(),
+  postalCode: text(255).optional(),
+  country: countryCode.nullable().optional(),
+  scopeData: addressScopeData.nullable().optional(),
+});
+
+export const addressKind: ChildKind<AddressRow> = {
+  list: "addresses",
+  noun: "address",
+  table: addresses,
+  item: addressItem,
+  fields: ["type", "isPrimary", "street", "city", "state", "postalCode", "country", "externalId", "metadata", "scopeData"],
+  defaults: { type: "home", isPrimary: false, country: null, externalId: null, metadata: {}, scopeData: {} },
+  requiredOnCreate: ["street", "city", "state", "postalCode"],
+  nullMeans: { metadata: {}, scopeData: {} },
+  complete(row, _item, _created, path) {
+    if (row.country === "MX" && !/^\d{5}$/.test(row.postalCode)) {
+      return [fieldError([...path, "postalCode"], "invalid_postal_code", "A Mexican postal code (country MX) is 5 digits")];
+    }
+    return [];
+  },
+  primarySlot: (row) => (row.isPrimary ? "address" : null),
+  out: addressOut,
+};

@@ -1,0 +1,177 @@
+// Client input (API.md §4.1): the shape, checked by zod, and the rules that depend on the whole
+// client (type-dependent RFC/CURP rules, required keys on create), checked on the merged state.
+import { z } from "zod";
+import type { FieldError } from "../http/errors";
+import { curpProblems, normalizeCurp, normalizeRfc, rfcProblems } from "../validators/mexico";
+import { countryCode, date, fieldError, jsonObject, metadata, text, uniqueList } from "./common";
+
+export const CLIENT_TYPES = ["individual", "company", "trust"] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+export const SCOPES = [
+  "base",
+  "MX",
+  "MX:AV",
+  "MX:AV:ARI",
+  "MX:AV:AVI",
+  "MX:AV:INM",
+  "MX:AV:JYS",
+  "MX:AV:MJR",
+  "MX:AV:MPC",
+  "MX:AV:TSC",
+  "MX:AV:VEH",
+  "MX:CNBV",
+  "MX:CNBV:TRANSMISOR",
+] as const;
+
+const todayIso = () => new Date().toISOString().slice(0, 10);
+
+const birthDate = date
+  .refine((d) => d >= "1900-01-01", { message: "Must not be before 1900-01-01" })
+  .refine((d) => d <= todayIso(), { message: "Must not be in the future" });
+
+const nationalities = z
+  .union([countryCode.transform((c) => [c]), uniqueList(countryCode, 10)])
+  .describe("ISO 3166-1 alpha-2 codes; a single string is stored as a one-element list");
+
+const empty = z.strictObject({});
+
+const mxScopeData = z.strictObject({
+  rfc: z
+    .string()
+    .transform(normalizeRfc)
+    .superRefine((rfc, ctx) => rfcProblems(rfc).forEach((message) => ctx.addIssue({ code: "custom", message })))
+    .nullable()
+    .optional(),
+  curp: z
+    .string()
+    .transform(normalizeCurp)
+    .superRefine((curp, ctx) => curpProblems(curp).forEach((message) => ctx.addIssue({ code: "custom", message })))
+    .nullable()
+    .optional(),
+  actividadVulnerable: z
+    .strictObject({
+      ARI: empty.optional(),
+      AVI: z.strictObject({ username: text(255).nullable().optional() }).optional(),
+      INM: empty.optional(),
+      JYS: empty.optional(),
+      MJR: empty.optional(),
+      MPC: empty.optional(),
+      TSC: empty.optional(),
+      VEH: empty.optional(),
+    })
+    .optional(),
+  cnbv: z
+    .strictObject({
+      TRANSMISOR: z
+        .strictObject({
+          numeroCuenta: text(64).nullable().optional(),
+          claveSujetoObligado: text(64).nullable().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+export const clientScopeData = z.strictObject({
+  MX: mxScopeData.optional(),
+  US: jsonObject(64 * 1024).optional(),
+});
+
+export const employment = z.strictObject({
+  isEmployee: z.boolean().nullable().optional(),
+  employeeId: text(255).nullable().optional(),
+  position: text(255).nullable().optional(),
+  department: text(255).nullable().optional(),
+  startDate: date.nullable().optional(),
+});
+
+/** Every key optional: what is required depends on whether the client exists (see `clientRules`). */
+export const clientInput = z.strictObject({
+  type: z.enum(CLIENT_TYPES).optional(),
+  name: text(300).optional(),
+  middleName: text(300).nullable().optional(),
+  lastName: text(300).nullable().optional(),
+  birthDate: birthDate.nullable().optional(),
+  nationalities: nationalities.nullable().optional(),
+  scopes: uniqueList(z.enum(SCOPES), SCOPES.length).nullable().optional(),
+  externalId: text(255).nullable().optional(),
+  metadata: metadata.nullable().optional(),
+  employment: employment.nullable().optional(),
+  scopeData: clientScopeData.nullable().optional(),
+});
+
+export type ClientInput = z.infer<typeof clientInput>;
+
+/** The stored state of a client's own fields (what `clientInput` merges into). */
+export interface ClientState {
+  type: string;
+  name: string;
+  middleName: string | null;
+  lastName: string | null;
+  birthDate: string | null;
+  nationalities: string[];
+  scopes: string[];
+  externalId: string | null;
+  metadata: Record<string, unknown>;
+  employment: Record<string, unknown> | null;
+  scopeData: Record<string, unknown>;
+}
+
+const EMPLOYMENT_KEYS = ["isEmployee", "employeeId", "position", "department", "startDate"] as const;
+
+/** Applies a partial input: present keys replace, `null` clears (lists to [], objects to {}). */
+export function mergeClient(stored: ClientState | null, input: ClientInput): ClientState {
+  const base: ClientState = stored ?? {
+    type: "",
+    name: "",
+    middleName: null,
+    lastName: null,
+    birthDate: null,
+    nationalities: [],
+    scopes: [],
+    externalId: null,
+    metadata: {},
+    employment: null,
+    scopeData: {},
+  };
+  const has = (key: keyof ClientInput) => Object.hasOwn(input, key);
+  return {
+    type: has("type") ? input.type! : base.type,
+    name: has("name") ? input.name! : base.name,
+    middleName: has("middleName") ? (input.middleName ?? null) : base.middleName,
+    lastName: has("lastName") ? (input.lastName ?? null) : base.lastName,
+    birthDate: has("birthDate") ? (input.birthDate ?? null) : base.birthDate,
+    nationalities: has("nationalities") ? (input.nationalities ?? []) : base.nationalities,
+    scopes: has("scopes") ? (input.scopes ?? []) : base.scopes,
+    externalId: has("externalId") ? (input.externalId ?? null) : base.externalId,
+    metadata: has("metadata") ? (input.metadata ?? {}) : base.metadata,
+    employment: has("employment")
+      ? input.employment
+        ? Object.fromEntries(EMPLOYMENT_KEYS.map((k) => [k, input.employment![k] ?? null]))
+        : null
+      : base.employment,
+    scopeData: has("scopeData") ? (input.scopeData ?? {}) : base.scopeData,
+  };
+}
+
+/** Rules on the merged client; `path` locates the client input in the request body. */
+export function clientRules(state: ClientState, path: readonly PropertyKey[]): FieldError[] {
+  const errors: FieldError[] = [];
+  if (state.type === "") errors.push(fieldError([...path, "type"], "required", "type is required when creating a client"));
+  if (state.name === "") errors.push(fieldError([...path, "name"], "required", "name is required when creating a client"));
+  const mx = (state.scopeData as { MX?: { rfc?: string | null; curp?: string | null } }).MX;
+  if (mx?.rfc && state.type) {
+    const length = mx.rfc.length;
+    if (state.type === "individual" && length !== 13) {
+      errors.push(fieldError([...path, "scopeData", "MX", "rfc"], "invalid_rfc", `An RFC for an individual has 13 characters, this one has ${length}`));
+    }
+    if (state.type === "company" && length !== 12) {
+      errors.push(fieldError([...path, "scopeData", "MX", "rfc"], "invalid_rfc", `An RFC for a company has 12 characters, this one has ${length}`));
+    }
+  }
+  if (mx?.curp && state.type && state.type !== "individual") {
+    errors.push(fieldError([...path, "scopeData", "MX", "curp"], "invalid_curp", `A CURP is only for individuals, and this client is a ${state.type}`));
+  }
+  return errors;
+}

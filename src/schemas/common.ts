@@ -1,0 +1,114 @@
+// Building blocks of every request schema, and the one place zod issues become JSON Pointer errors.
+import { z } from "zod";
+import type { FieldError } from "../http/errors";
+import { pointer } from "../http/errors";
+import { isUuid } from "../ids";
+import { isRealDate } from "../validators/mexico";
+
+// Officially assigned ISO 3166-1 alpha-2 codes.
+const ISO_COUNTRIES = new Set(
+  (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
+    "CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR " +
+    "GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO " +
+    "JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR " +
+    "MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO " +
+    "RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV " +
+    "TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+  ).split(" "),
+);
+
+const encoder = new TextEncoder();
+export const utf8Length = (s: string) => encoder.encode(s).length;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A string of `min`–`max` characters that is not blank, and that can be stored exactly: no NUL
+ * character and no unpaired UTF-16 surrogate (D1 would store a replacement character instead).
+ */
+export function text(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((s) => s.trim().length > 0, { message: "Must not be empty or only spaces" })
+    .refine((s) => !s.includes("\u0000"), { message: "Must not contain NUL characters" })
+    .refine((s) => !LONE_SURROGATE.test(s), { message: "Must not contain unpaired UTF-16 surrogates" });
+}
+
+export const uuid = z.string().refine(isUuid, { message: "Must be a UUID" }).transform((s) => s.toLowerCase());
+
+export const date = z
+  .string()
+  .refine(isRealDate, { message: "Must be a real calendar date, YYYY-MM-DD" });
+
+export const countryCode = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .refine((s) => ISO_COUNTRIES.has(s), { message: "Must be an ISO 3166-1 alpha-2 country code" });
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A free-form JSON object of at most `maxBytes` serialized. Kept as parsed (not rebuilt key by key),
+ * so that no key, `__proto__` included, is lost or turned into something else.
+ */
+export function jsonObject(maxBytes: number) {
+  return z
+    .custom<Record<string, unknown>>(isPlainObject, { message: "Must be a JSON object" })
+    .refine((o) => utf8Length(JSON.stringify(o)) <= maxBytes, {
+      message: `Must be at most ${maxBytes / 1024} KiB once serialized`,
+    });
+}
+
+export const METADATA_MAX_BYTES = 16 * 1024;
+export const FIELDS_MAX_BYTES = 64 * 1024;
+export const metadata = jsonObject(METADATA_MAX_BYTES);
+
+/** A list whose entries must be unique (after normalization). */
+export function uniqueList<T extends z.ZodType<string>>(item: T, max: number) {
+  return z
+    .array(item)
+    .max(max)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((value, index) => {
+        if (seen.has(value)) ctx.addIssue({ code: "custom", path: [index], message: `Duplicate value "${value}"` });
+        seen.add(value);
+      });
+    });
+}
+
+/** zod issues → FieldErrors with JSON Pointers, prefixed by `base` (e.g. ["items", 3]). */
+export function fieldErrors(error: z.ZodError, base: readonly PropertyKey[] = []): FieldError[] {
+  const out: FieldError[] = [];
+  const visit = (issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]) => {
+    for (const issue of issues) {
+      const path = [...prefix, ...issue.path];
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          out.push({ pointer: pointer([...path, key]), code: "unrecognized_key", detail: `Unknown key "${key}"` });
+        }
+      } else if (issue.code === "invalid_union" && issue.errors.length > 0 && issue.errors.every((e) => e.length > 0)) {
+        // Report the branch that got furthest rather than a bare "invalid input".
+        const best = [...issue.errors].sort((a, b) => maxDepth(b) - maxDepth(a))[0]!;
+        visit(best, path);
+      } else {
+        out.push({ pointer: pointer(path), code: issue.code, detail: issue.message });
+      }
+    }
+  };
+  visit(error.issues, base);
+  return out;
+}
+
+function maxDepth(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length));
+}
+
+/** Custom issue helper for rules checked outside zod (on the merged state). */
+export function fieldError(path: readonly PropertyKey[], code: string, detail: string): FieldError {
+  return { pointer: pointer(path), code, detail };
+}

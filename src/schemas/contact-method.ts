@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { contactMethodOut } from "../db/mappers";
+import { contactMethods, type ContactMethodRow } from "../db/schema";
+import { fieldError, text } from "./common";
+import { childItemKeys, type ChildKind } from "./child";
+
+export const CONTACT_TYPES = ["email", "phone", "mobile", "fax", "other"] as const;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE_SEPARATORS = /[+\s.\-()]/g;
+
+/** 7–15 digits once `+`, spaces, dots, dashes and parentheses are removed. */
+export function looksLikePhone(value: string): boolean {
+  return /^\d{7,15}$/.test(value.replace(PHONE_SEPARATORS, ""));
+}
+
+export function inferContactType(value: string): (typeof CONTACT_TYPES)[number] {
+  if (value.includes("@")) return "email";
+  return looksLikePhone(value) ? "phone" : "other";
+}
+
+export const contactMethodItem = z.strictObject({
+  ...childItemKeys,
+  type: z.enum(CONTACT_TYPES).optional(),
+  value: text(320).optional(),
+  label: text(255).nullable().optional(),
+});
+
+export const contactMethodKind: ChildKind<ContactMethodRow> = {
+  list: "contactMethods",
+  noun: "contact method",
+  table: contactMethods,
+  item: contactMethodItem,
+  fields: ["type", "value", "isPrimary", "label", "externalId", "metadata"],
+  defaults: { type: "", isPrimary: false, label: null, externalId: null, metadata: {}, isVerified: false, verifiedAt: null },
+  requiredOnCreate: ["value"],
+  nullMeans: { metadata: {} },
+  complete(row, item, created, path) {
+    if (created && !Object.hasOwn(item, "type") && row.value) row.type = inferContactType(row.value);
+    if (row.type === "email" && !EMAIL.test(row.value)) {
+      return [fieldError([...path, "value"], "invalid_email", "An email contact method must hold an email address")];
+    }
+    if (["phone", "mobile", "fax"].includes(row.type) && !looksLikePhone(row.value)) {
+      return [
+        fieldError([...path, "value"], "invalid_phone", `A ${row.type} number must hold 7–15 digits (besides + . - ( ) and spaces)`),
+      ];
+    }
+    return [];
+  },
+  primarySlot: (row) => (row.isPrimary ? `contact:${row.type}` : null),
+  out: contactMethodOut,
+};

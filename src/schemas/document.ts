@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { documentOut } from "../db/mappers";
+import { documents, type DocumentRow } from "../db/schema";
+import { date, FIELDS_MAX_BYTES, jsonObject, text } from "./common";
+import { childItemKeys, type ChildKind } from "./child";
+
+export const DOCUMENT_CATEGORIES = ["identity", "tax", "address", "incorporation", "financial", "consent", "other"] as const;
+export const DOCUMENT_CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"] as const;
+
+const { isPrimary: _noPrimary, ...keys } = childItemKeys;
+
+export const documentItem = z.strictObject({
+  ...keys,
+  type: text(100).optional(),
+  category: z.enum(DOCUMENT_CATEGORIES).nullable().optional(),
+  expiresAt: date.nullable().optional(),
+  fields: jsonObject(FIELDS_MAX_BYTES).nullable().optional(),
+  filename: text(255).nullable().optional(),
+  contentType: z.enum(DOCUMENT_CONTENT_TYPES).nullable().optional(),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+});
+
+export const documentKind: ChildKind<DocumentRow> = {
+  list: "documents",
+  noun: "document",
+  table: documents,
+  item: documentItem,
+  fields: ["type", "category", "expiresAt", "externalId", "metadata", "fields", "filename", "contentType", "size"],
+  defaults: {
+    type: "other",
+    category: null,
+    expiresAt: null,
+    externalId: null,
+    metadata: {},
+    fields: {},
+    filename: null,
+    contentType: null,
+    size: null,
+    status: "pending_upload",
+    verifiedAt: null,
+    verifiedBy: null,
+    rejectionReason: null,
+    reviewedAt: null,
+    reviewedBy: null,
+  },
+  requiredOnCreate: [],
+  nullMeans: { metadata: {}, fields: {} },
+  complete: () => [],
+  primarySlot: () => null,
+  out: documentOut,
+};
