@@ -11,6 +11,8 @@ import { deleteClient } from "./routes/clients.delete";
 import { getClient } from "./routes/clients.get";
 import { listClients } from "./routes/clients.list";
 import { syncClient } from "./routes/clients.sync";
+import { getDocs } from "./routes/docs";
+import { getOpenApi } from "./routes/openapi";
 import { describeProblem } from "./routes/problems";
 
 type Handler = RequestHandler<ApiRequest, [Env, ExecutionContext]>;
@@ -30,6 +32,8 @@ export const ROUTES: Route[] = [
   { method: "GET", path: "/clients/:id", handler: getClient, permissions: ["clients:read"] },
   { method: "DELETE", path: "/clients/:id", handler: deleteClient, permissions: ["clients:delete"] },
   { method: "GET", path: "/problems/:slug", handler: describeProblem },
+  { method: "GET", path: "/openapi.json", handler: getOpenApi },
+  { method: "GET", path: "/docs", handler: getDocs },
 ];
 
 function pathPattern(path: string): RegExp {
@@ -38,7 +42,10 @@ function pathPattern(path: string): RegExp {
 
 function fallback(request: ApiRequest): never {
   const path = new URL(request.url).pathname;
-  const allowed = [...new Set(ROUTES.filter((r) => pathPattern(r.path).test(path)).map((r) => r.method))];
+  const matching = ROUTES.filter((r) => pathPattern(r.path).test(path));
+  // A literal path (/clients/batch) is not also an id (/clients/:id).
+  const literal = matching.filter((r) => !r.path.includes(":"));
+  const allowed = [...new Set((literal.length > 0 ? literal : matching).map((r) => r.method))];
   if (allowed.length === 0) throw new ApiError("NOT_FOUND", `No route for ${path}`);
   throw new ApiError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}`, undefined, {
     allow: allowed.join(", "),

@@ -2,9 +2,9 @@
 // 250-row write is one statement (D1 allows 100 bound parameters per statement) and the statement
 // count does not grow with the row count. Lists are split only by size: no bound value may exceed
 // 2 MB on D1.
-import { and, eq, getTableColumns, getTableName, inArray, sql } from "drizzle-orm";
+import { and, getTableColumns, getTableName, inArray, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { Db, Statement } from "./database";
+import { tenantFilter, type Db, type Statement } from "./database";
 
 /** Largest JSON parameter we send, in UTF-8 bytes (D1's limit is 2,000,000; leave headroom). */
 export const MAX_JSON_PARAM_BYTES = 1_900_000;
@@ -94,7 +94,7 @@ export function updateRows<T extends SQLiteTable>(
       .update(table)
       .set(set as never)
       .from(sql`json_each(${json}) AS j`)
-      .where(and(eq(tenantColumn, tenantId), sql`${idColumn} = j.value ->> 'id'`)),
+      .where(and(tenantFilter(tenantColumn, tenantId), sql`${idColumn} = j.value ->> 'id'`)),
   );
 }
 
@@ -105,6 +105,6 @@ export function deleteRows(db: Db, table: SQLiteTable, tenantId: string, ids: re
   return jsonChunks(ids.map((id) => ({ id }))).map((json) =>
     db
       .delete(table)
-      .where(and(eq(tenantColumn, tenantId), inArray(idColumn, sql`(SELECT value ->> 'id' FROM json_each(${json}))`))),
+      .where(and(tenantFilter(tenantColumn, tenantId), inArray(idColumn, sql`(SELECT value ->> 'id' FROM json_each(${json}))`))),
   );
 }

@@ -1,4 +1,6 @@
+import { sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 
 export type Db = DrizzleD1Database;
@@ -15,4 +17,13 @@ export function openDb(binding: D1Database): Db {
 export async function runBatch<T extends readonly Statement[]>(db: Db, statements: T): Promise<unknown[]> {
   if (statements.length === 0) return [];
   return db.batch(statements as unknown as [Statement, ...Statement[]]);
+}
+
+/**
+ * The tenant check on a row that an index on its own key finds (id, client_id, parent). The unary
+ * `+` keeps SQLite from choosing a tenant_id-prefixed index instead, which would read every row the
+ * tenant has: the tenant condition confirms the row, it must not select it.
+ */
+export function tenantFilter(column: SQLiteColumn, tenantId: string): SQL {
+  return sql`+${column} = ${tenantId}`;
 }

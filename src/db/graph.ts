@@ -2,7 +2,7 @@
 // children by client_id, links by parent), so rows read depend on the graphs, not on the database.
 import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { Db, Statement } from "./database";
+import { tenantFilter, type Db, type Statement } from "./database";
 import type { ClientGraph } from "./mappers";
 import {
   addresses,
@@ -26,7 +26,7 @@ export function selectClientById(db: Db, tenantId: string, id: string) {
   return db
     .select({ id: clients.id })
     .from(clients)
-    .where(and(eq(clients.tenantId, tenantId), eq(clients.id, id)));
+    .where(and(tenantFilter(clients.tenantId, tenantId), eq(clients.id, id)));
 }
 
 export function selectClientByExternalId(db: Db, tenantId: string, externalId: string) {
@@ -44,17 +44,17 @@ export function graphStatements(db: Db, tenantId: string, selector: ClientSelect
     db
       .select()
       .from(table)
-      .where(and(eq(table.tenantId, tenantId), inArray(table.clientId as SQLiteColumn, selector)))
+      .where(and(tenantFilter(table.tenantId, tenantId), inArray(table.clientId as SQLiteColumn, selector)))
       .orderBy(asc(table.createdAt), asc(table.id));
   const linkedIds = db
     .select({ id: clientLinks.childClientId })
     .from(clientLinks)
-    .where(and(eq(clientLinks.tenantId, tenantId), inArray(clientLinks.parentClientId, selector)));
+    .where(and(tenantFilter(clientLinks.tenantId, tenantId), inArray(clientLinks.parentClientId, selector)));
   return [
     db
       .select()
       .from(clients)
-      .where(and(eq(clients.tenantId, tenantId), inArray(clients.id, selector)))
+      .where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, selector)))
       .orderBy(asc(clients.createdAt), asc(clients.id)),
     children(addresses),
     children(contactMethods),
@@ -63,17 +63,17 @@ export function graphStatements(db: Db, tenantId: string, selector: ClientSelect
     db
       .select()
       .from(clientLinks)
-      .where(and(eq(clientLinks.tenantId, tenantId), inArray(clientLinks.parentClientId, selector))),
+      .where(and(tenantFilter(clientLinks.tenantId, tenantId), inArray(clientLinks.parentClientId, selector))),
     db
       .select()
       .from(clients)
-      .where(and(eq(clients.tenantId, tenantId), inArray(clients.id, linkedIds))),
+      .where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, linkedIds))),
     db
       .select()
       .from(contactMethods)
       .where(
         and(
-          eq(contactMethods.tenantId, tenantId),
+          tenantFilter(contactMethods.tenantId, tenantId),
           inArray(contactMethods.clientId, linkedIds),
           inArray(contactMethods.type, ["email", "phone", "mobile"]),
         ),

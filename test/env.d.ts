@@ -1,0 +1,12 @@
+// The bindings tests see through `env` from "cloudflare:workers" (wrangler.toml + vitest.config.ts),
+// and the main module behind `exports` from "cloudflare:workers".
+declare namespace Cloudflare {
+  interface Env {
+    DB_TEST: D1Database;
+    DB_LIVE: D1Database;
+    TEST_MIGRATIONS: D1Migration[];
+  }
+  interface GlobalProps {
+    mainModule: typeof import("../src/index");
+  }
+}

@@ -1,0 +1,38 @@
+// Two projects, one `vitest run`:
+// - "workers": the tests run inside the Workers runtime (workerd via miniflare) against real local
+//   D1, with the bindings of wrangler.toml. Both environment databases get the same migrations in
+//   the setup file.
+// - "node": tests of tools that only run in Node (*.node.test.ts: the OpenAPI validator and linter).
+// The browser test of /docs is separate: `npm run test:e2e` (vitest.e2e.config.ts).
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { configDefaults, defineConfig } from "vitest/config";
+
+const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
+          setupFiles: ["./test/setup/apply-migrations.ts"],
+        },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/**/*.node.test.ts"],
+        },
+      },
+    ],
+  },
+});
