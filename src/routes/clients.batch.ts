@@ -12,7 +12,7 @@ import { ApiError, problemOf, VALIDATION_DETAIL, type FieldError, type Problem }
 import { readJsonBody } from "../http/body";
 import { json, sourceOf } from "../http/pipeline";
 import { newId } from "../ids";
-import { clientInput, clientRules, mergeClient, type ClientState } from "../schemas/client";
+import { clientInput, clientRules, mergeClient, missingOnCreate, type ClientState } from "../schemas/client";
 import { fieldErrors } from "../schemas/common";
 import { MAX_ITEMS } from "../schemas/requests";
 
@@ -62,7 +62,10 @@ function validateItems(items: readonly unknown[]) {
   items.forEach((item, index) => {
     const parsed = clientInput.safeParse(item);
     if (!parsed.success) {
-      failures.push({ index, code: "BAD_REQUEST", errors: fieldErrors(parsed.error, ["items", index]) });
+      // Every issue of the item: the keys a new client requires are checked on the raw item too,
+      // since clientRules (below) only sees items whose shape is valid.
+      const errors = [...fieldErrors(parsed.error, ["items", index]), ...missingOnCreate(item, ["items", index])];
+      failures.push({ index, code: "BAD_REQUEST", errors });
       return;
     }
     const state = mergeClient(null, parsed.data);
@@ -118,7 +121,12 @@ function failedCall(failures: readonly Failure[]): ApiError {
 export async function createClients(request: ApiRequest) {
   const { value } = await readJsonBody(request);
   const parsedEnvelope = envelope.safeParse(value);
-  if (!parsedEnvelope.success) throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, fieldErrors(parsedEnvelope.error));
+  if (!parsedEnvelope.success) {
+    // Every issue: when `items` itself is a list, its items' issues are reported with the envelope's.
+    const items = (value as { items?: unknown } | null)?.items;
+    const itemErrors = Array.isArray(items) ? validateItems(items).failures.flatMap((f) => f.errors) : [];
+    throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, [...fieldErrors(parsedEnvelope.error), ...itemErrors]);
+  }
   const { items, atomic = true } = parsedEnvelope.data;
   const { db, tenantId } = request;
   const now = new Date();
@@ -126,12 +134,15 @@ export async function createClients(request: ApiRequest) {
 
   const { candidates: valid, failures } = validateItems(items);
   failures.push(...duplicateFailures(valid));
-  if (atomic && failures.length > 0) throw failedCall(failures);
-  let candidates = valid.filter((c) => !failures.some((f) => f.index === c.index));
+  const failing = new Set(failures.map((f) => f.index));
+  let candidates = valid.filter((c) => !failing.has(c.index));
+  // Read even when some items are invalid: an atomic failure lists EVERY failing item (§5),
+  // conflicting ones included.
   const conflicts = await storedConflicts(db, tenantId, candidates);
   failures.push(...conflicts);
   if (atomic && failures.length > 0) throw failedCall(failures);
-  candidates = candidates.filter((c) => !conflicts.some((f) => f.index === c.index));
+  const conflicting = new Set(conflicts.map((f) => f.index));
+  candidates = candidates.filter((c) => !conflicting.has(c.index));
 
   const rows = new Map(candidates.map((c) => [c.index, newClientRow(c.state, tenantId, true, nowIso)]));
   const created = new Set<number>();

@@ -155,6 +155,17 @@ export function mergeClient(stored: ClientState | null, input: ClientInput): Cli
   };
 }
 
+/**
+ * The keys a new client requires that a raw input (one that failed `clientInput`) lacks, so that
+ * a create reports them next to its shape errors. A key present but invalid is zod's to report.
+ */
+export function missingOnCreate(raw: unknown, path: readonly PropertyKey[]): FieldError[] {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return [];
+  return (["type", "name"] as const)
+    .filter((key) => !Object.hasOwn(raw, key) || (raw as Record<string, unknown>)[key] === undefined)
+    .map((key) => fieldError([...path, key], "required", `${key} is required when creating a client`));
+}
+
 /** Rules on the merged client; `path` locates the client input in the request body. */
 export function clientRules(state: ClientState, path: readonly PropertyKey[]): FieldError[] {
   const errors: FieldError[] = [];
