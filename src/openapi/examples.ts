@@ -1,0 +1,433 @@
+// Request and response examples of the OpenAPI document. test/openapi/examples.test.ts sends every
+// request below through the real app and checks that the answer matches its response example
+// (ids, timestamps and request ids compared by shape, everything else by value) — so these examples
+// are exactly what the API does.
+//
+// Ids in the examples are UUIDs: the test maps each distinct one, in order of appearance, to the
+// real one at the same place. Timestamps only need to be ISO 8601 with milliseconds.
+
+export type OperationId = "listClients" | "getClient" | "deleteClient" | "createClients" | "syncClient";
+
+export interface ApiExample {
+  /** Key of the example in the document (unique across the document). */
+  name: string;
+  summary: string;
+  operationId: OperationId;
+  /**
+   * Another example whose request runs first, in the same fresh tenant; its created client's id
+   * (`client.id` of a sync) replaces `{id}` in `path`.
+   */
+  given?: string;
+  /** Which API key the request carries: every permission (default), only clients:read, or none. */
+  key?: "full" | "read-only" | "none";
+  request: {
+    /** Path with query; `{id}` as in the document's path template. */
+    path: string;
+    body?: unknown;
+  };
+  response: {
+    status: number;
+    body: unknown;
+  };
+}
+
+const T1 = "2026-11-21T17:41:25.123Z";
+const T2 = "2026-11-21T17:42:03.456Z";
+const ORIGIN = "http://localhost:8787";
+
+// Ids of the examples (UUIDv7, as the server generates them).
+const ANA = "019aa7c1-2b3f-7000-8a1e-3c4d5e6f7a01";
+const REP = "019aa7c1-2b3f-7001-9b2e-4d5e6f7a8b02";
+const ADDRESS = "019aa7c1-2b3f-7002-8c3f-5e6f7a8b9c03";
+const EMAIL = "019aa7c1-2b3f-7003-ad40-6f7a8b9cad04";
+const PHONE = "019aa7c1-2b3f-7004-be51-7a8b9cadbe05";
+const BANK = "019aa7c1-2b3f-7005-8f62-8b9cadbecf06";
+const DOCUMENT = "019aa7c1-2b3f-7006-9073-9cadbecfd007";
+const LINK = "019aa7c1-2b3f-7007-a184-adbecfd0e108";
+const ACME = "019aa7c2-0a11-7000-8b95-becfd0e1f209";
+const BETO = "019aa7c2-0a11-7001-9ca6-cfd0e1f2030a";
+const MISSING = "019aa7c3-4c5d-7e6f-8a7b-8c9d0e1f2a3b";
+
+// --- Requests ---------------------------------------------------------------------------------------
+
+const anaSync = {
+  client: {
+    type: "individual",
+    name: "Ana",
+    lastName: "Gómez",
+    nationalities: "mx",
+    scopes: ["base", "MX"],
+    externalId: "crm-1001",
+    metadata: { segment: "retail" },
+    scopeData: { MX: { rfc: "goma800101ab1" } },
+  },
+  addresses: [
+    {
+      externalId: "crm-1001-home",
+      type: "home",
+      isPrimary: true,
+      street: "Av. Reforma 222",
+      city: "Ciudad de México",
+      state: "CDMX",
+      postalCode: "06600",
+      country: "MX",
+      scopeData: { MX: { neighborhood: "Juárez", municipality: "Cuauhtémoc" } },
+    },
+  ],
+  contactMethods: [
+    { externalId: "crm-1001-email", value: "ana@example.com", isPrimary: true },
+    { externalId: "crm-1001-phone", value: "+52 55 1234 5678" },
+  ],
+  bankAccounts: [
+    { externalId: "crm-1001-bank", accountNumber: "0123456789", bankName: "BBVA México", currency: "MXN", clabe: "002010077777777771", isPrimary: true },
+  ],
+  documents: [{ externalId: "crm-1001-ine", type: "ine", category: "identity", expiresAt: "2031-12-31" }],
+  linkedClients: [
+    { child: { type: "individual", name: "Roberto", lastName: "Gómez", externalId: "crm-1002" }, relationshipType: "legal_representative" },
+  ],
+};
+
+// --- Response pieces --------------------------------------------------------------------------------
+
+const employmentNone = null;
+
+const anaOwn = {
+  id: ANA,
+  type: "individual",
+  name: "Ana",
+  middleName: null,
+  lastName: "Gómez",
+  isPrimary: true,
+  nationalities: ["MX"],
+  scopes: ["base", "MX"],
+  externalId: "crm-1001",
+  metadata: { segment: "retail" },
+  birthDate: null,
+  age: null,
+  scopeData: { MX: { rfc: "GOMA800101AB1" } },
+  employment: employmentNone,
+  email: "ana@example.com",
+  phone: "+52 55 1234 5678",
+  createdAt: T1,
+  updatedAt: T1,
+};
+
+const anaAddress = {
+  id: ADDRESS,
+  clientId: ANA,
+  type: "home",
+  isPrimary: true,
+  street: "Av. Reforma 222",
+  city: "Ciudad de México",
+  state: "CDMX",
+  postalCode: "06600",
+  country: "MX",
+  externalId: "crm-1001-home",
+  metadata: {},
+  scopeData: { MX: { neighborhood: "Juárez", municipality: "Cuauhtémoc" } },
+  createdAt: T1,
+  updatedAt: T1,
+};
+
+const contact = (id: string, type: string, value: string, isPrimary: boolean, externalId: string) => ({
+  id,
+  clientId: ANA,
+  type,
+  value,
+  isPrimary,
+  label: null,
+  externalId,
+  metadata: {},
+  isVerified: false,
+  verifiedAt: null,
+  createdAt: T1,
+  updatedAt: T1,
+});
+
+const anaContacts = [
+  contact(EMAIL, "email", "ana@example.com", true, "crm-1001-email"),
+  contact(PHONE, "phone", "+52 55 1234 5678", false, "crm-1001-phone"),
+];
+
+const anaBank = {
+  id: BANK,
+  clientId: ANA,
+  accountNumber: "0123456789",
+  bankName: "BBVA México",
+  bankCode: null,
+  country: "MX",
+  currency: "MXN",
+  type: "checking",
+  isPrimary: true,
+  isActive: true,
+  label: null,
+  externalId: "crm-1001-bank",
+  metadata: {},
+  clabe: "002010077777777771",
+  codigoBanco: "002",
+  codigoPlaza: "010",
+  createdAt: T1,
+  updatedAt: T1,
+};
+
+const anaDocument = {
+  id: DOCUMENT,
+  clientId: ANA,
+  type: "ine",
+  category: "identity",
+  expiresAt: "2031-12-31",
+  externalId: "crm-1001-ine",
+  metadata: {},
+  fields: {},
+  filename: null,
+  contentType: null,
+  size: null,
+  status: "pending_upload",
+  verifiedAt: null,
+  verifiedBy: null,
+  rejectionReason: null,
+  reviewedAt: null,
+  reviewedBy: null,
+  createdAt: T1,
+  updatedAt: T1,
+};
+
+const anaLink = {
+  id: LINK,
+  relationshipType: "legal_representative",
+  client: {
+    id: REP,
+    type: "individual",
+    name: "Roberto",
+    middleName: null,
+    lastName: "Gómez",
+    isPrimary: false,
+    nationalities: [],
+    scopes: [],
+    externalId: "crm-1002",
+    metadata: {},
+    birthDate: null,
+    age: null,
+    scopeData: {},
+    employment: null,
+    email: null,
+    phone: null,
+    createdAt: T1,
+    updatedAt: T1,
+  },
+  metadata: {},
+  createdAt: T1,
+  updatedAt: T1,
+};
+
+const anaFull = {
+  ...anaOwn,
+  addresses: [anaAddress],
+  contactMethods: anaContacts,
+  bankAccounts: [anaBank],
+  documents: [anaDocument],
+  linkedClients: [anaLink],
+  riskAssessments: {},
+  tags: [],
+};
+
+const bare = (id: string, type: string, name: string, externalId: string | null) => ({
+  id,
+  type,
+  name,
+  middleName: null,
+  lastName: null,
+  isPrimary: true,
+  nationalities: [],
+  scopes: [],
+  externalId,
+  metadata: {},
+  birthDate: null,
+  age: null,
+  scopeData: {},
+  employment: null,
+  email: null,
+  phone: null,
+  createdAt: T2,
+  updatedAt: T2,
+  addresses: [],
+  contactMethods: [],
+  bankAccounts: [],
+  documents: [],
+  linkedClients: [],
+  riskAssessments: {},
+  tags: [],
+});
+
+const problem = (slug: string, title: string, status: number, code: string, detail: string, errors?: unknown[]) => ({
+  type: `${ORIGIN}/problems/${slug}`,
+  title,
+  status,
+  code,
+  detail,
+  requestId: "req_5b0e6f3c1d2a4b8e9f7a6c5d4e3b2a19",
+  ...(errors ? { errors } : {}),
+});
+
+const none = { created: [], updated: [], deleted: [] };
+
+// --- The examples -----------------------------------------------------------------------------------
+
+export const EXAMPLES: ApiExample[] = [
+  {
+    name: "createGraph",
+    summary: "Create a client with its whole graph",
+    operationId: "syncClient",
+    request: { path: "/clients/sync", body: anaSync },
+    response: {
+      status: 200,
+      body: {
+        action: "created",
+        client: anaFull,
+        addresses: { created: [anaAddress], updated: [], deleted: [] },
+        contactMethods: { created: anaContacts, updated: [], deleted: [] },
+        bankAccounts: { created: [anaBank], updated: [], deleted: [] },
+        documents: { created: [anaDocument], updated: [], deleted: [] },
+        linkedClients: { created: [anaLink], updated: [], deleted: [] },
+        dryRun: false,
+      },
+    },
+  },
+  {
+    name: "partialUpdate",
+    summary: "Update a client found by externalId and delete one of its contact methods",
+    operationId: "syncClient",
+    given: "createGraph",
+    request: {
+      path: "/clients/sync",
+      body: { client: { externalId: "crm-1001", middleName: "Lucía" }, contactMethods: [{ externalId: "crm-1001-phone", _delete: true }] },
+    },
+    response: {
+      status: 200,
+      body: {
+        action: "updated",
+        client: {
+          ...anaFull,
+          middleName: "Lucía",
+          phone: null,
+          updatedAt: T2,
+          contactMethods: [anaContacts[0]],
+        },
+        addresses: none,
+        contactMethods: { created: [], updated: [], deleted: [PHONE] },
+        bankAccounts: none,
+        documents: none,
+        linkedClients: none,
+        dryRun: false,
+      },
+    },
+  },
+  {
+    name: "invalidSync",
+    summary: "Every validation failure is reported, each with a JSON Pointer",
+    operationId: "syncClient",
+    request: {
+      path: "/clients/sync",
+      body: { client: { type: "company", name: " ", nickname: "ACME" }, addresses: [{ street: "Insurgentes 1", city: "CDMX", state: "CDMX", postalCode: "01000", country: "XX" }] },
+    },
+    response: {
+      status: 400,
+      body: problem("bad-request", "Bad Request", 400, "BAD_REQUEST", "Request body failed validation", [
+        { pointer: "/client/name", code: "custom", detail: "Must not be empty or only spaces" },
+        { pointer: "/client/nickname", code: "unrecognized_key", detail: 'Unknown key "nickname"' },
+        { pointer: "/addresses/0/country", code: "custom", detail: "Must be an ISO 3166-1 alpha-2 country code" },
+      ]),
+    },
+  },
+  {
+    name: "createTwo",
+    summary: "Create two clients, all or nothing",
+    operationId: "createClients",
+    request: {
+      path: "/clients/batch",
+      body: { items: [{ type: "company", name: "ACME S.A. de C.V.", externalId: "crm-2001" }, { type: "individual", name: "Beto" }] },
+    },
+    response: {
+      status: 200,
+      body: { atomic: true, data: [bare(ACME, "company", "ACME S.A. de C.V.", "crm-2001"), bare(BETO, "individual", "Beto", null)] },
+    },
+  },
+  {
+    name: "partialBatch",
+    summary: "atomic: false creates the valid items and reports the others",
+    operationId: "createClients",
+    request: {
+      path: "/clients/batch",
+      body: { atomic: false, items: [{ type: "company", name: "ACME S.A. de C.V.", externalId: "crm-2001" }, { type: "trust", name: "Fideicomiso 7", externalId: "crm-2001" }] },
+    },
+    response: {
+      status: 200,
+      body: {
+        atomic: false,
+        data: [bare(ACME, "company", "ACME S.A. de C.V.", "crm-2001")],
+        succeeded: [{ index: 0, data: bare(ACME, "company", "ACME S.A. de C.V.", "crm-2001") }],
+        failed: [
+          {
+            index: 1,
+            error: problem("conflict", "Conflict", 409, "CONFLICT", "The item conflicts with an existing client or an earlier item", [
+              { pointer: "/items/1/externalId", code: "duplicate_external_id", detail: 'externalId "crm-2001" also appears in /items/0' },
+            ]),
+          },
+        ],
+      },
+    },
+  },
+  {
+    name: "forbidden",
+    summary: "A key without clients:create",
+    operationId: "createClients",
+    key: "read-only",
+    request: { path: "/clients/batch", body: { items: [{ type: "individual", name: "Beto" }] } },
+    response: {
+      status: 403,
+      body: problem("forbidden", "Forbidden", 403, "FORBIDDEN", "API key lacks permission: test:clients:create"),
+    },
+  },
+  {
+    name: "fullClient",
+    summary: "The full client",
+    operationId: "getClient",
+    given: "createGraph",
+    request: { path: "/clients/{id}" },
+    response: { status: 200, body: anaFull },
+  },
+  {
+    name: "unknownClient",
+    summary: "An id that does not exist (or belongs to another tenant)",
+    operationId: "getClient",
+    request: { path: `/clients/${MISSING}` },
+    response: { status: 404, body: problem("not-found", "Not Found", 404, "NOT_FOUND", `Client ${MISSING} not found`) },
+  },
+  {
+    name: "byExternalId",
+    summary: "Find a client by its externalId",
+    operationId: "listClients",
+    given: "createGraph",
+    request: { path: "/clients?externalId=crm-1001&limit=10" },
+    response: { status: 200, body: { data: [anaFull], pagination: { hasMore: false, nextCursor: null } } },
+  },
+  {
+    name: "noKey",
+    summary: "No Authorization header",
+    operationId: "listClients",
+    key: "none",
+    request: { path: "/clients" },
+    response: {
+      status: 401,
+      body: problem("unauthorized", "Unauthorized", 401, "UNAUTHORIZED", "Missing Authorization header: send Authorization: Bearer <api key>"),
+    },
+  },
+  {
+    name: "deleted",
+    summary: "Delete a client and its graph",
+    operationId: "deleteClient",
+    given: "createGraph",
+    request: { path: "/clients/{id}" },
+    response: { status: 200, body: { id: ANA, deleted: true } },
+  },
+];
