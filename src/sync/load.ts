@@ -2,7 +2,7 @@
 // must check — who holds the externalIds the items name, and the clients the links point to.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { runBatch, type Db, type Statement } from "../db/database";
+import { runBatch, tenantFilter, type Db, type Statement } from "../db/database";
 import { assembleGraphs, graphStatements, selectClientByExternalId, selectClientById } from "../db/graph";
 import type { ClientGraph } from "../db/mappers";
 import { clients, contactMethods, type ClientRow, type ContactMethodRow } from "../db/schema";
@@ -72,7 +72,7 @@ export async function loadForSync(db: Db, tenantId: string, request: SyncRequest
   if (hasNamed) {
     // Two statements (by id, by externalId), each on its own index.
     statements.push(
-      db.select().from(clients).where(and(eq(clients.tenantId, tenantId), inArray(clients.id, json(named.ids)))),
+      db.select().from(clients).where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, json(named.ids)))),
       db
         .select()
         .from(clients)
@@ -82,11 +82,11 @@ export async function loadForSync(db: Db, tenantId: string, request: SyncRequest
         .from(contactMethods)
         .where(
           and(
-            eq(contactMethods.tenantId, tenantId),
+            tenantFilter(contactMethods.tenantId, tenantId),
             inArray(contactMethods.type, ["email", "phone", "mobile"]),
             inArray(
               contactMethods.clientId,
-              sql`(SELECT id FROM clients WHERE tenant_id = ${tenantId} AND (id IN ${json(named.ids)} OR external_id IN ${json(named.externalIds)}))`,
+              sql`(SELECT id FROM clients WHERE +tenant_id = ${tenantId} AND id IN ${json(named.ids)} UNION SELECT id FROM clients WHERE tenant_id = ${tenantId} AND external_id IN ${json(named.externalIds)})`,
             ),
           ),
         ),

@@ -24,6 +24,11 @@ export interface ListChanges<Row> {
   delete: string[];
 }
 
+/** A child list's changes; `release` lists updated rows whose stored externalId another row takes. */
+export interface ChildChanges extends ListChanges<ChildRow> {
+  release: string[];
+}
+
 export interface ListReport<Out> {
   created: Out[];
   updated: Out[];
@@ -48,7 +53,7 @@ export interface Plan {
   clients: { insert: ClientRow[]; update: ClientRow[] };
   /** The synced client's version moves when only its children or links changed. */
   bumpVersion: boolean;
-  children: Record<ListName, ListChanges<ChildRow>>;
+  children: Record<ListName, ChildChanges>;
   links: ListChanges<ClientLinkRow>;
   /** True when the plan writes nothing at all. */
   noop: boolean;
@@ -153,7 +158,7 @@ export function planSync(request: SyncRequest, loaded: Loaded, context: PlanCont
   }
 
   // --- Child lists ----------------------------------------------------------------------------
-  const children = {} as Record<ListName, ListChanges<ChildRow>>;
+  const children = {} as Record<ListName, ChildChanges>;
   const reports = {} as Record<ListName, ListReport<Record<string, unknown>>>;
   const finalChildren = {} as Record<ListName, ChildRow[]>;
   for (const kind of CHILD_KINDS) {
@@ -235,7 +240,7 @@ function planList(
   const list = kind.list;
   const existing = (stored?.[list] ?? []) as ChildRow[];
   const items = request[list] as Record<string, unknown>[] | undefined;
-  const changes: ListChanges<ChildRow> = { insert: [], update: [], delete: [] };
+  const changes: ChildChanges = { insert: [], update: [], delete: [], release: [] };
   const report: ListReport<Record<string, unknown>> = { created: [], updated: [], deleted: [] };
   if (!items) return { changes, report, final: existing };
 
@@ -409,6 +414,15 @@ function planList(
     changes.update.push(row);
     report.updated.push(kind.out(row as never));
   }
+  // An updated row giving up an externalId that another row of the list takes (a swap, a chain of
+  // renames) must let go of it first: the unique index is checked row by row within one UPDATE.
+  const storedExternalIds = new Map(existing.map((c) => [c.id, c.externalId]));
+  for (const row of changes.update) {
+    const old = storedExternalIds.get(row.id);
+    if (old == null || old === row.externalId) continue;
+    const taker = holders.get(old);
+    if (taker !== undefined) changes.release.push(row.id);
+  }
   const final = [...survivors.map((s) => s.row), ...touched.map((t) => t.row)];
   return { changes, report, final };
 }
@@ -462,6 +476,11 @@ function planLinks(
       }
     } else if (childExternalId !== undefined) {
       target = namedByExternalId.get(childExternalId);
+    }
+    if (target && target.id === parent.id) {
+      // child.externalId naming the synced client under its stored externalId (the sync renames it).
+      problems.bad.push(fieldError(path, "self_link", "A client cannot be linked to itself"));
+      return;
     }
     if (target) {
       const other = targetedChildren.get(target.id);

@@ -1,9 +1,9 @@
 // The write round trip of a sync: the plan as ONE D1 batch. Its first statement re-checks the
 // versions the plan was made from and aborts the whole batch if any moved (no lost update).
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { deleteRows, insertRows, updateRows } from "../db/bulk";
-import type { Db, Statement } from "../db/database";
-import { clientLinks, clients, writeGuards } from "../db/schema";
+import { tenantFilter, type Db, type Statement } from "../db/database";
+import { clientLinks, clients, contactMethods, writeGuards } from "../db/schema";
 import { CHILD_KINDS } from "../schemas/kinds";
 import type { Plan } from "./plan";
 
@@ -29,7 +29,7 @@ export function versionGuard(db: Db, tenantId: string, guards: Plan["guards"]): 
   return db
     .insert(writeGuards)
     .select(
-      sql`SELECT 0 WHERE (SELECT count(*) FROM json_each(${expected}) AS j JOIN ${clients} AS c ON c.id = j.value ->> 'id' AND c.version = j.value ->> 'version' AND c.tenant_id = ${tenantId}) <> ${guards.length}`,
+      sql`SELECT 0 WHERE (SELECT count(*) FROM json_each(${expected}) AS j JOIN ${clients} AS c ON c.id = j.value ->> 'id' AND c.version = j.value ->> 'version' AND +c.tenant_id = ${tenantId}) <> ${guards.length}`,
     );
 }
 
@@ -44,11 +44,22 @@ export function writeStatements(db: Db, tenantId: string, plan: Plan): Statement
       db
         .update(clients)
         .set({ version: sql`${clients.version} + 1` })
-        .where(and(eq(clients.tenantId, tenantId), eq(clients.id, plan.clientId))),
+        .where(and(tenantFilter(clients.tenantId, tenantId), eq(clients.id, plan.clientId))),
     );
   }
   statements.push(...deleteRows(db, clientLinks, tenantId, plan.links.delete));
   for (const kind of CHILD_KINDS) statements.push(...deleteRows(db, kind.table, tenantId, plan.children[kind.list].delete));
+  for (const kind of CHILD_KINDS) {
+    const release = plan.children[kind.list].release;
+    if (release.length === 0) continue;
+    const table = kind.table as typeof contactMethods;
+    statements.push(
+      db
+        .update(table)
+        .set({ externalId: null })
+        .where(and(tenantFilter(table.tenantId, tenantId), inArray(table.id, sql`(SELECT value FROM json_each(${JSON.stringify(release)}))`))),
+    );
+  }
   for (const kind of CHILD_KINDS) {
     const changes = plan.children[kind.list];
     statements.push(...insertRows(db, kind.table, changes.insert.map((row) => ({ ...row, tenantId }))));

@@ -1,0 +1,283 @@
+// D1 budgets of a sync (API.md §6 "Atomic", §9): the auth lookup, ONE read batch and ONE write
+// batch; at the maximum payload (250 items in every list, every optional field set, a body close to
+// 5 MiB) at most 50 statements and no bound value over 2 MB (the guard fails the request otherwise),
+// and the same maximal sync repeated is a no-op that writes 0 rows.
+import { describe, expect, it } from "vitest";
+import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents } from "../../src/db/schema";
+import { D1_LIMITS } from "../support/d1-guard";
+import { createHarness } from "../support/harness";
+import { clabe, countsOf, curp, dumpTenant, RFC_INDIVIDUAL, uniq } from "./helpers";
+
+const h = createHarness();
+const sync = (key: string, body: unknown) => h.post("/clients/sync", body, { key });
+
+/** Graph load (8) + externalId owners of the 4 child lists + named clients (2) and their contacts. */
+const READ_BATCH_FULL = 8 + 4 + 3;
+
+describe("round trips and statements of a typical sync", () => {
+  it("create: auth + one read batch + one write batch, exact figures", async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const ext = `t-${uniq()}`;
+    const res = await sync(key, {
+      client: { type: "individual", name: "Ana", externalId: ext },
+      addresses: [{ street: "s", city: "c", state: "st", postalCode: "01000", country: "MX", externalId: `${ext}-a` }],
+      contactMethods: [{ value: "a@b.co", externalId: `${ext}-c` }, { value: "5512345678", externalId: `${ext}-p` }],
+      bankAccounts: [{ accountNumber: "1", bankName: "B", currency: "MXN", clabe: clabe(), externalId: `${ext}-b` }],
+      documents: [{ type: "ine", externalId: `${ext}-d` }],
+      linkedClients: [{ child: { type: "individual", name: "Rep", externalId: `${ext}-rep` } }],
+    });
+    expect(res.status, res.text).toBe(200);
+    // Write batch: clients (parent + linked child), 4 child lists, links: one INSERT each.
+    expect(res.stats.batchSizes).toEqual([1, READ_BATCH_FULL, 6]);
+    expect(res.stats.roundTrips).toBe(3);
+    expect(res.stats.statementCount).toBe(1 + READ_BATCH_FULL + 6);
+    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, ...Array(READ_BATCH_FULL).fill(1), ...Array(6).fill(2)]);
+    const counts = await countsOf(h, tenantId);
+    expect(counts).toMatchObject({ clients: 2, addresses: 1, contact_methods: 2, bank_accounts: 1, documents: 1, client_links: 1 });
+    // Rows written per the D1 meta of the write batch (rows and their index entries).
+    const written = res.stats.statements.filter((s) => s.roundTrip === 2).reduce((n, s) => n + (s.rowsWritten ?? 0), 0);
+    expect(res.stats.rowsWritten).toBe(written);
+    expect(res.stats.rowsWritten).toBeGreaterThanOrEqual(8);
+    console.log(`typical create sync: ${res.stats.statementCount} statements, batches ${JSON.stringify(res.stats.batchSizes)}, rows read ${res.stats.rowsRead}, rows written ${res.stats.rowsWritten}`);
+
+    // An update of that graph: the version guard first, then only what changed.
+    const update = await sync(key, { client: { externalId: ext, name: "Ana María" }, addresses: [{ externalId: `${ext}-a`, city: "Puebla" }], documents: [{ externalId: `${ext}-d`, _delete: true }] });
+    expect(update.status, update.text).toBe(200);
+    expect(update.stats.batchSizes).toEqual([1, 8 + 2 + 3, 4]); // guard, client update, document delete, address update
+    const writeSql = update.stats.statements.filter((s) => s.roundTrip === 2).map((s) => s.sql.slice(0, 30).toLowerCase());
+    expect(writeSql[0]).toMatch(/^insert into "write_guards"/);
+    console.log(`typical update sync: ${update.stats.statementCount} statements, batches ${JSON.stringify(update.stats.batchSizes)}, rows read ${update.stats.rowsRead}, rows written ${update.stats.rowsWritten}`);
+
+    const noop = await sync(key, { client: { externalId: ext, name: "Ana María" } });
+    expect(noop.stats.batchSizes).toEqual([1, 8 + 3]);
+    expect(noop.stats.rowsWritten).toBe(0);
+    console.log(`typical no-op sync: ${noop.stats.statementCount} statements, batches ${JSON.stringify(noop.stats.batchSizes)}, rows read ${noop.stats.rowsRead}, rows written 0`);
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+
+const SCOPES = ["base", "MX", "MX:AV", "MX:AV:ARI", "MX:AV:AVI", "MX:AV:INM", "MX:AV:JYS", "MX:AV:MJR", "MX:AV:MPC", "MX:AV:TSC", "MX:AV:VEH", "MX:CNBV", "MX:CNBV:TRANSMISOR"];
+const CONTACT_TYPES = ["email", "phone", "mobile", "fax", "other"] as const;
+
+function fullClientInput(ext: string, filler: string, i = 0) {
+  return {
+    type: "individual",
+    name: `Name ${i}`,
+    middleName: "Middle",
+    lastName: "Last",
+    birthDate: "1980-01-01",
+    nationalities: ["MX", "US", "ES"],
+    scopes: SCOPES,
+    externalId: ext,
+    metadata: { filler, i },
+    employment: { isEmployee: true, employeeId: `E${i}`, position: "Analyst", department: "Risk", startDate: "2020-02-29" },
+    scopeData: {
+      MX: {
+        rfc: RFC_INDIVIDUAL,
+        curp: curp(),
+        actividadVulnerable: { ARI: {}, AVI: { username: "user" }, INM: {}, JYS: {}, MJR: {}, MPC: {}, TSC: {}, VEH: {} },
+        cnbv: { TRANSMISOR: { numeroCuenta: "123456", claveSujetoObligado: "ABC" } },
+      },
+      US: { ssnLast4: "1234" },
+    },
+  };
+}
+
+function contactValue(type: (typeof CONTACT_TYPES)[number], i: number) {
+  if (type === "email") return `person${i}@example.com`;
+  if (type === "other") return `handle-${i}`;
+  return `+52 55 ${String(10000000 + i).slice(0, 4)} ${String(i).padStart(4, "0")}`;
+}
+
+/** The maximal sync body: 250 items in each list, every optional field, `filler` in every metadata. */
+function maximalBody(ext: string, filler: string, fieldsFiller: string) {
+  const n = 250;
+  const range = Array.from({ length: n }, (_, i) => i);
+  return {
+    client: fullClientInput(ext, filler),
+    addresses: range.map((i) => ({
+      type: (["home", "business", "mailing", "legal", "other"] as const)[i % 5],
+      isPrimary: i === 0,
+      street: `Street ${i}`,
+      city: "Ciudad de México",
+      state: "CDMX",
+      postalCode: String(10000 + i),
+      country: "MX",
+      externalId: `${ext}-a${i}`,
+      metadata: { filler, i },
+      scopeData: {
+        MX: {
+          exteriorNumber: "1",
+          interiorNumber: "2",
+          neighborhood: "Juárez",
+          municipality: "Cuauhtémoc",
+          betweenStreets: "A y B",
+          reference: "Door",
+          cnbv: { TRANSMISOR: { localidad: "01" } },
+        },
+        US: { county: "x" },
+      },
+    })),
+    contactMethods: range.map((i) => {
+      const type = CONTACT_TYPES[i % 5]!;
+      return { type, value: contactValue(type, i), isPrimary: i < 5, label: `label ${i}`, externalId: `${ext}-c${i}`, metadata: { filler, i } };
+    }),
+    bankAccounts: range.map((i) => {
+      const value = clabe("002", "180", i + 1);
+      return {
+        accountNumber: `ACC${i}`,
+        bankName: "BBVA México",
+        bankCode: "BBVA",
+        country: "MX",
+        currency: "MXN",
+        type: (["checking", "savings", "investment", "other"] as const)[i % 4],
+        isPrimary: i === 0,
+        isActive: i % 2 === 0,
+        label: `account ${i}`,
+        externalId: `${ext}-b${i}`,
+        metadata: { filler, i },
+        clabe: value,
+        codigoBanco: "002",
+        codigoPlaza: "180",
+      };
+    }),
+    documents: range.map((i) => ({
+      type: "ine",
+      category: "identity",
+      expiresAt: "2031-12-31",
+      externalId: `${ext}-d${i}`,
+      metadata: { filler, i },
+      fields: { number: `N${i}`, fieldsFiller },
+      filename: `ine-${i}.pdf`,
+      contentType: "application/pdf",
+      size: 1024 * (i + 1),
+    })),
+    linkedClients: range.map((i) => ({
+      child: fullClientInput(`${ext}-l${i}`, filler, i + 1),
+      relationshipType: (["legal_representative", "controlling_beneficiary", "guarantor"] as const)[i % 3],
+      metadata: { filler, i },
+    })),
+  };
+}
+
+const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+const MiB = 1024 * 1024;
+
+describe("the maximal sync", () => {
+  it("stays within every D1 limit, and repeated is a no-op writing 0 rows", { timeout: 120_000 }, async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const ext = `max-${uniq()}`;
+    // Fill to ~4.9 MiB: metadata of all 1,501 objects (≤ 16 KiB each), plus documents.fields.
+    const base = bytes(maximalBody(ext, "", ""));
+    const fieldsFiller = "f".repeat(2048);
+    const slots = 1 + 250 * 5 + 250;
+    const filler = "m".repeat(Math.floor((4.9 * MiB - base - 250 * fieldsFiller.length) / slots));
+    const body = maximalBody(ext, filler, fieldsFiller);
+    const size = bytes(body);
+    expect(size).toBeGreaterThan(4.5 * MiB);
+    expect(size).toBeLessThan(5 * MiB);
+    expect(bytes(body.client.metadata)).toBeLessThanOrEqual(16 * 1024);
+
+    const first = await sync(key, body);
+    expect(first.status, first.text.slice(0, 2000)).toBe(200);
+    expect(first.stats.violations).toEqual([]);
+    expect(first.stats.statementCount).toBeLessThanOrEqual(D1_LIMITS.maxStatementsPerRequest);
+    expect(first.stats.roundTrips).toBe(3);
+    expect(first.stats.batchSizes).toHaveLength(3);
+    console.log(
+      `maximal sync (${size} bytes of body): ${first.stats.statementCount} statements, batches ${JSON.stringify(first.stats.batchSizes)}, ` +
+        `rows read ${first.stats.rowsRead}, rows written ${first.stats.rowsWritten}, max params ${Math.max(...first.stats.statements.map((s) => s.params))}`,
+    );
+    const counts = await countsOf(h, tenantId);
+    expect(counts).toMatchObject({ clients: 251, addresses: 250, contact_methods: 250, bank_accounts: 250, documents: 250, client_links: 250 });
+    for (const list of ["addresses", "contactMethods", "bankAccounts", "documents", "linkedClients"] as const) {
+      expect(first.body[list].created).toHaveLength(250);
+    }
+    // Everything was stored as sent (spot checks in the database).
+    const id = first.body.client.id;
+    const [bank] = await h.rows("test", bankAccounts, { clientId: id, externalId: `${ext}-b249` });
+    expect(bank).toMatchObject({ clabe: clabe("002", "180", 250), codigoBanco: "002", codigoPlaza: "180", isActive: false, metadata: { filler, i: 249 } });
+    const [doc] = await h.rows("test", documents, { clientId: id, externalId: `${ext}-d7` });
+    expect(doc).toMatchObject({ fields: { number: "N7", fieldsFiller }, size: 8192, contentType: "application/pdf", status: "pending_upload" });
+    const [child] = await h.rows("test", clients, { tenantId, externalId: `${ext}-l3` });
+    expect(child).toMatchObject({ isPrimary: false, name: "Name 4", scopes: SCOPES });
+    expect((await h.rows("test", addresses, { clientId: id, isPrimary: true })).map((a) => a.externalId)).toEqual([`${ext}-a0`]);
+    expect(await h.rows("test", contactMethods, { clientId: id, isPrimary: true })).toHaveLength(5);
+    expect(await h.rows("test", clientLinks, { parentClientId: id })).toHaveLength(250);
+    const get = await h.get(`/clients/${id}`, { key });
+    expect(get.body).toEqual(first.body.client);
+    expect(get.headers.get("etag")).toBe(first.headers.get("etag"));
+
+    const before = await dumpTenant(h, tenantId);
+    const again = await sync(key, body);
+    expect(again.status, again.text.slice(0, 2000)).toBe(200);
+    expect(again.stats.rowsWritten).toBe(0);
+    expect(again.stats.roundTrips).toBe(2);
+    expect(again.stats.statementCount).toBeLessThanOrEqual(D1_LIMITS.maxStatementsPerRequest);
+    expect(again.body.action).toBe("unchanged");
+    for (const list of ["addresses", "contactMethods", "bankAccounts", "documents", "linkedClients"] as const) {
+      expect(again.body[list]).toEqual({ created: [], updated: [], deleted: [] });
+    }
+    expect(again.body.client).toEqual(first.body.client);
+    expect(await dumpTenant(h, tenantId)).toEqual(before);
+    console.log(`maximal sync repeated: ${again.stats.statementCount} statements, batches ${JSON.stringify(again.stats.batchSizes)}, rows read ${again.stats.rowsRead}, rows written 0`);
+
+    // The maximal sync updating every record (every list re-listed with a change, replaceMode on).
+    const changedFiller = filler.slice(1) + "n";
+    const changed = maximalBody(ext, changedFiller, fieldsFiller);
+    const update = await sync(key, { ...changed, replaceMode: true });
+    expect(update.status, update.text.slice(0, 2000)).toBe(200);
+    expect(update.stats.statementCount).toBeLessThanOrEqual(D1_LIMITS.maxStatementsPerRequest);
+    expect(update.body.addresses.updated).toHaveLength(250);
+    expect(update.body.linkedClients.updated).toHaveLength(250);
+    console.log(`maximal sync changing everything: ${update.stats.statementCount} statements, batches ${JSON.stringify(update.stats.batchSizes)}, rows read ${update.stats.rowsRead}, rows written ${update.stats.rowsWritten}`);
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+describe("reads go through indexes (§9)", () => {
+  /** A small client, and a sync of it that reads, updates, deletes, links and checks versions. */
+  async function smallSync(key: string, big?: string) {
+    const ext = `s-${uniq()}`;
+    const made = await sync(key, {
+      client: { type: "individual", name: "Small", externalId: ext },
+      addresses: [{ street: "s", city: "c", state: "st", postalCode: "01000", externalId: `${ext}-a1` }, { street: "s", city: "c", state: "st", postalCode: "01000", externalId: `${ext}-a2` }],
+      contactMethods: [{ value: "a@b.co", externalId: `${ext}-c1` }],
+      linkedClients: [{ child: { type: "individual", name: "Rep", externalId: `${ext}-rep` } }],
+    });
+    expect(made.status, made.text).toBe(200);
+    const res = await sync(key, {
+      clientId: made.body.client.id,
+      client: { name: "Small 2" },
+      addresses: [{ externalId: `${ext}-a1`, city: "d" }, { externalId: `${ext}-a2`, _delete: true }, { street: "s", city: "c", state: "st", postalCode: "01000", externalId: `${ext}-a3` }],
+      contactMethods: [{ externalId: `${ext}-c1`, label: "x" }],
+      bankAccounts: [{ accountNumber: "1", bankName: "B", currency: "MXN", externalId: `${ext}-b1` }],
+      documents: [{ type: "ine", externalId: `${ext}-d1` }],
+      linkedClients: [{ child: { externalId: `${ext}-rep`, lastName: "L" } }, ...(big ? [{ child: { externalId: big } }] : [{ child: { type: "company", name: "Co" } }])],
+    });
+    expect(res.status, res.text).toBe(200);
+    return res.stats;
+  }
+
+  it("the rows a sync reads and writes do not depend on how big the rest of the tenant is", { timeout: 60_000 }, async () => {
+    const alone = await h.newTenantWithKey();
+    // Link a client of similar size in both tenants so that both syncs load the same graph sizes.
+    const link = (key: string) => sync(key, { client: { type: "company", name: "Co", externalId: "co" } });
+    await link(alone.key);
+    const reference = await smallSync(alone.key, "co");
+
+    const crowded = await h.newTenantWithKey();
+    await link(crowded.key);
+    // A big neighbour: 250 items in every list and 250 linked clients.
+    const big = maximalBody(`big-${uniq()}`, "m", "f");
+    const made = await sync(crowded.key, big);
+    expect(made.status).toBe(200);
+    const measured = await smallSync(crowded.key, "co");
+    expect(measured.batchSizes).toEqual(reference.batchSizes);
+    expect(measured.statements.map((s) => s.rowsRead)).toEqual(reference.statements.map((s) => s.rowsRead));
+    expect(measured.rowsRead).toBe(reference.rowsRead);
+    expect(measured.rowsWritten).toBe(reference.rowsWritten);
+    console.log(`small sync next to a big client: rows read ${measured.rowsRead} (alone: ${reference.rowsRead}), rows written ${measured.rowsWritten}`);
+  });
+});
