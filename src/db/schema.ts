@@ -190,18 +190,25 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), uniqueIndex("api_keys_prefix").on(t.prefix)],
 );
 
-// Idempotency-Key records (API.md §8), written in the same batch as the writes they describe.
+// Idempotency-Key records (API.md §8), written in the same batch as the writes they describe. An
+// answer is stored in parts of at most 1.9 MB (D1 binds no value over 2 MB; a 250-client answer
+// can be 5 MB); part 0 carries the request hash, status and headers.
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
     tenantId: text("tenant_id").notNull(),
     key: text("key").notNull(),
+    part: integer("part").notNull().default(0),
     requestHash: text("request_hash").notNull(),
     status: integer("status").notNull(),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
     body: text("body").notNull(),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [uniqueIndex("idempotency_keys_tenant_key").on(t.tenantId, t.key), index("idempotency_keys_created").on(t.createdAt)],
+  (t) => [
+    uniqueIndex("idempotency_keys_tenant_key_part").on(t.tenantId, t.key, t.part),
+    index("idempotency_keys_created").on(t.createdAt),
+  ],
 );
 
 // Holds no rows. A write batch inserts into it only when a precondition fails, and the CHECK then

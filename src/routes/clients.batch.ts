@@ -10,7 +10,8 @@ import { clients, type ClientRow } from "../db/schema";
 import type { ApiRequest } from "../http/context";
 import { ApiError, problemOf, VALIDATION_DETAIL, type FieldError, type Problem } from "../http/errors";
 import { readJsonBody } from "../http/body";
-import { json, sourceOf } from "../http/pipeline";
+import { answer, checkIdempotency, type StoredAnswer } from "../http/idempotency";
+import { sourceOf } from "../http/pipeline";
 import { newId } from "../ids";
 import { clientInput, clientRules, mergeClient, missingOnCreate, type ClientState } from "../schemas/client";
 import { fieldErrors } from "../schemas/common";
@@ -118,8 +119,15 @@ function failedCall(failures: readonly Failure[]): ApiError {
   );
 }
 
+/** Attempts at read → write when another request takes an externalId in between. */
+const MAX_BATCH_ATTEMPTS = 3;
+
 export async function createClients(request: ApiRequest) {
-  const { value } = await readJsonBody(request);
+  const { value, text } = await readJsonBody(request);
+  const checked = await checkIdempotency(request, text);
+  if ("replay" in checked) return checked.replay;
+  const { idempotency } = checked;
+
   const parsedEnvelope = envelope.safeParse(value);
   if (!parsedEnvelope.success) {
     // Every issue: when `items` itself is a list, its items' issues are reported with the envelope's.
@@ -131,51 +139,55 @@ export async function createClients(request: ApiRequest) {
   const { db, tenantId } = request;
   const now = new Date();
   const nowIso = now.toISOString();
+  const source = sourceOf(request);
 
-  const { candidates: valid, failures } = validateItems(items);
-  failures.push(...duplicateFailures(valid));
-  const failing = new Set(failures.map((f) => f.index));
-  let candidates = valid.filter((c) => !failing.has(c.index));
-  // Read even when some items are invalid: an atomic failure lists EVERY failing item (§5),
-  // conflicting ones included.
-  const conflicts = await storedConflicts(db, tenantId, candidates);
-  failures.push(...conflicts);
-  if (atomic && failures.length > 0) throw failedCall(failures);
-  const conflicting = new Set(conflicts.map((f) => f.index));
-  candidates = candidates.filter((c) => !conflicting.has(c.index));
+  const checkedItems = validateItems(items);
+  const invalid = [...checkedItems.failures, ...duplicateFailures(checkedItems.candidates)];
+  const failing = new Set(invalid.map((f) => f.index));
+  const valid = checkedItems.candidates.filter((c) => !failing.has(c.index));
 
-  const rows = new Map(candidates.map((c) => [c.index, newClientRow(c.state, tenantId, true, nowIso)]));
-  const created = new Set<number>();
-  if (rows.size > 0) {
+  for (let attempt = 1; ; attempt++) {
+    // Read even when some items are invalid: an atomic failure lists EVERY failing item (§5),
+    // conflicting ones included.
+    const conflicts = await storedConflicts(db, tenantId, valid);
+    const failures = [...invalid, ...conflicts];
+    if (atomic && failures.length > 0) throw failedCall(failures);
+    const conflicting = new Set(conflicts.map((f) => f.index));
+    const created = valid
+      .filter((c) => !conflicting.has(c.index))
+      .map((c) => ({ index: c.index, row: newClientRow(c.state, tenantId, true, nowIso) }));
+
+    const succeeded = created.map(({ index, row }) => ({ index, data: renderNew(row, now) }));
+    const failed = failures
+      .sort((a, b) => a.index - b.index)
+      .map((f): { index: number; error: Problem } => ({
+        index: f.index,
+        error: problemOf(f.code, f.code === "CONFLICT" ? "The item conflicts with an existing client or an earlier item" : VALIDATION_DETAIL, source, f.errors),
+      }));
+    const body = atomic
+      ? { atomic: true, data: succeeded.map((s) => s.data) }
+      : { atomic: false, data: succeeded.map((s) => s.data), succeeded, failed };
+    const stored: StoredAnswer = { status: 200, headers: {}, body: JSON.stringify(body) };
     try {
-      // Non-atomic: a client whose externalId was taken meanwhile is skipped, not fatal.
-      const results = await runBatch(db, insertRows(db, clients, [...rows.values()], { onConflictDoNothing: !atomic, returningId: !atomic }));
-      if (atomic) for (const index of rows.keys()) created.add(index);
-      else {
-        const ids = new Set((results as { id: string }[][]).flat().map((r) => r.id));
-        for (const [index, row] of rows) if (ids.has(row.id)) created.add(index);
-      }
+      // ONE batch: the new clients, and the answer under the Idempotency-Key if there is one.
+      // The answer goes first: a concurrent request with the same key fails on it, before anything else.
+      await runBatch(db, [...(idempotency?.record(stored) ?? []), ...insertRows(db, clients, created.map((c) => c.row))]);
+      return answer(stored);
     } catch (error) {
-      if (!atomic || !isUniqueViolation(error)) throw error;
-      // Another request took one of these externalIds between our read and our write.
-      const raced = await storedConflicts(db, tenantId, candidates);
-      throw failedCall(raced.length > 0 ? raced : candidates.map((c) => ({ index: c.index, code: "CONFLICT" as const, errors: [takenError(c.index, c.state.externalId ?? "")] })));
+      const replay = await idempotency?.replayAfterRace(error);
+      if (replay) return replay;
+      if (!isUniqueViolation(error, "clients")) throw error;
+      // Another request took one of these externalIds between our read and our write: read again.
+      if (attempt >= MAX_BATCH_ATTEMPTS) {
+        throw new ApiError("CONFLICT", `The tenant's clients changed concurrently ${attempt} times while this batch was written; nothing was written, retry the request`);
+      }
     }
   }
-  for (const [index, row] of rows) {
-    if (!created.has(index)) failures.push({ index, code: "CONFLICT", errors: [takenError(index, row.externalId ?? "")] });
-  }
+}
 
-  const render = (row: ClientRow): FullClient =>
-    fullClient({ client: row, addresses: [], contactMethods: [], bankAccounts: [], documents: [], links: [], linkedClients: new Map(), linkedContacts: [] }, now);
-  const succeeded = [...created].sort((a, b) => a - b).map((index) => ({ index, data: render(rows.get(index)!) }));
-  if (atomic) return json({ atomic: true, data: succeeded.map((s) => s.data) });
-  const source = sourceOf(request);
-  const failed = failures
-    .sort((a, b) => a.index - b.index)
-    .map((f): { index: number; error: Problem } => ({
-      index: f.index,
-      error: problemOf(f.code, f.code === "CONFLICT" ? "The item conflicts with an existing client or an earlier item" : VALIDATION_DETAIL, source, f.errors),
-    }));
-  return json({ atomic: false, data: succeeded.map((s) => s.data), succeeded, failed });
+function renderNew(row: ClientRow, now: Date): FullClient {
+  return fullClient(
+    { client: row, addresses: [], contactMethods: [], bankAccounts: [], documents: [], links: [], linkedClients: new Map(), linkedContacts: [] },
+    now,
+  );
 }

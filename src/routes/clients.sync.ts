@@ -6,7 +6,7 @@ import { etagOf, fullClient } from "../db/mappers";
 import { readJsonBody } from "../http/body";
 import type { ApiRequest } from "../http/context";
 import { ApiError, VALIDATION_DETAIL } from "../http/errors";
-import { json } from "../http/pipeline";
+import { answer, checkIdempotency, type StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
 import { fieldErrors } from "../schemas/common";
 import { syncRequest } from "../schemas/requests";
@@ -25,7 +25,10 @@ function ifMatchPasses(header: string, etag: string | null): boolean {
 }
 
 export async function syncClient(request: ApiRequest) {
-  const { value } = await readJsonBody(request);
+  const { value, text } = await readJsonBody(request);
+  const checked = await checkIdempotency(request, text);
+  if ("replay" in checked) return checked.replay;
+  const { idempotency } = checked;
   const parsed = syncRequest.safeParse(value);
   if (!parsed.success) throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, fieldErrors(parsed.error));
   const body = parsed.data;
@@ -41,10 +44,20 @@ export async function syncClient(request: ApiRequest) {
       }
     }
     const plan = planSync(body, loaded, { tenantId, now: new Date(), newId });
-    if (!body.dryRun && !plan.noop) {
+    const stored: StoredAnswer = {
+      status: 200,
+      headers: { etag: await etagOf(plan.response.client) },
+      body: JSON.stringify(plan.response),
+    };
+    // A dry run writes nothing, not even its answer; a no-op writes only the answer, if keyed.
+    // The answer goes first: a concurrent request with the same key fails on it, before anything else.
+    const statements = body.dryRun ? [] : [...(idempotency?.record(stored) ?? []), ...(plan.noop ? [] : writeStatements(db, tenantId, plan))];
+    if (statements.length > 0) {
       try {
-        await runBatch(db, writeStatements(db, tenantId, plan));
+        await runBatch(db, statements);
       } catch (error) {
+        const replay = await idempotency?.replayAfterRace(error);
+        if (replay) return replay;
         const raced = isStaleGraph(error) || isUniqueViolation(error) || isForeignKeyViolation(error);
         if (!raced) throw error;
         if (attempt >= MAX_SYNC_ATTEMPTS) {
@@ -53,6 +66,6 @@ export async function syncClient(request: ApiRequest) {
         continue;
       }
     }
-    return json(plan.response, { headers: { etag: await etagOf(plan.response.client) } });
+    return answer(stored);
   }
 }
