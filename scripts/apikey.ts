@@ -1,0 +1,245 @@
+// API key management (API.md §2), run as `npm run apikey -- <command> …`.
+//
+//   create --env test|live --tenant <id> [--name <label>] [--permissions a,b] [--remote]
+//   list   --env test|live [--tenant <id>] [--remote]
+//   revoke --env test|live --prefix <prefix> [--remote]
+//
+// Local by default: the same local D1 state `wrangler dev` (npm start) uses, so it works while the
+// server runs. --remote works on the deployed databases (needs `wrangler login`). Only the key's
+// SHA-256 hash is stored; `create` prints the plaintext key alone on the last line of its output.
+import { parseArgs } from "node:util";
+import { displayPrefix, KEY_PATTERN, PERMISSIONS, TENANT_PATTERN } from "../src/http/keys.ts";
+import { createKey, isMissingTable, missingTableHint, prepare } from "./lib/apikeys.ts";
+import { BINDINGS, CommandError, d1Execute, sqlString, type EnvironmentName } from "./lib/wrangler.ts";
+
+const USAGE = `Usage: npm run apikey -- <command> [options]
+
+Commands:
+  create --env test|live --tenant <id> [--name <label>] [--permissions <p1,p2,…>] [--remote]
+      Creates a key and prints it alone on the last line (it is never shown again).
+      Permissions: ${PERMISSIONS.join(", ")} (default: all four).
+  list --env test|live [--tenant <id>] [--remote]
+      Lists the keys of an environment (display prefix, tenant, name, permissions, dates).
+  revoke --env test|live --prefix <prefix> [--remote]
+      Revokes a key, named by its display prefix (as shown by list).
+
+Works on the local databases (those of npm start) unless --remote is given.`;
+
+class UsageError extends Error {}
+
+function parseEnvironment(value: string | undefined): EnvironmentName {
+  if (value === undefined) throw new UsageError("--env is required (test or live)");
+  if (value !== "test" && value !== "live") throw new UsageError(`--env must be test or live, not "${value}"`);
+  return value;
+}
+
+function parseTenant(value: string | undefined): string {
+  if (value === undefined) throw new UsageError("--tenant is required");
+  if (!TENANT_PATTERN.test(value)) {
+    throw new UsageError(`Invalid tenant "${value}": 1–64 characters of a-z, 0-9, _ and -`);
+  }
+  return value;
+}
+
+function parseName(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const name = value.trim();
+  if (name === "") throw new UsageError("--name must not be empty");
+  if (name.length > 200) throw new UsageError("--name must be at most 200 characters");
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new UsageError("--name must not contain control characters");
+  return name;
+}
+
+function parsePermissions(value: string | undefined): string[] {
+  if (value === undefined) return [...PERMISSIONS];
+  const requested = value
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  if (requested.length === 0) throw new UsageError("--permissions must name at least one permission");
+  const unknown = requested.filter((p) => !(PERMISSIONS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    throw new UsageError(`Unknown permission(s): ${unknown.join(", ")}. Allowed: ${PERMISSIONS.join(", ")}`);
+  }
+  // Stored in the canonical order, without duplicates.
+  return PERMISSIONS.filter((p) => requested.includes(p));
+}
+
+function parsePrefix(value: string | undefined, environment: EnvironmentName): string {
+  if (value === undefined) throw new UsageError("--prefix is required (as shown by `npm run apikey -- list`)");
+  // A whole key is accepted too: its display prefix names it.
+  const prefix = KEY_PATTERN.test(value) ? displayPrefix(value) : value;
+  const match = /^sk_(test|live)_[A-Za-z0-9_-]{8}$/.exec(prefix);
+  if (!match) throw new UsageError(`Invalid prefix "${value}": display prefixes look like sk_${environment}_AbCd1234`);
+  if (match[1] !== environment) {
+    throw new UsageError(`Prefix ${prefix} is a ${match[1]} key, but --env is ${environment}`);
+  }
+  return prefix;
+}
+
+async function create(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const environment = parseEnvironment(values.env as string | undefined);
+  const tenant = parseTenant(values.tenant as string | undefined);
+  const name = parseName(values.name as string | undefined);
+  const permissions = parsePermissions(values.permissions as string | undefined);
+  const remote = values.remote === true;
+  const created = await createKey({ environment, tenant, name, permissions, remote }, (line) => console.log(line));
+  const where = remote ? "remote" : "local";
+  console.log(`Created a ${environment} key (${where} ${BINDINGS[environment]}) for tenant "${tenant}".`);
+  console.log(`  prefix:      ${created.prefix}`);
+  if (name !== null) console.log(`  name:        ${name}`);
+  console.log(`  permissions: ${permissions.join(", ")}`);
+  console.log(`  created:     ${created.createdAt}`);
+  console.log("The key is shown once, on the next line, and cannot be recovered: store it now.");
+  console.log(created.key);
+}
+
+interface KeyRow {
+  prefix: string;
+  tenant_id: string;
+  name: string | null;
+  permissions: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+async function list(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const environment = parseEnvironment(values.env as string | undefined);
+  const tenant = values.tenant === undefined ? undefined : parseTenant(values.tenant as string);
+  const remote = values.remote === true;
+  const binding = BINDINGS[environment];
+  await prepare(binding, remote, (line) => console.error(line));
+  // Never the hashes.
+  const sql =
+    "SELECT prefix, tenant_id, name, permissions, created_at, revoked_at FROM api_keys" +
+    (tenant === undefined ? "" : ` WHERE tenant_id = ${sqlString(tenant)}`) +
+    " ORDER BY created_at, prefix";
+  let rows: KeyRow[];
+  try {
+    rows = (await d1Execute(binding, sql, remote))[0] as unknown as KeyRow[];
+  } catch (error) {
+    if (remote && isMissingTable(error)) throw missingTableHint(binding);
+    throw error;
+  }
+  const where = `${remote ? "remote" : "local"} ${binding}`;
+  if (rows.length === 0) {
+    console.log(`No ${environment} keys${tenant === undefined ? "" : ` for tenant "${tenant}"`} (${where}).`);
+    return;
+  }
+  const table = rows.map((row) => {
+    let permissions = row.permissions;
+    try {
+      permissions = (JSON.parse(row.permissions) as string[]).join(",");
+    } catch {
+      // shown as stored
+    }
+    return [row.prefix, row.tenant_id, row.name ?? "", permissions, row.created_at, row.revoked_at ?? ""];
+  });
+  const header = ["PREFIX", "TENANT", "NAME", "PERMISSIONS", "CREATED", "REVOKED"];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  console.log(`${rows.length} ${environment} key(s) (${where}):`);
+  console.log(line(header));
+  for (const row of table) console.log(line(row));
+}
+
+async function revoke(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const environment = parseEnvironment(values.env as string | undefined);
+  const prefix = parsePrefix(values.prefix as string | undefined, environment);
+  const remote = values.remote === true;
+  const binding = BINDINGS[environment];
+  await prepare(binding, remote, (line) => console.error(line));
+  const revokedAt = new Date().toISOString();
+  let results: Record<string, unknown>[][];
+  try {
+    results = await d1Execute(
+      binding,
+      `UPDATE api_keys SET revoked_at = ${sqlString(revokedAt)} WHERE prefix = ${sqlString(prefix)} AND revoked_at IS NULL RETURNING tenant_id;` +
+        ` SELECT tenant_id, revoked_at FROM api_keys WHERE prefix = ${sqlString(prefix)}`,
+      remote,
+    );
+  } catch (error) {
+    if (remote && isMissingTable(error)) throw missingTableHint(binding);
+    throw error;
+  }
+  const [updated = [], current = []] = results;
+  if (updated.length > 0) {
+    console.log(`Revoked ${prefix} (tenant "${String(updated[0]!.tenant_id)}") at ${revokedAt}.`);
+    return;
+  }
+  if (current.length > 0) {
+    console.log(`${prefix} was already revoked at ${String(current[0]!.revoked_at)}.`);
+    return;
+  }
+  throw new CommandError(`No ${environment} key with prefix ${prefix} (${remote ? "remote" : "local"} ${binding}).`);
+}
+
+const COMMANDS = {
+  create: { run: create, allowed: ["env", "tenant", "name", "permissions", "remote"] },
+  list: { run: list, allowed: ["env", "tenant", "remote"] },
+  revoke: { run: revoke, allowed: ["env", "prefix", "remote"] },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        env: { type: "string" },
+        tenant: { type: "string" },
+        name: { type: "string" },
+        permissions: { type: "string" },
+        prefix: { type: "string" },
+        remote: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [command, ...extra] = positionals;
+  if (command === undefined) {
+    console.error(`Error: a command is required (create, list or revoke)\n\n${USAGE}`);
+    return 2;
+  }
+  if (!Object.hasOwn(COMMANDS, command)) {
+    console.error(`Error: unknown command "${command}" (create, list or revoke)\n\n${USAGE}`);
+    return 2;
+  }
+  if (extra.length > 0) {
+    console.error(`Error: unexpected argument(s): ${extra.join(" ")}\n\n${USAGE}`);
+    return 2;
+  }
+  const { run, allowed } = COMMANDS[command as keyof typeof COMMANDS];
+  const misplaced = Object.keys(values).filter((option) => !(allowed as readonly string[]).includes(option));
+  if (misplaced.length > 0) {
+    console.error(`Error: ${command} does not take ${misplaced.map((o) => `--${o}`).join(", ")}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await run(values);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`Error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof CommandError) {
+      console.error(`Error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,121 @@
+// Runs the project's own wrangler (node_modules/wrangler) with the Node that runs these scripts
+// (the project's Node 22 under `npm run`), from the project root, so it reads wrangler.toml and
+// shares the local D1 state (.wrangler/state) with `wrangler dev`.
+import { spawn, type SpawnOptions } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const BINDINGS = { test: "DB_TEST", live: "DB_LIVE" } as const;
+export type EnvironmentName = keyof typeof BINDINGS;
+
+const require = createRequire(import.meta.url);
+const wranglerBin = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+
+/**
+ * No usage metrics or error reports sent, and no download of the `request.cf` sample (the API does not
+ * read request.cf; offline, the download fails with a stack trace after a 3 s wait): these commands
+ * also run offline and in CI. Each can be turned back on from the environment.
+ */
+const wranglerEnv = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  ...process.env,
+};
+
+export class CommandError extends Error {}
+
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs wrangler and captures its output (stdin closed: wrangler then takes its non-interactive defaults). */
+export function wranglerCapture(args: string[]): Promise<Captured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wranglerBin, ...args], {
+      cwd: projectRoot,
+      env: wranglerEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+  });
+}
+
+/** Runs wrangler in the foreground with the terminal attached, forwarding termination signals. */
+export function wranglerInherit(args: string[], options: SpawnOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [wranglerBin, ...args], {
+      cwd: projectRoot,
+      env: wranglerEnv,
+      stdio: "inherit",
+      ...options,
+    });
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    const forward = (signal: NodeJS.Signals) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    for (const signal of signals) process.on(signal, forward);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      for (const s of signals) process.off(s, forward);
+      resolve(code ?? 128 + (signal === "SIGINT" ? 2 : signal === "SIGHUP" ? 1 : 15));
+    });
+  });
+}
+
+function describeFailure(what: string, result: Captured): string {
+  // With --json, wrangler prints {"error": {"text": …}} on stdout.
+  try {
+    const parsed = JSON.parse(result.stdout) as { error?: { text?: string } };
+    if (parsed.error?.text) return `${what} failed: ${parsed.error.text}`;
+  } catch {
+    // not JSON: fall through to the raw output
+  }
+  const output = `${result.stdout}\n${result.stderr}`
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.includes('Unknown user config "nodedir"'))
+    .slice(-25)
+    .join("\n");
+  return `${what} failed (exit ${result.code}):\n${output}`;
+}
+
+const where = (remote: boolean) => (remote ? "--remote" : "--local");
+
+/** Applies pending migrations (migrations/) to one database; returns wrangler's summary line. */
+export async function applyMigrations(binding: string, remote: boolean): Promise<string> {
+  const result = await wranglerCapture(["d1", "migrations", "apply", binding, where(remote)]);
+  if (result.code !== 0) throw new CommandError(describeFailure(`wrangler d1 migrations apply ${binding}`, result));
+  if (/No migrations to apply/.test(result.stdout)) return `${binding}: migrations up to date`;
+  const applied = (result.stdout.match(/│\s*(\S+\.sql)\s*│\s*✅/gu) ?? []).length;
+  return `${binding}: applied ${applied} migration(s)`;
+}
+
+/** Runs SQL (one or more statements) on one database; returns the rows of each statement. */
+export async function d1Execute(binding: string, sql: string, remote: boolean): Promise<Record<string, unknown>[][]> {
+  const result = await wranglerCapture(["d1", "execute", binding, where(remote), "--json", "--command", sql]);
+  if (result.code !== 0) throw new CommandError(describeFailure(`wrangler d1 execute ${binding}`, result));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(result.stdout);
+  } catch {
+    throw new CommandError(`wrangler d1 execute ${binding}: unexpected output:\n${result.stdout}`);
+  }
+  if (!Array.isArray(parsed)) throw new CommandError(`wrangler d1 execute ${binding}: unexpected output`);
+  return parsed.map((statement: { results?: Record<string, unknown>[] }) => statement.results ?? []);
+}
+
+/** A SQL string literal (wrangler d1 execute --command takes no bound parameters). */
+export function sqlString(value: string | null): string {
+  if (value === null) return "NULL";
+  if (value.includes("\0")) throw new CommandError("NUL characters are not allowed");
+  return `'${value.replaceAll("'", "''")}'`;
+}

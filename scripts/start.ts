@@ -1,0 +1,97 @@
+// `npm start [-- --port <n>] [other wrangler dev options]`: serves the API locally.
+//
+// 1. applies the migrations to both local databases (DB_TEST, DB_LIVE);
+// 2. makes sure a local test key of tenant "dev" exists: its plaintext is kept in
+//    .wrangler/dev-api-key (git-ignored), and re-created when the database no longer has its hash
+//    (e.g. after `rm -rf .wrangler/state`) or it was revoked;
+// 3. prints a working curl first, then runs `wrangler dev --port <port>` in the foreground.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { hashKey, KEY_PATTERN } from "../src/http/keys.ts";
+import { createKey } from "./lib/apikeys.ts";
+import { applyMigrations, BINDINGS, CommandError, d1Execute, projectRoot, sqlString, wranglerInherit } from "./lib/wrangler.ts";
+
+const DEV_TENANT = "dev";
+const DEV_KEY_FILE = join(projectRoot, ".wrangler", "dev-api-key");
+
+function parsePort(argv: string[]): { port: number; rest: string[] } {
+  let port = 8787;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    let value: string | undefined;
+    if (arg === "--port" || arg === "-p") value = argv[++i];
+    else if (arg.startsWith("--port=")) value = arg.slice("--port=".length);
+    else {
+      rest.push(arg);
+      continue;
+    }
+    if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+      throw new CommandError(`--port needs a port number (1–65535), got ${value === undefined ? "nothing" : `"${value}"`}`);
+    }
+    port = Number(value);
+  }
+  return { port, rest };
+}
+
+function readSavedKey(): string | null {
+  try {
+    const key = readFileSync(DEV_KEY_FILE, "utf8").trim();
+    return KEY_PATTERN.test(key) && key.startsWith("sk_test_") ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The saved key if the local test database still accepts it, else a new one (saved). */
+async function ensureDevKey(): Promise<{ key: string; created: boolean }> {
+  const saved = readSavedKey();
+  if (saved !== null) {
+    const [rows = []] = await d1Execute(
+      BINDINGS.test,
+      `SELECT tenant_id FROM api_keys WHERE key_hash = ${sqlString(await hashKey(saved))} AND revoked_at IS NULL`,
+      false,
+    );
+    if (rows.length > 0) return { key: saved, created: false };
+  }
+  const created = await createKey({
+    environment: "test",
+    tenant: DEV_TENANT,
+    name: "local development (npm start)",
+    permissions: ["clients:read", "clients:create", "clients:update", "clients:delete"],
+    remote: false,
+    migrate: false,
+  });
+  mkdirSync(dirname(DEV_KEY_FILE), { recursive: true });
+  writeFileSync(DEV_KEY_FILE, `${created.key}\n`, { mode: 0o600 });
+  chmodSync(DEV_KEY_FILE, 0o600);
+  return { key: created.key, created: true };
+}
+
+async function main(): Promise<number> {
+  const { port, rest } = parsePort(process.argv.slice(2));
+  // Quiet until the curl line, which comes first; wrangler's output is shown only on failure.
+  const migrated: string[] = [];
+  for (const binding of Object.values(BINDINGS)) migrated.push(await applyMigrations(binding, false));
+  const { key, created } = await ensureDevKey();
+
+  const base = `http://localhost:${port}`;
+  console.log(`Try it: curl -s ${base}/clients -H "X-Environment: test" -H "Authorization: Bearer ${key}"`);
+  console.log("");
+  console.log(`Local databases (.wrangler/state): ${migrated.join("; ")}.`);
+  console.log(
+    `Local test key of tenant "${DEV_TENANT}" ${created ? "created" : "reused"} (kept in .wrangler/dev-api-key); ` +
+      "more keys: npm run apikey -- create --env test|live --tenant <id>",
+  );
+  console.log(`Starting wrangler dev on ${base} (Ctrl-C stops it)…`);
+  console.log("");
+  return wranglerInherit(["dev", "--port", String(port), ...rest]);
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (!(error instanceof CommandError)) throw error;
+  console.error(`npm start: ${error.message}`);
+  process.exitCode = 1;
+}
