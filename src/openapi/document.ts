@@ -118,6 +118,17 @@ interface Operation {
 const COMMON_ERRORS: ErrorCode[] = ["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "INTERNAL_SERVER_ERROR"];
 const BODY_ERRORS: ErrorCode[] = ["PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"];
 
+const idempotencyKeyParameter = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "1–255 characters. The first successful answer is stored with the writes it describes (per tenant and environment, " +
+    "at least 24 h) and replayed byte for byte, with `Idempotent-Replayed: true`, to a retry with the same body. The same " +
+    "key with another body is a 422. A failed request stores nothing and may be retried.",
+  schema: { type: "string", minLength: 1, maxLength: 255 },
+};
+
 const clientIdParameter = {
   name: "id",
   in: "path",
@@ -179,9 +190,10 @@ export const OPERATIONS: Record<OperationId, Operation> = {
       "`/items/<index>/…`. An `externalId` that exists already, or appears twice in the body, is a conflict for that item. " +
       "With `atomic: true` (the default) any failing item fails the whole call (400, or 409 for conflicts only) and nothing " +
       "is written; with `atomic: false` the valid items are created and the others reported, always with a 200.",
+    parameters: [idempotencyKeyParameter],
     request: "BatchRequest",
     response: { schema: "BatchResult", description: "The created clients (and, with atomic: false, the failed items)." },
-    errors: [...COMMON_ERRORS, "CONFLICT", ...BODY_ERRORS],
+    errors: [...COMMON_ERRORS, "CONFLICT", "UNPROCESSABLE_CONTENT", ...BODY_ERRORS],
   },
   syncClient: {
     method: "post",
@@ -200,10 +212,11 @@ export const OPERATIONS: Record<OperationId, Operation> = {
         description: 'Makes the sync conditional on the client\'s current ETag (`"<etag>"` as returned by GET or sync): 412 otherwise.',
         schema: { type: "string" },
       },
+      idempotencyKeyParameter,
     ],
     request: "SyncRequest",
     response: { schema: "SyncResult", description: "What the sync did to the graph.", etag: true },
-    errors: [...COMMON_ERRORS, "NOT_FOUND", "CONFLICT", "PRECONDITION_FAILED", ...BODY_ERRORS],
+    errors: [...COMMON_ERRORS, "NOT_FOUND", "CONFLICT", "PRECONDITION_FAILED", "UNPROCESSABLE_CONTENT", ...BODY_ERRORS],
   },
 };
 
@@ -228,6 +241,8 @@ function errorDescription(code: ErrorCode, operationId: OperationId): string {
         : "An externalId belongs to another client or to another client's child, or the client kept changing concurrently.";
     case "PRECONDITION_FAILED":
       return "If-Match did not match the client's current ETag.";
+    case "UNPROCESSABLE_CONTENT":
+      return "The Idempotency-Key was already used with a different request body.";
     case "PAYLOAD_TOO_LARGE":
       return "The body is over 5 MiB.";
     case "UNSUPPORTED_MEDIA_TYPE":
@@ -275,6 +290,9 @@ function operationObject(operationId: OperationId, operation: Operation): Json {
         "X-Request-Id": REQUEST_ID_HEADER,
         ...(operation.response.etag
           ? { ETag: { description: "The client's ETag; it changes whenever anything in its graph changes.", schema: { type: "string" } } }
+          : {}),
+        ...(operation.method === "post"
+          ? { "Idempotent-Replayed": { description: "`true` when this is the stored answer to an earlier request with the same Idempotency-Key.", schema: { type: "string", enum: ["true"] } } }
           : {}),
       },
       content: {
