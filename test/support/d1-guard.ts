@@ -460,8 +460,16 @@ export class D1Guard {
       typeof request === "string" ? request : request ? `${request.method} ${new URL(request.url).pathname}` : "(direct)";
     const record = emptyRecord(label);
     this.records.push(record);
+    if (typeof request === "object") this.byRequest.set(request, [...(this.byRequest.get(request) ?? []), record]);
     return new GuardedDatabase(this, binding, record) as unknown as D1Database;
   };
+
+  private readonly byRequest = new WeakMap<Request, RequestRecord[]>();
+
+  /** The records opened for one request object (correct even when requests run in parallel). */
+  recordsOf(request: Request): RequestRecord[] {
+    return this.byRequest.get(request) ?? [];
+  }
 
   /** The record of the last `wrap` call. */
   get last(): RequestRecord | undefined {

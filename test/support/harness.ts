@@ -99,12 +99,13 @@ export function createHarness() {
         if (!headers.has("content-type")) headers.set("content-type", "application/json");
       }
     }
-    const before = guard.records.length;
     const ctx = createExecutionContext();
-    const response = await app.fetch(new Request(`http://localhost${path}`, { method, headers, body }), env, ctx);
+    const sent = new Request(`http://localhost${path}`, { method, headers, body });
+    const response = await app.fetch(sent, env, ctx);
     const text = await response.text();
     await waitOnExecutionContext(ctx);
-    const opened = guard.records.slice(before);
+    // This request's own records, also when other requests run at the same time.
+    const opened = guard.recordsOf(sent);
     last = opened.length === 0 ? emptyRecord(`${method} ${path}`) : opened.length === 1 ? opened[0]! : merge(opened);
     if (!options.allowViolations && last.violations.length > 0) {
       throw new Error(
