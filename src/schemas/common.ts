@@ -36,11 +36,17 @@ export function text(max: number) {
     .refine((s) => !LONE_SURROGATE.test(s), { message: "Must not contain unpaired UTF-16 surrogates" });
 }
 
-export const uuid = z.string().refine(isUuid, { message: "Must be a UUID" }).transform((s) => s.toLowerCase());
+// `.meta` carries the checks a refinement makes into the OpenAPI document as JSON Schema formats.
+export const uuid = z
+  .string()
+  .refine(isUuid, { message: "Must be a UUID" })
+  .meta({ format: "uuid" })
+  .transform((s) => s.toLowerCase());
 
 export const date = z
   .string()
-  .refine(isRealDate, { message: "Must be a real calendar date, YYYY-MM-DD" });
+  .refine(isRealDate, { message: "Must be a real calendar date, YYYY-MM-DD" })
+  .meta({ format: "date" });
 
 export const countryCode = z
   .string()
