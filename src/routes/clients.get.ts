@@ -9,7 +9,8 @@ import { isUuid } from "../ids";
 
 export function clientIdParam(request: ApiRequest): string {
   const id = request.params.id ?? "";
-  if (!isUuid(id)) throw badRequest(`Malformed client id "${id.slice(0, 64)}": ids are UUIDs`);
+  // The value is not echoed: a caller may have put a secret in the path by mistake.
+  if (!isUuid(id)) throw badRequest("Malformed client id in the path: ids are UUIDs");
   return id.toLowerCase();
 }
 

@@ -57,6 +57,28 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Deepest nesting a free-form object may have (deeper ones cannot be serialized safely). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The first value a free-form object cannot hold faithfully: nesting past MAX_JSON_DEPTH, or a
+ * number JSON.parse made infinite (1e400 would silently come back as null). Iterative, so that no
+ * depth overflows the stack.
+ */
+function unstorable(root: Record<string, unknown>): { path: PropertyKey[]; message: string } | null {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === "number" && !Number.isFinite(value)) {
+      return { path, message: "Number out of range: it cannot be stored exactly" };
+    }
+    if (typeof value !== "object" || value === null) continue;
+    if (path.length >= MAX_JSON_DEPTH) return { path, message: `Nested more than ${MAX_JSON_DEPTH} levels deep` };
+    for (const [key, child] of Object.entries(value)) stack.push({ value: child, path: [...path, Array.isArray(value) ? Number(key) : key] });
+  }
+  return null;
+}
+
 /**
  * A free-form JSON object of at most `maxBytes` serialized. Kept as parsed (not rebuilt key by key),
  * so that no key, `__proto__` included, is lost or turned into something else.
@@ -64,8 +86,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function jsonObject(maxBytes: number) {
   return z
     .custom<Record<string, unknown>>(isPlainObject, { message: "Must be a JSON object" })
-    .refine((o) => utf8Length(JSON.stringify(o)) <= maxBytes, {
-      message: `Must be at most ${maxBytes / 1024} KiB once serialized`,
+    .superRefine((o, ctx) => {
+      const problem = unstorable(o);
+      if (problem) {
+        ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+        return;
+      }
+      if (utf8Length(JSON.stringify(o)) > maxBytes) {
+        ctx.addIssue({ code: "custom", message: `Must be at most ${maxBytes / 1024} KiB once serialized` });
+      }
     });
 }
 
