@@ -1,0 +1,371 @@
+// The cost runner (`npm run bench` runs it through bench/cost.bench-config.ts): in the Workers
+// runtime, against local D1 populated exactly as the wrangler dev database is, it sends every
+// workload's requests to the real app (createApp) with the D1 binding wrapped in a meter, and
+// records what each request did to D1: statements, round trips, batch sizes, rows read and written
+// (D1's own `meta`), with the query plan of every statement. It also times the floor: the rows W2
+// writes, inserted straight through the binding with one json_each INSERT per table.
+//
+// The figures leave as one console line (MARKER + JSON) that the config's onConsoleLog writes to
+// BENCH_COST_OUT; the orchestrator (bench/run.ts) merges them with the HTTP latencies.
+import { applyD1Migrations, createExecutionContext, waitOnExecutionContext, type D1Migration } from "cloudflare:test";
+import { env as workerEnv } from "cloudflare:workers";
+import { expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { openDb, runBatch } from "../../src/db/database";
+import { etagOf } from "../../src/db/mappers";
+import type { Env } from "../../src/env";
+import { withApiKey } from "../../src/http/auth";
+import { readJsonBody } from "../../src/http/body";
+import type { ApiRequest } from "../../src/http/context";
+import { json } from "../../src/http/pipeline";
+import { displayPrefix, generateKey, hashKey } from "../../src/http/keys";
+import { newId } from "../../src/ids";
+import { syncRequest } from "../../src/schemas/requests";
+import { loadForSync } from "../../src/sync/load";
+import { planSync } from "../../src/sync/plan";
+import { writeStatements } from "../../src/sync/write";
+import { apiKeyStatement, BENCH_TENANT, populatedCounts, populatedId, smallClientIndex } from "../lib/populate";
+import { batchBody, changedSyncBody, maximalSyncBody, type WorkloadId } from "../lib/workloads";
+import { Meter, type MeterRecord } from "./meter";
+
+const MARKER = "@@bench-cost@@";
+
+const benchEnv = workerEnv as unknown as Env & {
+  BENCH_MIGRATIONS: D1Migration[];
+  BENCH_CLIENTS: number;
+  BENCH_POPULATE: string[];
+  BENCH_COST_REPS: number;
+  BENCH_FLOOR_REPS: number;
+};
+const db = benchEnv.DB_TEST;
+const N = benchEnv.BENCH_CLIENTS;
+const REPS = Math.max(1, benchEnv.BENCH_COST_REPS);
+const FLOOR_REPS = Math.max(1, benchEnv.BENCH_FLOOR_REPS);
+
+const progress = (line: string) => console.log(`@@bench-progress@@ ${line}`);
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+};
+
+interface Sent {
+  status: number;
+  ms: number;
+  body: any;
+  record: MeterRecord;
+}
+
+const meter = new Meter();
+const logged: unknown[] = [];
+const app = createApp({ wrapDatabase: meter.wrap, logError: (message, details) => logged.push({ message, details }) });
+let key = "";
+
+async function send(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<Sent> {
+  const headers = new Headers({ "x-environment": "test", authorization: `Bearer ${key}`, ...extraHeaders });
+  let text: string | undefined;
+  if (body !== undefined) {
+    text = JSON.stringify(body);
+    headers.set("content-type", "application/json");
+  }
+  const before = meter.records.length;
+  const ctx = createExecutionContext();
+  const start = performance.now();
+  const response = await app.fetch(new Request(`http://localhost${path}`, { method, headers, body: text }), benchEnv, ctx);
+  const answer = await response.text();
+  const ms = performance.now() - start;
+  await waitOnExecutionContext(ctx);
+  const records = meter.records.slice(before);
+  if (records.length !== 1) throw new Error(`${method} ${path}: ${records.length} metered connections`);
+  const parsed = answer === "" ? null : JSON.parse(answer);
+  if (response.status !== 200) throw new Error(`${method} ${path} answered ${response.status}: ${answer.slice(0, 1000)}`);
+  return { status: response.status, ms, body: parsed, record: records[0]! };
+}
+
+interface StatementOut {
+  roundTrip: number;
+  index: number;
+  sql: string;
+  params: number;
+  rowsRead: number | null;
+  rowsWritten: number | null;
+  plan: string[];
+}
+
+interface WorkloadOut {
+  /** Per rep: latency in-process (ms) and the meter's totals. */
+  reps: { ms: number; statements: number; roundTrips: number; batchSizes: number[]; roundTripMs: number[]; rowsRead: number; rowsWritten: number }[];
+  /** Every statement of the first rep, with D1's rows and the query plan. */
+  statements: StatementOut[];
+  /** What the first rep's answer reports: a sync's action and created/updated/deleted per list. */
+  answer: Record<string, unknown> | null;
+}
+
+const LISTS = ["addresses", "contactMethods", "bankAccounts", "documents", "linkedClients"];
+
+function answerSummary(body: any): Record<string, unknown> | null {
+  if (body && typeof body.action === "string") {
+    return {
+      action: body.action,
+      ...Object.fromEntries(LISTS.map((l) => [l, { created: body[l].created.length, updated: body[l].updated.length, deleted: body[l].deleted.length }])),
+    };
+  }
+  if (body && Array.isArray(body.data)) return { clients: body.data.length };
+  if (body && typeof body.id === "string") return { client: body.id, ...Object.fromEntries(LISTS.map((l) => [l, body[l]?.length])) };
+  return null;
+}
+
+async function planOf(sql: string, params: unknown[]): Promise<string[]> {
+  try {
+    const { results } = await db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ id: number; parent: number; detail: string }>();
+    // Indent by depth, as the sqlite3 shell prints it.
+    const depth = new Map<number, number>([[0, 0]]);
+    return results.map((r) => {
+      const d = (depth.get(r.parent) ?? 0) + 1;
+      depth.set(r.id, d);
+      return `${"  ".repeat(d - 1)}${r.detail}`;
+    });
+  } catch (error) {
+    return [`(no plan: ${(error as Error).message})`];
+  }
+}
+
+async function describe(record: MeterRecord): Promise<StatementOut[]> {
+  const out: StatementOut[] = [];
+  for (const s of record.statements) {
+    out.push({
+      roundTrip: s.roundTrip,
+      index: s.index,
+      sql: s.sql,
+      params: s.params.length,
+      rowsRead: s.rowsRead,
+      rowsWritten: s.rowsWritten,
+      plan: await planOf(s.sql, s.params),
+    });
+  }
+  return out;
+}
+
+const results: Partial<Record<WorkloadId, WorkloadOut>> = {};
+
+async function run(id: WorkloadId, reps: number, request: (rep: number) => Promise<Sent>, check?: (sent: Sent) => void) {
+  const out: WorkloadOut = { reps: [], statements: [], answer: null };
+  for (let rep = 0; rep < reps; rep++) {
+    const sent = await request(rep);
+    check?.(sent);
+    const r = sent.record;
+    out.reps.push({ ms: sent.ms, statements: r.statements.length, roundTrips: r.roundTrips, batchSizes: r.batchSizes, roundTripMs: r.roundTripMs, rowsRead: r.rowsRead, rowsWritten: r.rowsWritten });
+    if (rep === 0) {
+      out.statements = await describe(r);
+      out.answer = answerSummary(sent.body);
+    }
+  }
+  results[id] = out;
+  const first = out.reps[0]!;
+  progress(
+    `cost ${id}: ${first.statements} statements, ${first.roundTrips} round trips [${first.batchSizes.join(", ")}], ` +
+      `rows read ${first.rowsRead}, rows written ${first.rowsWritten}, in-process p50 ${median(out.reps.map((r) => r.ms)).toFixed(1)} ms`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor: W2's rows, inserted straight through the binding (one json_each INSERT per table)
+// ---------------------------------------------------------------------------------------------
+
+const GRAPH_TABLES = ["clients", "addresses", "contact_methods", "bank_accounts", "documents", "client_links"] as const;
+
+/** The rows the sync of `clientId` wrote, as D1 stores them. */
+async function graphRows(clientId: string): Promise<Record<(typeof GRAPH_TABLES)[number], Record<string, unknown>[]>> {
+  const links = (await db.prepare("SELECT * FROM client_links WHERE parent_client_id = ? ORDER BY id").bind(clientId).all()).results;
+  const ids = [clientId, ...links.map((l) => l.child_client_id as string)];
+  const clients = (await db.prepare("SELECT * FROM clients WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id").bind(JSON.stringify(ids)).all()).results;
+  const child = async (table: string) => (await db.prepare(`SELECT * FROM ${table} WHERE client_id = ? ORDER BY id`).bind(clientId).all()).results;
+  return {
+    clients,
+    addresses: await child("addresses"),
+    contact_methods: await child("contact_methods"),
+    bank_accounts: await child("bank_accounts"),
+    documents: await child("documents"),
+    client_links: links,
+  };
+}
+
+/** The same rows under new ids and externalIds (so they insert again), keeping every other value. */
+function rekey(rows: Awaited<ReturnType<typeof graphRows>>, suffix: string) {
+  const ids = new Map<string, string>();
+  const fresh = (id: string) => {
+    let mapped = ids.get(id);
+    if (!mapped) ids.set(id, (mapped = newId()));
+    return mapped;
+  };
+  const out = {} as Record<(typeof GRAPH_TABLES)[number], Record<string, unknown>[]>;
+  for (const table of GRAPH_TABLES) {
+    out[table] = rows[table].map((row) => {
+      const copy: Record<string, unknown> = { ...row, id: fresh(row.id as string) };
+      if ("external_id" in copy && copy.external_id !== null) copy.external_id = `${copy.external_id}${suffix}`;
+      if ("client_id" in copy) copy.client_id = fresh(copy.client_id as string);
+      if ("parent_client_id" in copy) copy.parent_client_id = fresh(copy.parent_client_id as string);
+      if ("child_client_id" in copy) copy.child_client_id = fresh(copy.child_client_id as string);
+      return copy;
+    });
+  }
+  return out;
+}
+
+function floorStatements(rows: ReturnType<typeof rekey>): D1PreparedStatement[] {
+  return GRAPH_TABLES.map((table) => {
+    const columns = Object.keys(rows[table][0]!);
+    const sql = `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${columns.map((c) => `j.value ->> '${c}'`).join(", ")} FROM json_each(?) AS j`;
+    return db.prepare(sql).bind(JSON.stringify(rows[table]));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where a sync's time goes: the steps of POST /clients/sync (src/routes/clients.sync.ts) run one
+// by one with the app's own modules, timed (workerd's clock has 1 ms resolution: medians of reps)
+// ---------------------------------------------------------------------------------------------
+
+type Phase = "readBody" | "auth" | "validate" | "readBatch" | "plan" | "buildWrites" | "writeBatch" | "respond" | "etag";
+const PHASES: Phase[] = ["readBody", "auth", "validate", "readBatch", "plan", "buildWrites", "writeBatch", "respond", "etag"];
+
+async function syncPhases(body: unknown): Promise<Record<Phase, number>> {
+  const request = new Request("http://localhost/clients/sync", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-environment": "test", authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  }) as unknown as ApiRequest;
+  const mdb = openDb(meter.wrap(db));
+  const t: number[] = [performance.now()];
+  const mark = () => t.push(performance.now());
+  const { value } = await readJsonBody(request);
+  mark();
+  Object.assign(request, { environment: "test", db: mdb });
+  await withApiKey("clients:create", "clients:update")(request);
+  mark();
+  const parsed = syncRequest.safeParse(value);
+  mark();
+  if (!parsed.success) throw new Error(`phases: invalid body: ${parsed.error.message.slice(0, 500)}`);
+  const loaded = await loadForSync(mdb, BENCH_TENANT, parsed.data);
+  mark();
+  const plan = planSync(parsed.data, loaded, { tenantId: BENCH_TENANT, now: new Date(), newId });
+  mark();
+  const statements = writeStatements(mdb, BENCH_TENANT, plan);
+  mark();
+  if (!plan.noop) await runBatch(mdb, statements);
+  mark();
+  await json(plan.response).text();
+  mark();
+  await etagOf(plan.response.client);
+  mark();
+  return Object.fromEntries(PHASES.map((n, i) => [n, t[i + 1]! - t[i]!])) as Record<Phase, number>;
+}
+
+function medianPhases(runs: Record<Phase, number>[]): Record<Phase, number> {
+  return Object.fromEntries(PHASES.map((k) => [k, median(runs.map((r) => r[k]))])) as Record<Phase, number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () => {
+  await applyD1Migrations(db, benchEnv.BENCH_MIGRATIONS);
+  const started = performance.now();
+  for (const [i, sql] of benchEnv.BENCH_POPULATE.entries()) {
+    await db.prepare(sql).run();
+    if (i % 6 === 5) progress(`cost runner: populating ${N.toLocaleString("en")} clients… ${Math.round(((i + 1) / benchEnv.BENCH_POPULATE.length) * 100)}%`);
+  }
+  const populateMs = performance.now() - started;
+  const counts: Record<string, number> = {};
+  for (const table of GRAPH_TABLES) counts[table] = ((await db.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>("n")) ?? 0) as number;
+  expect(counts).toEqual(populatedCounts(N));
+  progress(`cost runner: populated in ${(populateMs / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`);
+
+  key = generateKey("test");
+  await db.prepare(apiKeyStatement(await hashKey(key), displayPrefix(key))).run();
+  const tag = `c${Date.now().toString(36)}`;
+
+  // Reference maximal client (W3 repeats its sync, W5 reads it); W2's clients are W4's targets.
+  const reference = await send("POST", "/clients/sync", maximalSyncBody(`${tag}-ref`));
+  const referenceId = reference.body.client.id as string;
+
+  await run("W1", REPS, (rep) => send("POST", "/clients/batch", batchBody(`${tag}-w1-${rep}`)), (s) => expect(s.body.data).toHaveLength(250));
+  const w2Ids: string[] = [];
+  await run("W2", REPS, (rep) => send("POST", "/clients/sync", maximalSyncBody(`${tag}-w2-${rep}`)), (s) => {
+    expect(s.body.action).toBe("created");
+    w2Ids.push(s.body.client.id);
+  });
+  // The rows W2 wrote (its first client, before W4 changes it): what the floor inserts.
+  const w2Rows = await graphRows(w2Ids[0]!);
+  await run("W3", REPS, () => send("POST", "/clients/sync", maximalSyncBody(`${tag}-ref`)), (s) => expect(s.body.action).toBe("unchanged"));
+  await run("W4", REPS, (rep) => send("POST", "/clients/sync", changedSyncBody(`${tag}-w2-${rep}`)), (s) => {
+    for (const list of ["addresses", "contactMethods", "bankAccounts", "documents", "linkedClients"]) {
+      expect(s.body[list].updated.length, list).toBeGreaterThanOrEqual(25);
+      expect(s.body[list].deleted, list).toHaveLength(25);
+    }
+  });
+  await run("W5", REPS, () => send("GET", `/clients/${referenceId}`), (s) => expect(s.body.addresses).toHaveLength(250));
+  await run("W6", REPS, (rep) => send("GET", `/clients/${populatedId("clients", smallClientIndex((rep + 0.5) / REPS, N))}`), (s) =>
+    expect(s.body.addresses).toHaveLength(2),
+  );
+  await run("W7", REPS, () => send("GET", "/clients?limit=20"), (s) => expect(s.body.data).toHaveLength(20));
+
+  // Extra (not a workload of the brief): W2 with an Idempotency-Key, which stores its answer in the
+  // same write batch, and the replay of that key.
+  const extras: Record<string, { ms: number; statements: number; roundTrips: number; batchSizes: number[]; rowsRead: number; rowsWritten: number }> = {};
+  const keyed = maximalSyncBody(`${tag}-idem`);
+  for (const [name, body] of [["W2 with Idempotency-Key", keyed], ["the same request again (replay)", keyed]] as const) {
+    const sent = await send("POST", "/clients/sync", body, { "idempotency-key": `${tag}-idem` });
+    const r = sent.record;
+    extras[name] = { ms: sent.ms, statements: r.statements.length, roundTrips: r.roundTrips, batchSizes: r.batchSizes, rowsRead: r.rowsRead, rowsWritten: r.rowsWritten };
+    progress(`cost extra, ${name}: ${r.statements.length} statements [${r.batchSizes.join(", ")}], rows read ${r.rowsRead}, rows written ${r.rowsWritten}`);
+  }
+
+  // Where the time of W2, W3 and W4 goes, step by step (fresh clients; W3 on the reference).
+  const phases: Record<string, Record<Phase, number>> = {};
+  const phaseRuns: Record<string, Record<Phase, number>[]> = { W2: [], W3: [], W4: [] };
+  for (let rep = 0; rep < REPS; rep++) {
+    phaseRuns.W2!.push(await syncPhases(maximalSyncBody(`${tag}-p-${rep}`)));
+    phaseRuns.W3!.push(await syncPhases(maximalSyncBody(`${tag}-ref`)));
+    phaseRuns.W4!.push(await syncPhases(changedSyncBody(`${tag}-p-${rep}`)));
+  }
+  for (const [id, runs] of Object.entries(phaseRuns)) {
+    phases[id] = medianPhases(runs);
+    progress(`cost ${id} steps (median ms): ${Object.entries(phases[id]!).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  }
+
+  // The floor, paired with W2: each run times one W2 request in-process, then the floor batch, so
+  // that both see the same load on the machine.
+  const floorMs: number[] = [];
+  const pairedW2Ms: number[] = [];
+  let floorMeta: { rowsRead: number; rowsWritten: number } = { rowsRead: 0, rowsWritten: 0 };
+  for (let rep = 0; rep < FLOOR_REPS; rep++) {
+    pairedW2Ms.push((await send("POST", "/clients/sync", maximalSyncBody(`${tag}-pair-${rep}`))).ms);
+    const statements = floorStatements(rekey(w2Rows, `-floor${rep}`));
+    const start = performance.now();
+    const answers = await db.batch(statements);
+    floorMs.push(performance.now() - start);
+    floorMeta = {
+      rowsRead: answers.reduce((n, a) => n + (a.meta.rows_read ?? 0), 0),
+      rowsWritten: answers.reduce((n, a) => n + (a.meta.rows_written ?? 0), 0),
+    };
+  }
+  progress(`cost floor: ${floorMs.join(", ")} ms (median ${median(floorMs)}); W2 in-process alongside: ${pairedW2Ms.join(", ")} ms (median ${median(pairedW2Ms)})`);
+
+  // The same W2 graph rows, counted.
+  const rowCounts = Object.fromEntries(GRAPH_TABLES.map((t) => [t, w2Rows[t].length]));
+  console.log(
+    MARKER +
+      JSON.stringify({
+        clients: N,
+        tenant: BENCH_TENANT,
+        populate: { ms: populateMs, counts },
+        workloads: results,
+        syncPhases: phases,
+        extras,
+        floor: { reps: floorMs, p50: median(floorMs), min: Math.min(...floorMs), pairedW2: { reps: pairedW2Ms, p50: median(pairedW2Ms), min: Math.min(...pairedW2Ms) }, statements: GRAPH_TABLES.length, roundTrips: 1, rows: rowCounts, ...floorMeta },
+        loggedErrors: logged,
+      }),
+  );
+  expect(logged).toEqual([]);
+});

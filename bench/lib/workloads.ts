@@ -1,0 +1,209 @@
+// The request bodies of the benchmark's workloads (W1–W7), shared by the HTTP runner (Node, against
+// `wrangler dev`) and the cost runner (Workers runtime, in-process): both send the same requests.
+// Plain TypeScript without imports, so that Node runs it as is and workerd bundles it.
+
+export const LIST_SIZE = 250;
+
+export type WorkloadId = "W1" | "W2" | "W3" | "W4" | "W5" | "W6" | "W7";
+
+export interface WorkloadInfo {
+  id: WorkloadId;
+  name: string;
+  /** Writes (or may write): its p50 is compared with the floor. */
+  write: boolean;
+}
+
+export const WORKLOADS: WorkloadInfo[] = [
+  { id: "W1", name: "POST /clients/batch, 250 typical clients", write: true },
+  { id: "W2", name: "POST /clients/sync creating a maximal client (5 × 250 items)", write: true },
+  { id: "W3", name: "POST /clients/sync, W2's body again (no-op)", write: true },
+  { id: "W4", name: "POST /clients/sync, 10% changed + 10% dropped (replaceMode)", write: true },
+  { id: "W5", name: "GET /clients/{id}, the maximal client", write: false },
+  { id: "W6", name: "GET /clients/{id}, a small populated client", write: false },
+  { id: "W7", name: "GET /clients?limit=20", write: false },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Valid Mexican identifiers (computed here, independently of the app)
+// ---------------------------------------------------------------------------------------------
+
+/** A valid CLABE: bank (3 digits), plaza (3 digits), 11 account digits, check digit. */
+export function clabe(bank: string, plaza: string, account: number): string {
+  const first17 = `${bank}${plaza}${String(account).padStart(11, "0")}`;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (Number(first17[i]) * [3, 7, 1][i % 3]!) % 10;
+  return first17 + String((10 - (sum % 10)) % 10);
+}
+
+const CURP_ALPHABET = "0123456789ABCDEFGHIJKLMNÑOPQRSTUVWXYZ";
+
+/** A valid CURP (born 1980-01-01) with its check digit. */
+export function curp(first17 = "GOMA800101HDFRRN0"): string {
+  let sum = 0;
+  [...first17].forEach((c, i) => (sum += CURP_ALPHABET.indexOf(c) * (18 - i)));
+  return first17 + String((10 - (sum % 10)) % 10);
+}
+
+const RFC_INDIVIDUAL = "GOMA800101AB1";
+const CURP = curp();
+
+const SCOPES = ["base", "MX", "MX:AV", "MX:AV:ARI", "MX:AV:AVI", "MX:AV:INM", "MX:AV:JYS", "MX:AV:MJR", "MX:AV:MPC", "MX:AV:TSC", "MX:AV:VEH", "MX:CNBV", "MX:CNBV:TRANSMISOR"];
+const CONTACT_TYPES = ["email", "phone", "mobile", "fax", "other"] as const;
+const ADDRESS_TYPES = ["home", "business", "mailing", "legal", "other"] as const;
+const ACCOUNT_TYPES = ["checking", "savings", "investment", "other"] as const;
+const RELATIONSHIPS = ["legal_representative", "controlling_beneficiary", "guarantor"] as const;
+
+// ---------------------------------------------------------------------------------------------
+// W1: a batch of 250 typical clients
+// ---------------------------------------------------------------------------------------------
+
+/** A typical client as a CRM would send it: identity, a scope or two, an RFC and a CURP. */
+export function typicalClient(externalId: string, i: number) {
+  return {
+    type: "individual",
+    name: `Cliente ${i}`,
+    lastName: "García",
+    birthDate: "1980-01-01",
+    nationalities: ["MX"],
+    scopes: ["base", "MX"],
+    externalId,
+    metadata: { source: "bench", i },
+    scopeData: { MX: { rfc: RFC_INDIVIDUAL, curp: CURP } },
+  };
+}
+
+export function batchBody(prefix: string) {
+  return { items: Array.from({ length: LIST_SIZE }, (_, i) => typicalClient(`${prefix}-${i}`, i)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// W2–W4: the maximal sync, and its changes
+// ---------------------------------------------------------------------------------------------
+
+/** A client with every optional field set. */
+function fullClient(externalId: string, i: number) {
+  return {
+    type: "individual",
+    name: `Name ${i}`,
+    middleName: "Middle",
+    lastName: "Last",
+    birthDate: "1980-01-01",
+    nationalities: ["MX", "US", "ES"],
+    scopes: SCOPES,
+    externalId,
+    metadata: { source: "bench", i },
+    employment: { isEmployee: true, employeeId: `E${i}`, position: "Analyst", department: "Risk", startDate: "2020-02-29" },
+    scopeData: {
+      MX: {
+        rfc: RFC_INDIVIDUAL,
+        curp: CURP,
+        actividadVulnerable: { ARI: {}, AVI: { username: "user" }, INM: {}, JYS: {}, MJR: {}, MPC: {}, TSC: {}, VEH: {} },
+        cnbv: { TRANSMISOR: { numeroCuenta: "123456", claveSujetoObligado: "ABC" } },
+      },
+      US: { ssnLast4: "1234" },
+    },
+  };
+}
+
+function contactValue(type: (typeof CONTACT_TYPES)[number], i: number): string {
+  if (type === "email") return `person${i}@example.com`;
+  if (type === "other") return `handle-${i}`;
+  return `+52 55 ${String(1000 + i)} ${String(i).padStart(4, "0")}`;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * The maximal sync body: the client and 250 items in each of the five lists, every optional field
+ * set, every item with an externalId (so the same body again is a no-op).
+ */
+export function maximalSyncBody(ext: string) {
+  return {
+    client: fullClient(ext, 0),
+    addresses: range(LIST_SIZE).map((i) => ({
+      type: ADDRESS_TYPES[i % 5],
+      isPrimary: i === 0,
+      street: `Street ${i}`,
+      city: "Ciudad de México",
+      state: "CDMX",
+      postalCode: String(10000 + i),
+      country: "MX",
+      externalId: `${ext}-a${i}`,
+      metadata: { i },
+      scopeData: {
+        MX: {
+          exteriorNumber: "1",
+          interiorNumber: "2",
+          neighborhood: "Juárez",
+          municipality: "Cuauhtémoc",
+          betweenStreets: "A y B",
+          reference: "Door",
+          cnbv: { TRANSMISOR: { localidad: "01" } },
+        },
+        US: { county: "x" },
+      },
+    })),
+    contactMethods: range(LIST_SIZE).map((i) => {
+      const type = CONTACT_TYPES[i % 5]!;
+      return { type, value: contactValue(type, i), isPrimary: i < 5, label: `label ${i}`, externalId: `${ext}-c${i}`, metadata: { i } };
+    }),
+    bankAccounts: range(LIST_SIZE).map((i) => ({
+      accountNumber: `ACC${i}`,
+      bankName: "BBVA México",
+      bankCode: "BBVA",
+      country: "MX",
+      currency: "MXN",
+      type: ACCOUNT_TYPES[i % 4],
+      isPrimary: i === 0,
+      isActive: i % 2 === 0,
+      label: `account ${i}`,
+      externalId: `${ext}-b${i}`,
+      metadata: { i },
+      clabe: clabe("002", "180", i + 1),
+      codigoBanco: "002",
+      codigoPlaza: "180",
+    })),
+    documents: range(LIST_SIZE).map((i) => ({
+      type: "ine",
+      category: "identity",
+      expiresAt: "2031-12-31",
+      externalId: `${ext}-d${i}`,
+      metadata: { i },
+      fields: { number: `N${i}` },
+      filename: `ine-${i}.pdf`,
+      contentType: "application/pdf",
+      size: 1024 * (i + 1),
+    })),
+    linkedClients: range(LIST_SIZE).map((i) => ({
+      child: fullClient(`${ext}-l${i}`, i + 1),
+      relationshipType: RELATIONSHIPS[i % 3],
+      metadata: { i },
+    })),
+  };
+}
+
+/** Items [0, CHANGED) of every list change; items [CHANGED, CHANGED + DROPPED) are left out. */
+export const CHANGED = LIST_SIZE / 10;
+export const DROPPED = LIST_SIZE / 10;
+
+/**
+ * W4: the maximal body of `ext` with 10% of the items of every list changed and another 10% left
+ * out, with replaceMode (so those are deleted; dropped links are unlinked, their clients stay).
+ */
+export function changedSyncBody(ext: string) {
+  const body = maximalSyncBody(ext);
+  const keep = <T>(items: T[], change: (item: T) => T) =>
+    items.flatMap((item, i) => (i < CHANGED ? [change(item)] : i < CHANGED + DROPPED ? [] : [item]));
+  return {
+    client: body.client,
+    addresses: keep(body.addresses, (a) => ({ ...a, city: "Puebla" })),
+    contactMethods: keep(body.contactMethods, (c) => ({ ...c, label: `${c.label} (changed)` })),
+    bankAccounts: keep(body.bankAccounts, (b) => ({ ...b, label: `${b.label} (changed)`, isActive: !b.isActive })),
+    documents: keep(body.documents, (d) => ({ ...d, expiresAt: "2032-06-30", fields: { ...d.fields, changed: true } })),
+    linkedClients: keep(body.linkedClients, (l) => ({ ...l, metadata: { ...l.metadata, changed: true } })),
+    replaceMode: true,
+  };
+}
+
+/** What W4 changes and deletes in each list of the maximal client, for reading its answer. */
+export const W4_EXPECTED = { updated: CHANGED, deleted: DROPPED };
