@@ -32,11 +32,17 @@ export function answer(stored: StoredAnswer, extraHeaders: Record<string, string
 }
 
 export interface Idempotency {
-  /** Statements that store `stored` under the key: append them to the write batch. */
+  /** The statement that reads the key's record: put it in the route's read batch. */
+  lookup(): Statement;
+  /** With the lookup's rows: the replay (or a 422) when the key was used before, else null. */
+  replayOf(rows: unknown): Response | null;
+  /** Statements that store `stored` under the key: put them first in the write batch. */
   record(stored: StoredAnswer): Statement[];
   /** After a write batch failed: the answer another request stored under this key meanwhile. */
   replayAfterRace(error: unknown): Promise<Response | null>;
 }
+
+type RecordRow = typeof idempotencyKeys.$inferSelect;
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -57,20 +63,21 @@ function parts(text: string): string[] {
   return out.length > 0 ? out : [""];
 }
 
-async function lookup(db: Db, tenantId: string, key: string) {
-  const [rows] = (await runBatch(db, [
-    db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)))
-      .orderBy(asc(idempotencyKeys.part)),
-  ])) as [(typeof idempotencyKeys.$inferSelect)[]];
+function lookupStatement(db: Db, tenantId: string, key: string) {
+  return db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)))
+    .orderBy(asc(idempotencyKeys.part));
+}
+
+function foundIn(rows: readonly RecordRow[]) {
   const first = rows[0];
   if (!first) return null;
   return { requestHash: first.requestHash, stored: { status: first.status, headers: first.headers, body: rows.map((r) => r.body).join("") } };
 }
 
-function replayOrReject(found: NonNullable<Awaited<ReturnType<typeof lookup>>>, requestHash: string): Response {
+function replayOrReject(found: NonNullable<ReturnType<typeof foundIn>>, requestHash: string): Response {
   if (found.requestHash !== requestHash) {
     throw new ApiError(
       "UNPROCESSABLE_CONTENT",
@@ -81,53 +88,52 @@ function replayOrReject(found: NonNullable<Awaited<ReturnType<typeof lookup>>>, 
 }
 
 /**
- * Reads the Idempotency-Key of a request. Answers a replay (or throws 422) when the key was used
- * before; otherwise gives what the route needs to store its answer — or null without the header.
+ * The Idempotency-Key of a request, or null without the header. Its record is read by the route's
+ * own read batch (no extra round trip), after the body is parsed.
  */
-export async function checkIdempotency(
-  request: ApiRequest,
-  bodyText: string,
-): Promise<{ replay: Response } | { idempotency: Idempotency | null }> {
+export async function idempotencyOf(request: ApiRequest, bodyText: string): Promise<Idempotency | null> {
   const key = request.headers.get(IDEMPOTENCY_HEADER);
-  if (key === null) return { idempotency: null };
+  if (key === null) return null;
   if (key.length < 1 || key.length > 255 || key.trim() === "") {
     throw badRequest("Idempotency-Key must be 1–255 characters");
   }
   const { db, tenantId } = request;
   // The endpoint is part of the request: one key cannot stand for a batch and then a sync.
   const requestHash = await sha256(`${request.method} ${new URL(request.url).pathname}\n${bodyText}`);
-  const found = await lookup(db, tenantId, key);
-  if (found) return { replay: replayOrReject(found, requestHash) };
   return {
-    idempotency: {
-      record(stored) {
-        const now = new Date();
-        const createdAt = now.toISOString();
-        const expired = new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString();
-        const rows = parts(stored.body).map((body, part) => ({
-          tenantId,
-          key,
-          part,
-          requestHash,
-          status: stored.status,
-          headers: part === 0 ? stored.headers : {},
-          body,
-          createdAt,
-        }));
-        return [
-          db
-            .delete(idempotencyKeys)
-            .where(
-              sql`rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${lt(idempotencyKeys.createdAt, expired)} LIMIT ${PURGE_PER_WRITE})`,
-            ),
-          ...rows.map((row) => db.insert(idempotencyKeys).values(row)),
-        ];
-      },
-      async replayAfterRace(error) {
-        if (!isUniqueViolation(error, "idempotency_keys")) return null;
-        const raced = await lookup(db, tenantId, key);
-        return raced ? replayOrReject(raced, requestHash) : null;
-      },
+    lookup: () => lookupStatement(db, tenantId, key),
+    replayOf(rows) {
+      const found = foundIn(rows as RecordRow[]);
+      return found ? replayOrReject(found, requestHash) : null;
+    },
+    record(stored) {
+      const now = new Date();
+      const createdAt = now.toISOString();
+      const expired = new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString();
+      const rows = parts(stored.body).map((body, part) => ({
+        tenantId,
+        key,
+        part,
+        requestHash,
+        status: stored.status,
+        headers: part === 0 ? stored.headers : {},
+        body,
+        createdAt,
+      }));
+      return [
+        db
+          .delete(idempotencyKeys)
+          .where(
+            sql`rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${lt(idempotencyKeys.createdAt, expired)} LIMIT ${PURGE_PER_WRITE})`,
+          ),
+        ...rows.map((row) => db.insert(idempotencyKeys).values(row)),
+      ];
+    },
+    async replayAfterRace(error) {
+      if (!isUniqueViolation(error, "idempotency_keys")) return null;
+      const [rows] = (await runBatch(db, [lookupStatement(db, tenantId, key)])) as [RecordRow[]];
+      const found = foundIn(rows);
+      return found ? replayOrReject(found, requestHash) : null;
     },
   };
 }

@@ -10,7 +10,7 @@ import { clients, type ClientRow } from "../db/schema";
 import type { ApiRequest } from "../http/context";
 import { ApiError, problemOf, VALIDATION_DETAIL, type FieldError, type Problem } from "../http/errors";
 import { readJsonBody } from "../http/body";
-import { answer, checkIdempotency, type StoredAnswer } from "../http/idempotency";
+import { answer, idempotencyOf, type Idempotency, type StoredAnswer } from "../http/idempotency";
 import { sourceOf } from "../http/pipeline";
 import { newId } from "../ids";
 import { clientInput, clientRules, mergeClient, missingOnCreate, type ClientState } from "../schemas/client";
@@ -96,14 +96,23 @@ function duplicateFailures(candidates: readonly Candidate[]): Failure[] {
   return failures;
 }
 
-async function storedConflicts(db: Db, tenantId: string, candidates: readonly Candidate[]): Promise<Failure[]> {
+/**
+ * The read round trip of a batch: which externalIds stored clients hold, and the Idempotency-Key's
+ * record (when there is a key), in ONE D1 batch.
+ */
+async function readForBatch(db: Db, tenantId: string, candidates: readonly Candidate[], idempotency: Idempotency | null) {
   const externalIds = candidates.flatMap((c) => (c.state.externalId === null ? [] : [c.state.externalId]));
-  if (externalIds.length === 0) return [];
-  const [rows] = (await runBatch(db, [clientsByExternalId(db, tenantId, externalIds)])) as [{ externalId: string }[]];
-  const taken = new Set(rows.map((r) => r.externalId));
-  return candidates
+  const statements = [
+    ...(externalIds.length > 0 ? [clientsByExternalId(db, tenantId, externalIds)] : []),
+    ...(idempotency ? [idempotency.lookup()] : []),
+  ];
+  const results = await runBatch(db, statements);
+  const replay = idempotency ? idempotency.replayOf(results.at(-1)) : null;
+  const taken = new Set(externalIds.length > 0 ? (results[0] as { externalId: string }[]).map((r) => r.externalId) : []);
+  const conflicts = candidates
     .filter((c) => c.state.externalId !== null && taken.has(c.state.externalId))
     .map((c) => ({ index: c.index, code: "CONFLICT" as const, errors: [takenError(c.index, c.state.externalId!)] }));
+  return { conflicts, replay };
 }
 
 function failedCall(failures: readonly Failure[]): ApiError {
@@ -124,9 +133,7 @@ const MAX_BATCH_ATTEMPTS = 3;
 
 export async function createClients(request: ApiRequest) {
   const { value, text } = await readJsonBody(request);
-  const checked = await checkIdempotency(request, text);
-  if ("replay" in checked) return checked.replay;
-  const { idempotency } = checked;
+  const idempotency = await idempotencyOf(request, text);
 
   const parsedEnvelope = envelope.safeParse(value);
   if (!parsedEnvelope.success) {
@@ -149,7 +156,9 @@ export async function createClients(request: ApiRequest) {
   for (let attempt = 1; ; attempt++) {
     // Read even when some items are invalid: an atomic failure lists EVERY failing item (§5),
     // conflicting ones included.
-    const conflicts = await storedConflicts(db, tenantId, valid);
+    const { conflicts, replay } = await readForBatch(db, tenantId, valid, idempotency);
+    // A key used before answers first: its replay, or a 422 when this body is not that request's.
+    if (replay) return replay;
     const failures = [...invalid, ...conflicts];
     if (atomic && failures.length > 0) throw failedCall(failures);
     const conflicting = new Set(conflicts.map((f) => f.index));

@@ -6,7 +6,7 @@ import { etagOf, fullClient } from "../db/mappers";
 import { readJsonBody } from "../http/body";
 import type { ApiRequest } from "../http/context";
 import { ApiError, VALIDATION_DETAIL } from "../http/errors";
-import { answer, checkIdempotency, type StoredAnswer } from "../http/idempotency";
+import { answer, idempotencyOf, type StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
 import { fieldErrors } from "../schemas/common";
 import { syncRequest } from "../schemas/requests";
@@ -26,9 +26,7 @@ function ifMatchPasses(header: string, etag: string | null): boolean {
 
 export async function syncClient(request: ApiRequest) {
   const { value, text } = await readJsonBody(request);
-  const checked = await checkIdempotency(request, text);
-  if ("replay" in checked) return checked.replay;
-  const { idempotency } = checked;
+  const idempotency = await idempotencyOf(request, text);
   const parsed = syncRequest.safeParse(value);
   if (!parsed.success) throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, fieldErrors(parsed.error));
   const body = parsed.data;
@@ -36,7 +34,10 @@ export async function syncClient(request: ApiRequest) {
   const ifMatch = request.headers.get("if-match");
 
   for (let attempt = 1; ; attempt++) {
-    const loaded = await loadForSync(db, tenantId, body);
+    const loaded = await loadForSync(db, tenantId, body, idempotency?.lookup());
+    // A key used before answers first: its replay, or a 422 when this body is not that request's.
+    const replay = idempotency?.replayOf(loaded.extra);
+    if (replay) return replay;
     if (ifMatch !== null) {
       const current = loaded.graph ? await etagOf(fullClient(loaded.graph, new Date())) : null;
       if (!ifMatchPasses(ifMatch, current)) {

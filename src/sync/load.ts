@@ -41,7 +41,8 @@ function namedIds(request: SyncRequest) {
   return { ids: [...ids], externalIds: [...externalIds] };
 }
 
-export async function loadForSync(db: Db, tenantId: string, request: SyncRequest): Promise<Loaded> {
+/** `extra`: one more statement for the same round trip (the Idempotency-Key lookup); its rows come back as `extra`. */
+export async function loadForSync(db: Db, tenantId: string, request: SyncRequest, extra?: Statement): Promise<Loaded & { extra: unknown }> {
   const externalId = request.client?.externalId;
   const selector = request.clientId
     ? selectClientById(db, tenantId, request.clientId)
@@ -93,7 +94,9 @@ export async function loadForSync(db: Db, tenantId: string, request: SyncRequest
     );
   }
 
-  const results = await runBatch(db, statements);
+  if (extra) statements.push(extra);
+  const all = await runBatch(db, statements);
+  const results = extra ? all.slice(0, -1) : all;
   const graph = graphCount > 0 ? (assembleGraphs(results.slice(0, graphCount))[0] ?? null) : null;
   const childOwners = { addresses: [], contactMethods: [], bankAccounts: [], documents: [] } as Record<ListName, ChildOwner[]>;
   ownerLists.forEach((list, i) => {
@@ -107,5 +110,6 @@ export async function loadForSync(db: Db, tenantId: string, request: SyncRequest
     childOwners,
     namedClients: [...byId.values()],
     namedContacts: hasNamed ? (rest[2] as ContactMethodRow[]) : [],
+    extra: extra ? all.at(-1) : undefined,
   };
 }
