@@ -7,6 +7,7 @@ import type {
   ContactMethodRow,
   DocumentRow,
 } from "./schema";
+import { EMPLOYMENT_KEYS } from "../schemas/client";
 
 /** A client with everything its full representation needs (API.md §4.1). */
 export interface ClientGraph {
@@ -47,7 +48,6 @@ function derivedValue(contacts: readonly ContactMethodRow[], types: readonly str
   return null;
 }
 
-const EMPLOYMENT_KEYS = ["isEmployee", "employeeId", "position", "department", "startDate"] as const;
 
 export function employmentOut(employment: Record<string, unknown> | null) {
   if (!employment) return null;

@@ -118,7 +118,22 @@ export interface ClientState {
   scopeData: Record<string, unknown>;
 }
 
-const EMPLOYMENT_KEYS = ["isEmployee", "employeeId", "position", "department", "startDate"] as const;
+/** The client's own fields: what a client input may set, and what a sync compares and updates. */
+export const CLIENT_FIELDS = [
+  "type",
+  "name",
+  "middleName",
+  "lastName",
+  "birthDate",
+  "nationalities",
+  "scopes",
+  "externalId",
+  "metadata",
+  "employment",
+  "scopeData",
+] as const satisfies readonly (keyof ClientState)[];
+
+export const EMPLOYMENT_KEYS = ["isEmployee", "employeeId", "position", "department", "startDate"] as const;
 
 /** Applies a partial input: present keys replace, `null` clears (lists to [], objects to {}). */
 export function mergeClient(stored: ClientState | null, input: ClientInput): ClientState {

@@ -5,7 +5,7 @@ import { byCreation, clientFields, fullClient, linkOut, type ClientGraph, type F
 import type { ClientLinkRow, ClientRow, ContactMethodRow } from "../db/schema";
 import { ApiError, VALIDATION_DETAIL, type FieldError } from "../http/errors";
 import type { ChildKind, ChildRow, ListName } from "../schemas/child";
-import { clientRules, mergeClient, type ClientInput, type ClientState } from "../schemas/client";
+import { CLIENT_FIELDS, clientRules, mergeClient, type ClientInput, type ClientState } from "../schemas/client";
 import { fieldError } from "../schemas/common";
 import { CHILD_KINDS } from "../schemas/kinds";
 import type { LinkItem } from "../schemas/link";
@@ -73,20 +73,6 @@ function canonical(value: unknown): string {
 }
 
 const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
-
-const CLIENT_FIELDS = [
-  "type",
-  "name",
-  "middleName",
-  "lastName",
-  "birthDate",
-  "nationalities",
-  "scopes",
-  "externalId",
-  "metadata",
-  "employment",
-  "scopeData",
-] as const satisfies readonly (keyof ClientState)[];
 
 function stateOf(row: ClientRow): ClientState {
   return Object.fromEntries(CLIENT_FIELDS.map((k) => [k, row[k]])) as unknown as ClientState;

@@ -4,24 +4,12 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { deleteRows, insertRows, updateRows } from "../db/bulk";
 import { tenantFilter, type Db, type Statement } from "../db/database";
 import { clientLinks, clients, contactMethods, writeGuards } from "../db/schema";
+import { CLIENT_FIELDS } from "../schemas/client";
 import { CHILD_KINDS } from "../schemas/kinds";
 import type { Plan } from "./plan";
 
-const CLIENT_UPDATE_KEYS = [
-  "type",
-  "name",
-  "middleName",
-  "lastName",
-  "birthDate",
-  "nationalities",
-  "scopes",
-  "externalId",
-  "metadata",
-  "employment",
-  "scopeData",
-  "updatedAt",
-  "version",
-];
+/** A client update sets its own fields, and moves updatedAt and the version. */
+const CLIENT_UPDATE_KEYS = [...CLIENT_FIELDS, "updatedAt", "version"];
 
 /** Inserts a row into write_guards — which its CHECK refuses — unless every version still matches. */
 export function versionGuard(db: Db, tenantId: string, guards: Plan["guards"]): Statement {
