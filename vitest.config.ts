@@ -24,6 +24,8 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
           setupFiles: ["./test/setup/apply-migrations.ts"],
+          // The model-based test's knobs (test/model), read with inject(): MODEL_SEED=… npm test.
+          provide: { MODEL: JSON.stringify({ seed: process.env.MODEL_SEED, runs: process.env.MODEL_RUNS, strict: process.env.MODEL_STRICT, trace: process.env.MODEL_TRACE }) },
         },
       },
       {

@@ -36,7 +36,9 @@ export const contactMethodKind: ChildKind<ContactMethodRow> = {
   requiredOnCreate: ["value"],
   nullMeans: { metadata: {} },
   complete(row, item, created, path) {
-    if (created && !Object.hasOwn(item, "type") && row.value) row.type = inferContactType(row.value);
+    // No value (a create without one): `required` is reported already; nothing to check it against.
+    if (typeof row.value !== "string") return [];
+    if (created && !Object.hasOwn(item, "type")) row.type = inferContactType(row.value);
     if (row.type === "email" && !EMAIL.test(row.value)) {
       return [fieldError([...path, "value"], "invalid_email", "An email contact method must hold an email address")];
     }
