@@ -1,6 +1,6 @@
 // Loading client graphs: every statement selects by an indexed key (client id, tenant + externalId,
 // children by client_id, links by parent), so rows read depend on the graphs, not on the database.
-import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, type SQLWrapper } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { tenantFilter, type Db, type Statement } from "./database";
 import type { ClientGraph } from "./mappers";
@@ -20,7 +20,7 @@ import {
 } from "./schema";
 
 /** Which clients to load: a subquery yielding client ids (already scoped to the tenant). */
-export type ClientSelector = SQL | ReturnType<Db["select"]> | any;
+export type ClientSelector = SQLWrapper;
 
 export function selectClientById(db: Db, tenantId: string, id: string) {
   return db

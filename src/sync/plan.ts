@@ -1,8 +1,8 @@
 // The sync planner (API.md §6): a pure function from the stored graph and the request to a plan —
 // the rows to insert, update and delete, and the response — with no I/O. An item identical to what
 // is stored produces nothing, so a repeated sync plans no write at all.
-import { byCreation, clientFields, fullClient, linkOut, type ClientGraph, type FullClient, type LinkOut } from "../db/mappers";
-import type { ClientLinkRow, ClientRow, ContactMethodRow } from "../db/schema";
+import { byCreation, fullClient, linkOut, type ClientGraph, type FullClient, type LinkOut } from "../db/mappers";
+import type { ClientLinkRow, ClientRow } from "../db/schema";
 import { ApiError, VALIDATION_DETAIL, type FieldError } from "../http/errors";
 import type { ChildKind, ChildRow, ListName } from "../schemas/child";
 import { CLIENT_FIELDS, clientRules, mergeClient, type ClientInput, type ClientState } from "../schemas/client";
@@ -580,6 +580,3 @@ function planLinks(
   }
   return { changes, report, final, finalClients, clientInserts, clientUpdates, guards };
 }
-
-export type { ContactMethodRow, ClientInput };
-export { clientFields };
