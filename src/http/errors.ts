@@ -46,7 +46,8 @@ export interface Problem {
   code: ErrorCode;
   detail: string;
   requestId: string;
-  errors?: FieldError[];
+  /** Every problem carries its list (API.md §3): `[]` when there is nothing to point at. */
+  errors: FieldError[];
 }
 
 /** Thrown anywhere in a request; the router's catch turns it into a problem response. */
@@ -82,8 +83,8 @@ export function problemOf(code: ErrorCode, detail: string, source: ProblemSource
     code,
     detail,
     requestId: source.requestId,
+    errors: errors ?? [],
   };
-  if (errors && errors.length > 0) problem.errors = errors;
   return problem;
 }
 

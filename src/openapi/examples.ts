@@ -266,7 +266,7 @@ const problem = (slug: string, title: string, status: number, code: string, deta
   code,
   detail,
   requestId: "req_5b0e6f3c1d2a4b8e9f7a6c5d4e3b2a19",
-  ...(errors ? { errors } : {}),
+  errors: errors ?? [],
 });
 
 const none = { created: [], updated: [], deleted: [] };

@@ -182,7 +182,7 @@ export const problemResponse = z
     code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
     detail: z.string(),
     requestId: z.string().describe("Also in the X-Request-Id header; quote it when reporting a problem"),
-    errors: z.array(fieldErrorResponse).optional().describe("Every issue found, when the problem is about parts of the request"),
+    errors: z.array(fieldErrorResponse).describe("Every issue found, each with a JSON Pointer into the request; `[]` when there is nothing to point at"),
   })
   .meta({ description: "An RFC 9457 problem: every error of the API has this body (application/problem+json)." });
 

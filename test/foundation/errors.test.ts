@@ -13,7 +13,9 @@ function expectProblem(res: { status: number; headers: Headers; body: any }, sta
   expect(res.headers.get("content-type")).toBe("application/problem+json");
   const keys = Object.keys(res.body);
   expect(keys.slice(0, PROBLEM_KEYS.length)).toEqual(PROBLEM_KEYS);
-  expect(keys.filter((k) => !PROBLEM_KEYS.includes(k))).toEqual(res.body.errors ? ["errors"] : []);
+  // API.md §3: every problem carries `errors`, `[]` when there is nothing to point at.
+  expect(keys.filter((k) => !PROBLEM_KEYS.includes(k))).toEqual(["errors"]);
+  expect(Array.isArray(res.body.errors)).toBe(true);
   expect(res.body).toMatchObject({ status, code, title, type: `http://localhost/problems/${code.toLowerCase().replaceAll("_", "-")}` });
   expect(typeof res.body.detail).toBe("string");
   expect(res.body.detail.length).toBeGreaterThan(0);
@@ -212,7 +214,7 @@ describe("500", () => {
     }
     expectProblem(res, 500, "INTERNAL_SERVER_ERROR", "Internal Server Error");
     expect(res.body.requestId).toBe("trace-500");
-    expect(res.body.errors).toBeUndefined();
+    expect(res.body.errors).toEqual([]);
     for (const leak of ["D1_ERROR", "SQLITE", "select", "from", "json", "malformed", "Error:", "    at ", ".ts", "addresses"]) {
       expect(res.text).not.toContain(leak);
     }
