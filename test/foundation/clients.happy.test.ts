@@ -309,6 +309,37 @@ describe("GET /clients", () => {
     expect(res.body).toMatchObject({ code: "BAD_REQUEST", errors: [{ pointer: "/cursor" }] });
   });
 
+  it("refuses every cursor it did not issue to this query: forged, edited, truncated, another tenant's or filter's", async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    for (let i = 0; i < 3; i++) await h.seedClient("test", tenantId);
+    const first = await h.get(`/clients?limit=1`, { key });
+    const issued: string = first.body.pagination.nextCursor;
+    expect(issued).toEqual(expect.any(String));
+    expect((await h.get(`/clients?limit=1&cursor=${issued}`, { key })).status).toBe(200);
+
+    const b64 = (v: unknown) => btoa(JSON.stringify(v)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    const [payload, mac] = issued.split(".") as [string, string];
+    const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === "A" ? "B" : "A") + s.slice(i + 1);
+    const other = await h.newTenantWithKey();
+    const forged = [
+      b64(["garbage", "nonsense"]), // a position the service never issued: no longer an empty 200 page
+      b64(["", ""]), // no longer the first page
+      `${b64(["0000-00-00", "0"])}.${mac}`, // another position under a real MAC
+      `${flip(payload, 2)}.${mac}`, // edited position
+      `${payload}.${flip(mac, 3)}`, // edited MAC
+      issued.slice(0, -1), // truncated
+      payload, // MAC left out
+    ];
+    for (const cursor of forged) {
+      const res = await h.get(`/clients?limit=1&cursor=${encodeURIComponent(cursor)}`, { key });
+      expect(res.status, cursor).toBe(400);
+      expect(res.body).toMatchObject({ code: "BAD_REQUEST", errors: [{ pointer: "/cursor" }] });
+    }
+    // Issued to another tenant, or to another filter: not a position for this query.
+    expect((await h.get(`/clients?limit=1&cursor=${issued}`, { key: other.key })).status).toBe(400);
+    expect((await h.get(`/clients?limit=1&externalId=x&cursor=${issued}`, { key })).status).toBe(400);
+  });
+
   it("rejects an unknown query parameter", async () => {
     const { key } = await h.newTenantWithKey();
     const res = await h.get(`/clients?page=2`, { key });
