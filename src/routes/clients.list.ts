@@ -53,7 +53,7 @@ export async function decodeCursor(value: string, scope: CursorScope): Promise<C
   if (!match || (await cursorMac(match[1]!, scope)) !== match[2]) return null;
   try {
     const parsed: unknown = JSON.parse(atob(match[1]!.replaceAll("-", "+").replaceAll("_", "/")));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((v) => typeof v === "string")) {
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" && typeof parsed[1] === "string") {
       return { createdAt: parsed[0], id: parsed[1] };
     }
   } catch {
