@@ -128,8 +128,11 @@ function failedCall(failures: readonly Failure[]): ApiError {
   );
 }
 
-/** Attempts at read → write when another request takes an externalId in between. */
-const MAX_BATCH_ATTEMPTS = 3;
+/**
+ * Attempts at read → write when another request takes an externalId in between. Each attempt's read
+ * sees the clients that won the previous race, so only a new rival per attempt can exhaust them.
+ */
+const MAX_BATCH_ATTEMPTS = 5;
 
 export async function createClients(request: ApiRequest) {
   const { value, text } = await readJsonBody(request);
@@ -153,6 +156,20 @@ export async function createClients(request: ApiRequest) {
   const failing = new Set(invalid.map((f) => f.index));
   const valid = checkedItems.candidates.filter((c) => !failing.has(c.index));
 
+  const render = (created: readonly { index: number; row: ClientRow }[], failures: Failure[]): StoredAnswer => {
+    const succeeded = created.map(({ index, row }) => ({ index, data: renderNew(row, now) }));
+    const failed = [...failures]
+      .sort((a, b) => a.index - b.index)
+      .map((f): { index: number; error: Problem } => ({
+        index: f.index,
+        error: problemOf(f.code, f.code === "CONFLICT" ? "The item conflicts with an existing client or an earlier item" : VALIDATION_DETAIL, source, f.errors),
+      }));
+    const body = atomic
+      ? { atomic: true, data: succeeded.map((s) => s.data) }
+      : { atomic: false, data: succeeded.map((s) => s.data), succeeded, failed };
+    return { status: 200, headers: {}, body: JSON.stringify(body) };
+  };
+
   for (let attempt = 1; ; attempt++) {
     // Read even when some items are invalid: an atomic failure lists EVERY failing item (§5),
     // conflicting ones included.
@@ -164,19 +181,20 @@ export async function createClients(request: ApiRequest) {
     const conflicting = new Set(conflicts.map((f) => f.index));
     const created = valid
       .filter((c) => !conflicting.has(c.index))
-      .map((c) => ({ index: c.index, row: newClientRow(c.state, tenantId, true, nowIso) }));
+      .map((c) => ({ index: c.index, row: newClientRow(c.state, tenantId, true, nowIso), externalId: c.state.externalId }));
 
-    const succeeded = created.map(({ index, row }) => ({ index, data: renderNew(row, now) }));
-    const failed = failures
-      .sort((a, b) => a.index - b.index)
-      .map((f): { index: number; error: Problem } => ({
-        index: f.index,
-        error: problemOf(f.code, f.code === "CONFLICT" ? "The item conflicts with an existing client or an earlier item" : VALIDATION_DETAIL, source, f.errors),
-      }));
-    const body = atomic
-      ? { atomic: true, data: succeeded.map((s) => s.data) }
-      : { atomic: false, data: succeeded.map((s) => s.data), succeeded, failed };
-    const stored: StoredAnswer = { status: 200, headers: {}, body: JSON.stringify(body) };
+    if (!atomic && !idempotency) {
+      // Non-atomic without a stored answer: an item whose externalId a rival took after the read is
+      // skipped by the database itself and reported failed, so this call always answers 200 (§5).
+      // RETURNING rows are matched to items by id, never by position.
+      const results = await runBatch(db, insertRows(db, clients, created.map((c) => c.row), { onConflictDoNothing: true, returningId: true }));
+      const inserted = new Set((results as { id: string }[][]).flat().map((r) => r.id));
+      const raced = created.filter((c) => !inserted.has(c.row.id));
+      const racedFailures = raced.map((c) => ({ index: c.index, code: "CONFLICT" as const, errors: [takenError(c.index, c.externalId ?? "")] }));
+      return answer(render(created.filter((c) => inserted.has(c.row.id)), [...failures, ...racedFailures]));
+    }
+
+    const stored = render(created, failures);
     try {
       // ONE batch: the new clients, and the answer under the Idempotency-Key if there is one.
       // The answer goes first: a concurrent request with the same key fails on it, before anything else.
@@ -187,9 +205,11 @@ export async function createClients(request: ApiRequest) {
       if (replay) return replay;
       if (!isUniqueViolation(error, "clients")) throw error;
       // Another request took one of these externalIds between our read and our write: read again.
+      // (A keyed non-atomic answer is stored with the writes, so it must be exact: it retries too.)
       if (attempt >= MAX_BATCH_ATTEMPTS) {
         throw new ApiError("CONFLICT", `The tenant's clients changed concurrently ${attempt} times while this batch was written; nothing was written, retry the request`);
       }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
 }

@@ -183,6 +183,70 @@ describe("concurrent batches claiming one externalId", () => {
   });
 });
 
+describe("non-atomic batches always answer 200 (API.md §5)", () => {
+  // A rival takes one more of this request's externalIds right before each of its writes.
+  function rivalBeforeEveryWrite(tenantId: string, claims: string[]) {
+    const taken: string[] = [];
+    h.guard.failStatement = (info) => {
+      const next = claims[taken.length];
+      if (next !== undefined && /^insert into "clients"/i.test(info.sql)) {
+        taken.push(next);
+        void h.binding("test")
+          .prepare(
+            `INSERT INTO clients (id, tenant_id, type, name, is_primary, nationalities, scopes, external_id, metadata, scope_data, version, created_at, updated_at)
+             VALUES (?, ?, 'individual', 'Rival', 1, '[]', '[]', ?, '{}', '{}', 1, ?, ?)`,
+          )
+          .bind(crypto.randomUUID(), tenantId, next, new Date().toISOString(), new Date().toISOString())
+          .run();
+      }
+      return false;
+    };
+    return taken;
+  }
+
+  it("a rival before every write: the raced items are reported failed, the rest created — never a 409", async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const ids = Array.from({ length: 8 }, (_, i) => xid(`r${i}`));
+    const taken = rivalBeforeEveryWrite(tenantId, ids);
+    try {
+      const res = await batch(h, key, { items: ids.map((externalId) => minimal({ name: "Mine", externalId })), atomic: false });
+      expect(res.status, res.text).toBe(200);
+      expect(taken.length).toBeGreaterThan(0);
+      const failedIndexes = res.body.failed.map((f: { index: number }) => f.index);
+      expect(failedIndexes).toEqual(taken.map((t) => ids.indexOf(t)));
+      for (const f of res.body.failed) {
+        expect(f.error).toMatchObject({ status: 409, code: "CONFLICT", errors: [{ pointer: `/items/${f.index}/externalId` }] });
+      }
+      // What the answer says is what is stored: its clients are ours, the raced ones the rivals'.
+      const rows = await h.rows("test", clients, { tenantId });
+      const mine = rows.filter((r) => r.name === "Mine");
+      expect(mine.map((r) => r.id).sort()).toEqual(res.body.data.map((c: { id: string }) => c.id).sort());
+      expect(res.body.succeeded.map((s: { index: number }) => s.index)).toEqual(ids.map((_, i) => i).filter((i) => !failedIndexes.includes(i)));
+      expect(rows.filter((r) => r.name === "Rival").map((r) => r.externalId).sort()).toEqual([...taken].sort());
+    } finally {
+      h.guard.failStatement = undefined;
+    }
+  });
+
+  it("with an Idempotency-Key, a raced write is read and written again, and the stored answer is exact", async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const ids = [xid("k0"), xid("k1"), xid("k2")];
+    const taken = rivalBeforeEveryWrite(tenantId, ids.slice(0, 2));
+    try {
+      const body = { items: ids.map((externalId) => minimal({ name: "Mine", externalId })), atomic: false };
+      const res = await h.post("/clients/batch", body, { key, headers: { "idempotency-key": xid("key") } });
+      expect(res.status, res.text).toBe(200);
+      expect(taken).toEqual(ids.slice(0, 2));
+      expect(res.body.failed.map((f: { index: number }) => f.index)).toEqual([0, 1]);
+      expect(res.body.data.map((c: { externalId: string }) => c.externalId)).toEqual([ids[2]]);
+      const rows = await h.rows("test", clients, { tenantId });
+      expect(rows.filter((r) => r.name === "Mine").map((r) => r.externalId)).toEqual([ids[2]]);
+    } finally {
+      h.guard.failStatement = undefined;
+    }
+  });
+});
+
 describe("environments", () => {
   it("a live call touches only the live database, a test call only the test one", async () => {
     const tenantId = h.newTenant();
