@@ -202,19 +202,12 @@ export type FullClient = ReturnType<typeof fullClient>;
 export type LinkOut = ReturnType<typeof linkOut>;
 
 /**
- * The client's ETag: a hash of its full representation (all of its graph, linked clients included),
- * leaving out `age`, which moves with the calendar, not with the data.
+ * The client's ETag: a hash of exactly the representation a GET answers (all of its graph, linked
+ * clients included, and `age`), so that a strong ETag never stands for two different bodies — the
+ * body changes on a birthday, and so does the ETag.
  */
 export async function etagOf(client: FullClient): Promise<string> {
-  const { age: _age, ...rest } = client;
-  const stable = {
-    ...rest,
-    linkedClients: rest.linkedClients.map((link) => {
-      const { age: _linkedAge, ...linked } = link.client;
-      return { ...link, client: linked };
-    }),
-  };
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(stable)));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(client)));
   const hex = Array.from(new Uint8Array(digest).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
   return `"${hex}"`;
 }

@@ -65,7 +65,13 @@ export const bankAccountKind: ChildKind<BankAccountRow> = {
   requiredOnCreate: ["accountNumber", "bankName", "currency"],
   nullMeans: { metadata: {} },
   complete(row, item, _created, path) {
-    if (!row.clabe) return [];
+    if (!row.clabe) {
+      // A CLABE cleared by this item takes the codes read from it along, unless the item sets them.
+      if (Object.hasOwn(item, "clabe")) {
+        for (const key of ["codigoBanco", "codigoPlaza"] as const) if (!Object.hasOwn(item, key)) row[key] = null;
+      }
+      return [];
+    }
     if (row.country !== "MX") {
       return [fieldError([...path, "clabe"], "invalid_clabe", `A CLABE is only for Mexican accounts (country MX), not ${row.country}`)];
     }

@@ -127,8 +127,9 @@ export function fieldErrors(error: z.ZodError, base: readonly PropertyKey[] = []
           out.push({ pointer: pointer([...path, key]), code: "unrecognized_key", detail: `Unknown key "${key}"` });
         }
       } else if (issue.code === "invalid_union" && issue.errors.length > 0 && issue.errors.every((e) => e.length > 0)) {
-        // Report the branch that got furthest rather than a bare "invalid input".
-        const best = [...issue.errors].sort((a, b) => maxDepth(b) - maxDepth(a))[0]!;
+        // Report the branch that got furthest rather than a bare "invalid input": the deepest, and
+        // among equals one whose type matched (11 nationalities are too many, not "not a string").
+        const best = [...issue.errors].sort((a, b) => branchProgress(b) - branchProgress(a))[0]!;
         visit(best, path);
       } else {
         out.push({ pointer: pointer(path), code: issue.code, detail: issue.message });
@@ -139,8 +140,10 @@ export function fieldErrors(error: z.ZodError, base: readonly PropertyKey[] = []
   return out;
 }
 
-function maxDepth(issues: readonly z.core.$ZodIssue[]): number {
-  return Math.max(0, ...issues.map((i) => i.path.length));
+function branchProgress(issues: readonly z.core.$ZodIssue[]): number {
+  const depth = Math.max(0, ...issues.map((i) => i.path.length));
+  const typeMatched = !issues.some((i) => i.code === "invalid_type" && i.path.length === 0);
+  return depth * 2 + (typeMatched ? 1 : 0);
 }
 
 /** Custom issue helper for rules checked outside zod (on the merged state). */
