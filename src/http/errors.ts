@@ -53,13 +53,15 @@ export interface Problem {
 /** Thrown anywhere in a request; the router's catch turns it into a problem response. */
 export class ApiError extends Error {
   readonly status: number;
+  readonly errors: FieldError[];
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    readonly errors?: FieldError[],
+    errors: FieldError[] = [],
     readonly headers?: Record<string, string>,
   ) {
     super(detail);
+    this.errors = errors;
     this.name = "ApiError";
     this.status = ERROR_STATUS[code];
   }

@@ -5,10 +5,11 @@ import { runBatch } from "../db/database";
 import { etagOf, fullClient } from "../db/mappers";
 import { readJsonBody } from "../http/body";
 import type { ApiRequest } from "../http/context";
-import { ApiError, VALIDATION_DETAIL } from "../http/errors";
+import { ApiError, VALIDATION_DETAIL, type FieldError } from "../http/errors";
 import { answer, idempotencyOf, type StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
 import { fieldErrors } from "../schemas/common";
+import { checkableParts } from "../schemas/partial-sync";
 import { syncRequest } from "../schemas/requests";
 import { loadForSync } from "../sync/load";
 import { planSync } from "../sync/plan";
@@ -24,11 +25,31 @@ function ifMatchPasses(header: string, etag: string | null): boolean {
   return header.split(",").some((candidate) => candidate.trim() === etag);
 }
 
+/**
+ * A body that failed validation: its shape errors together with what the stored client says about
+ * its valid parts (unknown ids, conflicts, rules on the merged state), in ONE answer (API.md §3).
+ */
+async function invalidBody(request: ApiRequest, raw: unknown, shapeErrors: FieldError[]): Promise<ApiError> {
+  const parts = checkableParts(raw);
+  const stateErrors: FieldError[] = [];
+  if (parts) {
+    const loaded = await loadForSync(request.db, request.tenantId, parts.request);
+    try {
+      planSync(parts.request, loaded, { tenantId: request.tenantId, now: new Date(), newId, invalid: parts.invalid });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      stateErrors.push(...error.errors);
+    }
+  }
+  const reported = new Set(shapeErrors.map((e) => `${e.pointer} ${e.code}`));
+  return new ApiError("BAD_REQUEST", VALIDATION_DETAIL, [...shapeErrors, ...stateErrors.filter((e) => !reported.has(`${e.pointer} ${e.code}`))]);
+}
+
 export async function syncClient(request: ApiRequest) {
   const { value, text } = await readJsonBody(request);
   const idempotency = await idempotencyOf(request, text);
   const parsed = syncRequest.safeParse(value);
-  if (!parsed.success) throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, fieldErrors(parsed.error));
+  if (!parsed.success) throw await invalidBody(request, value, fieldErrors(parsed.error));
   const body = parsed.data;
   const { db, tenantId } = request;
   const ifMatch = request.headers.get("if-match");

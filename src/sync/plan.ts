@@ -9,6 +9,7 @@ import { CLIENT_FIELDS, clientRules, mergeClient, type ClientInput, type ClientS
 import { fieldError } from "../schemas/common";
 import { CHILD_KINDS } from "../schemas/kinds";
 import type { LinkItem } from "../schemas/link";
+import { NO_INVALID_PARTS, type InvalidParts } from "../schemas/partial-sync";
 import type { SyncRequest } from "../schemas/requests";
 import type { Loaded } from "./load";
 
@@ -16,6 +17,8 @@ export interface PlanContext {
   tenantId: string;
   now: Date;
   newId: () => string;
+  /** Parts of the request that failed validation and stand only for the records they name. */
+  invalid?: InvalidParts;
 }
 
 export interface ListChanges<Row> {
@@ -87,14 +90,18 @@ class Problems {
   readonly notFound: FieldError[] = [];
   readonly conflict: FieldError[] = [];
 
-  /** 400 first (the request is wrong whatever is stored), then 404, then 409. */
+  /**
+   * Every problem in one answer (API.md §3). The status is the first kind present: 400 (the request
+   * is wrong whatever is stored), then 404, then 409; each error keeps its own code.
+   */
   throwIfAny(): void {
-    if (this.bad.length > 0) throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, this.bad);
+    const all = [...this.bad, ...this.notFound, ...this.conflict];
+    if (this.bad.length > 0) throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, all);
     if (this.notFound.length > 0) {
-      throw new ApiError("NOT_FOUND", "The request names records that do not exist for this client", this.notFound);
+      throw new ApiError("NOT_FOUND", "The request names records that do not exist for this client", all);
     }
     if (this.conflict.length > 0) {
-      throw new ApiError("CONFLICT", "The request conflicts with records of other clients", this.conflict);
+      throw new ApiError("CONFLICT", "The request conflicts with records of other clients", all);
     }
   }
 }
@@ -120,7 +127,9 @@ export function planSync(request: SyncRequest, loaded: Loaded, context: PlanCont
   }
   const clientInput: ClientInput = request.client ?? {};
   const state = mergeClient(stored ? stateOf(stored.client) : null, clientInput);
-  problems.bad.push(...clientRules(state, ["client"]));
+  const invalid = context.invalid ?? NO_INVALID_PARTS;
+  // An invalid client input is reported already; only the externalId it names is checked below.
+  if (!invalid.client) problems.bad.push(...clientRules(state, ["client"]));
   let clientRow: ClientRow;
   let action: SyncResponse["action"];
   if (!stored) {
@@ -148,14 +157,14 @@ export function planSync(request: SyncRequest, loaded: Loaded, context: PlanCont
   const reports = {} as Record<ListName, ListReport<Record<string, unknown>>>;
   const finalChildren = {} as Record<ListName, ChildRow[]>;
   for (const kind of CHILD_KINDS) {
-    const result = planList(kind, request, stored, loaded, clientId, !stored, now, newId, problems);
+    const result = planList(kind, request, stored, loaded, clientId, !stored, now, newId, problems, invalid.items[kind.list]);
     children[kind.list] = result.changes;
     reports[kind.list] = result.report;
     finalChildren[kind.list] = result.final;
   }
 
   // --- Links ----------------------------------------------------------------------------------
-  const links = planLinks(request.linkedClients, request.replaceMode ?? false, stored, clientRow, namedById, namedByExternalId, context, problems);
+  const links = planLinks(request.linkedClients, request.replaceMode ?? false, stored, clientRow, namedById, namedByExternalId, context, problems, invalid.items.linkedClients);
 
   problems.throwIfAny();
 
@@ -222,6 +231,7 @@ function planList(
   now: string,
   newId: () => string,
   problems: Problems,
+  invalidItems: ReadonlySet<number>,
 ) {
   const list = kind.list;
   const existing = (stored?.[list] ?? []) as ChildRow[];
@@ -287,6 +297,22 @@ function planList(
       targeted.set(target.id, index);
     }
 
+    // An externalId this item sets must not belong to a child of another client.
+    const takenByAnotherClient = () => {
+      if (typeof externalId !== "string" || externalId === target?.externalId) return false;
+      const owner = owners.get(externalId);
+      if (!owner || owner.clientId === clientId) return false;
+      problems.conflict.push(
+        fieldError([...path, "externalId"], "external_id_taken", `externalId "${externalId}" belongs to a ${kind.noun} of another client`),
+      );
+      return true;
+    };
+    if (invalidItems.has(index)) {
+      // Its fields are reported already: only the records it names are checked.
+      takenByAnotherClient();
+      return;
+    }
+
     if (item._delete === true) {
       if (target) {
         deleted.add(target.id);
@@ -298,16 +324,7 @@ function planList(
       return; // an externalId that matches nothing: already gone, nothing to do
     }
 
-    // An externalId this item sets must not belong to a child of another client.
-    if (typeof externalId === "string" && externalId !== target?.externalId) {
-      const owner = owners.get(externalId);
-      if (owner && owner.clientId !== clientId) {
-        problems.conflict.push(
-          fieldError([...path, "externalId"], "external_id_taken", `externalId "${externalId}" belongs to a ${kind.noun} of another client`),
-        );
-        return;
-      }
-    }
+    if (takenByAnotherClient()) return;
 
     const row: ChildRow = target
       ? { ...target }
@@ -424,6 +441,7 @@ function planLinks(
   namedByExternalId: Map<string | null, ClientRow>,
   context: PlanContext,
   problems: Problems,
+  invalidItems: ReadonlySet<number>,
 ) {
   const now = context.now.toISOString();
   const existingLinks = stored?.links ?? [];
@@ -437,6 +455,20 @@ function planLinks(
 
   const linkByChild = new Map(existingLinks.map((l) => [l.childClientId, l]));
   const targetedChildren = new Map<string, number>();
+  /** externalIds that clients created or renamed by this request take, by the item that takes it. */
+  const claimed = new Map<string, number>();
+  /** A second client of this body taking an externalId would fail the unique index: refuse it here. */
+  const claimedTwice = (externalId: string, index: number) => {
+    const first = claimed.get(externalId);
+    if (first === undefined) {
+      claimed.set(externalId, index);
+      return false;
+    }
+    problems.bad.push(
+      fieldError(["linkedClients", index, "child", "externalId"], "duplicate_reference", `externalId "${externalId}" is also taken by /linkedClients/${first}`),
+    );
+    return true;
+  };
   const newExternalIds = new Map<string, number>();
   const updatedLinks = new Map<string, ClientLinkRow>();
   const deletedLinks = new Set<string>();
@@ -445,6 +477,9 @@ function planLinks(
   items.forEach((item, index) => {
     const path = ["linkedClients", index];
     const childExternalId = typeof item.child?.externalId === "string" ? item.child.externalId : undefined;
+    const invalid = invalidItems.has(index);
+    // An invalid item is reported already; what remains of it is only the client it names.
+    if (invalid && item.clientId === undefined && childExternalId === undefined) return;
     if (item.clientId === undefined && item.child === undefined) {
       problems.bad.push(fieldError(path, "required", "A linkedClients item needs clientId, child, or both"));
       return;
@@ -476,6 +511,7 @@ function planLinks(
       }
       targetedChildren.set(target.id, index);
     }
+    if (invalid) return;
 
     if (item._delete === true) {
       const link = target ? linkByChild.get(target.id) : undefined;
@@ -501,6 +537,8 @@ function planLinks(
           const holder = namedByExternalId.get(merged.externalId);
           if ((holder && holder.id !== target.id) || merged.externalId === parent.externalId) {
             problems.conflict.push(fieldError([...path, "child", "externalId"], "external_id_taken", `Another client already has externalId "${merged.externalId}"`));
+          } else {
+            claimedTwice(merged.externalId, index);
           }
         }
         if (clientChanged(target, merged)) {
@@ -514,11 +552,7 @@ function planLinks(
       const merged = mergeClient(null, item.child!);
       problems.bad.push(...clientRules(merged, [...path, "child"]));
       if (merged.externalId !== null) {
-        const first = newExternalIds.get(merged.externalId);
-        if (first !== undefined) {
-          problems.bad.push(fieldError([...path, "child", "externalId"], "duplicate_reference", `externalId "${merged.externalId}" also appears in /linkedClients/${first}`));
-          return;
-        }
+        if (claimedTwice(merged.externalId, index)) return;
         newExternalIds.set(merged.externalId, index);
       }
       child = { id: context.newId(), tenantId: context.tenantId, isPrimary: false, version: 1, createdAt: now, updatedAt: now, ...merged };

@@ -290,7 +290,7 @@ describe("planSync: matching and deleting", () => {
     expect(conflict.errors!.map((e) => e.pointer)).toEqual(["/contactMethods/0/externalId"]);
   });
 
-  it("400 wins over 404 and 409, and lists every problem", () => {
+  it("400 wins over 404 and 409 as the status, and the answer lists every problem, of every kind (API.md §3)", () => {
     const state = loaded({ graph: graph() });
     const error = planError(
       {
@@ -301,7 +301,8 @@ describe("planSync: matching and deleting", () => {
       state,
     );
     expect(error.code).toBe("BAD_REQUEST");
-    expect(error.errors!.map((e) => e.pointer)).toEqual(["/addresses/0/clientId", "/addresses/0/city", "/addresses/0/state", "/addresses/0/postalCode"]);
+    expect(error.errors!.map((e) => e.pointer)).toEqual(["/addresses/0/clientId", "/addresses/0/city", "/addresses/0/state", "/addresses/0/postalCode", "/documents/0/id"]);
+    expect(error.errors!.at(-1)!.code).toBe("not_found");
   });
 
   it("swapping two children's externalIds releases both first", () => {
