@@ -191,14 +191,17 @@ export const apiKeys = sqliteTable(
 );
 
 // Idempotency-Key records (API.md §8), written in the same batch as the writes they describe. An
-// answer is stored in parts of at most 1.9 MB (D1 binds no value over 2 MB; a 250-client answer
-// can be 5 MB); part 0 carries the request hash, status and headers.
+// answer is stored in parts of at most 1.9 MB of UTF-8 (D1 binds no value over 2 MB; a maximal
+// sync's answer is about 10 MB); part 0 carries the status, the headers and the number of parts,
+// so that a record missing any part is seen as incomplete, never replayed.
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
     tenantId: text("tenant_id").notNull(),
     key: text("key").notNull(),
     part: integer("part").notNull().default(0),
+    /** On part 0: how many parts the record has (null on the others, and on incomplete legacy rows). */
+    parts: integer("parts"),
     requestHash: text("request_hash").notNull(),
     status: integer("status").notNull(),
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),

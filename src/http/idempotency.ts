@@ -3,7 +3,7 @@
 // same D1 batch as the writes it describes: answer and effect commit together or not at all. A
 // retry with the same body gets the stored bytes back; another body under the same key is a 422.
 // Failed requests store nothing, so they may be retried.
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import { isUniqueViolation } from "../db/constraints";
 import { runBatch, type Db, type Statement } from "../db/database";
 import { idempotencyKeys } from "../db/schema";
@@ -13,9 +13,15 @@ import { ApiError, badRequest } from "./errors";
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 /** Records are kept at least this long; older ones are purged a few at a time by later writes. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-const PURGE_PER_WRITE = 100;
-/** UTF-16 code units per stored part: at most 3 UTF-8 bytes each, so a part stays under 1.9 MB. */
-const PART_UNITS = 600_000;
+/**
+ * Each keyed write purges the expired records found among this many of the oldest expired rows,
+ * every part of them: always whole records, so the limit may cut across one without splitting it.
+ */
+export const PURGE_ROWS_PER_WRITE = 100;
+/** UTF-8 bytes per stored part: D1 binds no value over 2,000,000 bytes; leave headroom. */
+export const PART_BYTES = 1_900_000;
+/** Parts per INSERT: each row binds one value per column, and a statement binds at most 100. */
+const PARTS_PER_INSERT = Math.floor(100 / Object.keys(getTableColumns(idempotencyKeys)).length);
 
 /** A JSON answer as exact bytes, so that a replay is byte for byte the same. */
 export interface StoredAnswer {
@@ -49,14 +55,21 @@ async function sha256(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Splits a string into parts without cutting a surrogate pair in two. */
-function parts(text: string): string[] {
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+
+/**
+ * Splits a string into parts of at most `maxBytes` UTF-8 bytes each (a part is bound as its UTF-8).
+ * encodeInto stops before a character that does not fit whole, so no part ends inside a UTF-8
+ * sequence; nor inside a surrogate pair, which the check below makes explicit.
+ */
+export function splitUtf8(text: string, maxBytes = PART_BYTES): string[] {
+  const buffer = new Uint8Array(maxBytes);
+  const encoder = new TextEncoder();
   const out: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    let end = Math.min(start + PART_UNITS, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+  for (let start = 0; start < text.length; ) {
+    let end = start + encoder.encodeInto(text.slice(start, start + maxBytes), buffer).read;
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
+    if (end === start) throw new Error(`a character does not fit in ${maxBytes} bytes`);
     out.push(text.slice(start, end));
     start = end;
   }
@@ -71,10 +84,38 @@ function lookupStatement(db: Db, tenantId: string, key: string) {
     .orderBy(asc(idempotencyKeys.part));
 }
 
+/**
+ * The stored answer, or null when the key has no COMPLETE record: part 0 declares the count and
+ * every part 0…count−1 is there. Rows of an incomplete record are never replayed.
+ */
 function foundIn(rows: readonly RecordRow[]) {
-  const first = rows[0];
-  if (!first) return null;
-  return { requestHash: first.requestHash, stored: { status: first.status, headers: first.headers, body: rows.map((r) => r.body).join("") } };
+  const head = rows[0];
+  if (!head || head.parts !== rows.length || rows.some((row, i) => row.part !== i)) return null;
+  return { requestHash: head.requestHash, stored: { status: head.status, headers: head.headers, body: rows.map((r) => r.body).join("") } };
+}
+
+/** Deletes whole expired records: those holding any of the oldest expired rows, all their parts. */
+function purgeStatement(db: Db, expired: string) {
+  const oldest = db
+    .select({ tenantId: idempotencyKeys.tenantId, key: idempotencyKeys.key })
+    .from(idempotencyKeys)
+    .where(lt(idempotencyKeys.createdAt, expired))
+    .orderBy(asc(idempotencyKeys.createdAt))
+    .limit(PURGE_ROWS_PER_WRITE);
+  return db
+    .delete(idempotencyKeys)
+    .where(and(lt(idempotencyKeys.createdAt, expired), sql`(${idempotencyKeys.tenantId}, ${idempotencyKeys.key}) IN ${oldest}`));
+}
+
+/**
+ * Deletes the rows of a key unless they form a complete record (as `foundIn` sees it). Decided in
+ * SQL, inside the write batch: a complete record a concurrent request stored meanwhile stays.
+ */
+function dropIncompleteStatement(db: Db, tenantId: string, key: string) {
+  const ofKey = and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key));
+  const rowCount = db.select({ n: count() }).from(idempotencyKeys).where(ofKey);
+  const declared = db.select({ parts: idempotencyKeys.parts }).from(idempotencyKeys).where(and(ofKey, eq(idempotencyKeys.part, 0)));
+  return db.delete(idempotencyKeys).where(and(ofKey, sql`${rowCount} IS NOT ${declared}`));
 }
 
 function replayOrReject(found: NonNullable<ReturnType<typeof foundIn>>, requestHash: string): Response {
@@ -100,34 +141,36 @@ export async function idempotencyOf(request: ApiRequest, bodyText: string): Prom
   const { db, tenantId } = request;
   // The endpoint is part of the request: one key cannot stand for a batch and then a sync.
   const requestHash = await sha256(`${request.method} ${new URL(request.url).pathname}\n${bodyText}`);
+  // Set by replayOf: the lookup found rows of this key that are not a complete record.
+  let incomplete = false;
   return {
     lookup: () => lookupStatement(db, tenantId, key),
     replayOf(rows) {
       const found = foundIn(rows as RecordRow[]);
+      incomplete = !found && (rows as RecordRow[]).length > 0;
       return found ? replayOrReject(found, requestHash) : null;
     },
     record(stored) {
       const now = new Date();
       const createdAt = now.toISOString();
       const expired = new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString();
-      const rows = parts(stored.body).map((body, part) => ({
+      const bodies = splitUtf8(stored.body);
+      const rows = bodies.map((body, part) => ({
         tenantId,
         key,
         part,
+        parts: part === 0 ? bodies.length : null,
         requestHash,
         status: stored.status,
         headers: part === 0 ? stored.headers : {},
         body,
         createdAt,
       }));
-      return [
-        db
-          .delete(idempotencyKeys)
-          .where(
-            sql`rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${lt(idempotencyKeys.createdAt, expired)} LIMIT ${PURGE_PER_WRITE})`,
-          ),
-        ...rows.map((row) => db.insert(idempotencyKeys).values(row)),
-      ];
+      const inserts: Statement[] = [];
+      for (let i = 0; i < rows.length; i += PARTS_PER_INSERT) {
+        inserts.push(db.insert(idempotencyKeys).values(rows.slice(i, i + PARTS_PER_INSERT)));
+      }
+      return [purgeStatement(db, expired), ...(incomplete ? [dropIncompleteStatement(db, tenantId, key)] : []), ...inserts];
     },
     async replayAfterRace(error) {
       if (!isUniqueViolation(error, "idempotency_keys")) return null;

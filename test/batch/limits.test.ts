@@ -266,6 +266,40 @@ describe("a maximum-size 250-item call", () => {
     expect(await h.count("test", clients, tenantId)).toBe(250);
   });
 
+  it("with an Idempotency-Key: the answer is stored in the same write batch, within every limit, and replayed byte for byte", async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const body = maxBody(xid("maxkey"), true);
+    expect(bytes(body)).toBeGreaterThan(4.5 * MIB);
+    const headers = { "content-type": "application/json", "idempotency-key": xid("k") };
+    const seen = watchParams();
+    const res = await h.post("/clients/batch", body, { key, headers });
+    expect(res.status, res.text.slice(0, 1000)).toBe(200);
+    const { stats } = res;
+    const keyStatements = stats.statements.filter((s) => s.sql.includes('"idempotency_keys"'));
+    console.log(
+      `keyed max batch: body ${bytes(body)} bytes, answer ${bytes(res.text)} bytes; statements ${stats.statementCount} ` +
+        `(${keyStatements.length} on idempotency_keys); batchSizes ${JSON.stringify(stats.batchSizes)}; largest bound value ${seen.maxValueBytes} bytes`,
+    );
+    expect(stats.violations).toEqual([]);
+    expect(stats.statementCount).toBeLessThanOrEqual(50);
+    expect(seen.maxValueBytes).toBeLessThanOrEqual(2_000_000);
+    expect(seen.maxParams).toBeLessThanOrEqual(100);
+    // Reads (the key's record with the conflict read), then ONE write round trip: purge, the
+    // answer's parts in one INSERT, the clients.
+    expect(stats.roundTrips).toBe(3);
+    expect(stats.batchSizes.slice(0, 2)).toEqual([1, 2]);
+    expect(keyStatements.filter((s) => s.roundTrip === 2)).toHaveLength(2);
+    expect(await h.count("test", clients, tenantId)).toBe(250);
+
+    const again = await h.post("/clients/batch", body, { key, headers });
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.text === res.text).toBe(true); // not toBe: a failure would print 5 MB twice
+    expect(again.stats.rowsWritten).toBe(0);
+    expect(again.stats.statementCount).toBeLessThanOrEqual(50);
+    expect(await h.count("test", clients, tenantId)).toBe(250);
+  });
+
   it("a body over 5 MiB is a 413 and touches nothing but the key", async () => {
     const { tenantId, key } = await h.newTenantWithKey();
     const run = xid("over");

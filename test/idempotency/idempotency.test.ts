@@ -3,6 +3,7 @@
 // same key is a 422; a failed request stores nothing and may be retried.
 import { describe, expect, it } from "vitest";
 import { clients, idempotencyKeys } from "../../src/db/schema";
+import { PART_BYTES } from "../../src/http/idempotency";
 import { createHarness } from "../support/harness";
 import { dumpTenant, uniq } from "../sync/helpers";
 
@@ -141,9 +142,16 @@ describe("Idempotency-Key on POST /clients/batch", () => {
     const idem = `k-${uniq()}`;
     const first = await h.post("/clients/batch", body, { key, ...keyed(idem) });
     expect(first.status).toBe(200);
-    expect(new TextEncoder().encode(first.text).length).toBeGreaterThan(3_000_000);
+    const encoder = new TextEncoder();
+    const answerBytes = encoder.encode(first.text).length;
+    expect(answerBytes).toBeGreaterThan(3_000_000);
+    // Split by UTF-8 bytes (what D1 binds), as few parts as fit: here 2, all sent by ONE INSERT.
     const parts = await h.rows("test", idempotencyKeys, { tenantId });
-    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.map((p) => p.part).sort()).toEqual([0, 1]);
+    expect(parts.find((p) => p.part === 0)!.parts).toBe(2);
+    for (const part of parts) expect(encoder.encode(part.body).length).toBeLessThanOrEqual(PART_BYTES);
+    const inserts = first.stats.statements.filter((s) => /^insert into "idempotency_keys"/i.test(s.sql));
+    expect(inserts).toHaveLength(1);
     const again = await h.post("/clients/batch", body, { key, ...keyed(idem) });
     expect(again.text).toBe(first.text);
     expect(again.headers.get("idempotent-replayed")).toBe("true");

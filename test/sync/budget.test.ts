@@ -1,7 +1,7 @@
 // D1 budgets of a sync (API.md §6 "Atomic", §9): the auth lookup, ONE read batch and ONE write
 // batch; at the maximum payload (250 items in every list, every optional field set, a body close to
 // 5 MiB) at most 50 statements and no bound value over 2 MB (the guard fails the request otherwise),
-// and the same maximal sync repeated is a no-op that writes 0 rows.
+// with or without an Idempotency-Key; and the same maximal sync repeated is a no-op writing 0 rows.
 import { describe, expect, it } from "vitest";
 import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents } from "../../src/db/schema";
 import { D1_LIMITS } from "../support/d1-guard";
@@ -279,5 +279,94 @@ describe("reads go through indexes (§9)", () => {
     expect(measured.rowsRead).toBe(reference.rowsRead);
     expect(measured.rowsWritten).toBe(reference.rowsWritten);
     console.log(`small sync next to a big client: rows read ${measured.rowsRead} (alone: ${reference.rowsRead}), rows written ${measured.rowsWritten}`);
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+describe("the keyed worst case (§8, §9)", () => {
+  const LISTS = [
+    ["addresses", "a"],
+    ["contactMethods", "c"],
+    ["bankAccounts", "b"],
+    ["documents", "d"],
+  ] as const;
+
+  /**
+   * Over a stored maximal client: per child list 125 updates (items 0 and 1 swap their externalIds,
+   * targeted by id) and 125 creates, the other 125 children left to replaceMode; 125 linked
+   * clients updated and 125 created and linked (the other 125 links removed).
+   */
+  function worstBody(ext: string, stored: Record<string, { id: string; externalId: string }[]>, filler: string, fieldsFiller: string) {
+    const body = maximalBody(ext, filler, fieldsFiller);
+    const out: Record<string, unknown> = { client: body.client, replaceMode: true };
+    for (const [list, tag] of LISTS) {
+      const byExternalId = new Map(stored[list]!.map((c) => [c.externalId, c.id]));
+      out[list] = (body[list] as { externalId: string }[]).map((item, i) => {
+        if (i >= 125) return { ...item, externalId: `${ext}-n${tag}${i}` };
+        if (i > 1) return item;
+        // The swap: each of the two stored children takes the other's externalId.
+        return { ...item, id: byExternalId.get(`${ext}-${tag}${i}`), externalId: `${ext}-${tag}${1 - i}` };
+      });
+    }
+    out.linkedClients = body.linkedClients.map((link, i) =>
+      i < 125 ? link : { ...link, child: { ...link.child, externalId: `${ext}-nl${i}` } },
+    );
+    return out;
+  }
+
+  it("a keyed ~4.8 MiB sync with replaceMode mixing updates, a swap, creates and deletes stays within 50 statements, and its replay is byte for byte", { timeout: 180_000 }, async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const ext = `kw-${uniq()}`;
+    const fieldsFiller = "f".repeat(2048);
+    const slots = 1 + 250 * 5 + 250;
+    const fillerFor = (target: number, probe: number) => "m".repeat(Math.floor((target - probe - 250 * fieldsFiller.length) / slots));
+    const storedFiller = fillerFor(4.8 * MiB, bytes(maximalBody(ext, "", "")));
+    const made = await sync(key, maximalBody(ext, storedFiller, fieldsFiller));
+    expect(made.status, made.text.slice(0, 2000)).toBe(200);
+    const stored = Object.fromEntries(LISTS.map(([list]) => [list, made.body.client[list] as { id: string; externalId: string }[]]));
+
+    const probe = bytes(worstBody(ext, stored, "", ""));
+    const filler = fillerFor(4.85 * MiB, probe).replace(/^m/, "w"); // every kept record changes
+    const body = worstBody(ext, stored, filler, fieldsFiller);
+    const size = bytes(body);
+    expect(size).toBeGreaterThan(4.6 * MiB);
+    expect(size).toBeLessThan(5 * MiB);
+
+    const idem = { headers: { "idempotency-key": `kw-${uniq()}` } };
+    const first = await h.post("/clients/sync", body, { key, ...idem });
+    expect(first.status, first.text.slice(0, 2000)).toBe(200);
+    expect(first.stats.violations).toEqual([]);
+    expect(first.stats.statementCount).toBeLessThanOrEqual(D1_LIMITS.maxStatementsPerRequest);
+    expect(first.stats.roundTrips).toBe(3);
+    const answerBytes = bytes(first.text) - 2; // bytes() measures the JSON of the string
+    const keyStatements = first.stats.statements.filter((s) => s.sql.includes('"idempotency_keys"')).length;
+    console.log(
+      `keyed worst-case sync (${size} bytes of body, ${answerBytes} bytes of answer): ${first.stats.statementCount} statements ` +
+        `(${keyStatements} on idempotency_keys), batches ${JSON.stringify(first.stats.batchSizes)}, rows read ${first.stats.rowsRead}, rows written ${first.stats.rowsWritten}`,
+    );
+    for (const [list] of LISTS) {
+      expect(first.body[list].created).toHaveLength(125);
+      expect(first.body[list].updated).toHaveLength(125);
+      expect(first.body[list].deleted).toHaveLength(125);
+    }
+    expect(first.body.linkedClients.created).toHaveLength(125);
+    expect(first.body.linkedClients.updated).toHaveLength(125);
+    expect(first.body.linkedClients.deleted).toHaveLength(125);
+    // The swap happened: the stored child that was a0 now holds a1, and the other way round.
+    const [a0, a1] = [0, 1].map((i) => stored.addresses!.find((c) => c.externalId === `${ext}-a${i}`)!.id);
+    expect((await h.rows("test", addresses, { id: a0 }))[0]!.externalId).toBe(`${ext}-a1`);
+    expect((await h.rows("test", addresses, { id: a1 }))[0]!.externalId).toBe(`${ext}-a0`);
+    expect(await countsOf(h, tenantId)).toMatchObject({ addresses: 250, contact_methods: 250, bank_accounts: 250, documents: 250, client_links: 250 });
+
+    const before = await dumpTenant(h, tenantId);
+    const again = await h.post("/clients/sync", body, { key, ...idem });
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.text === first.text).toBe(true); // not toBe: a failure would print 10 MB twice
+    expect(again.headers.get("etag")).toBe(first.headers.get("etag"));
+    expect(again.stats.rowsWritten).toBe(0);
+    expect(again.stats.statementCount).toBeLessThanOrEqual(D1_LIMITS.maxStatementsPerRequest);
+    expect(await dumpTenant(h, tenantId)).toEqual(before);
+    console.log(`keyed worst-case sync replayed: ${again.stats.statementCount} statements, batches ${JSON.stringify(again.stats.batchSizes)}`);
   });
 });
