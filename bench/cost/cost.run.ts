@@ -23,7 +23,7 @@ import { newId } from "../../src/ids";
 import { syncRequest } from "../../src/schemas/requests";
 import { loadForSync } from "../../src/sync/load";
 import { planSync } from "../../src/sync/plan";
-import { writeStatements } from "../../src/sync/write";
+import { syncWrite } from "../../src/sync/write";
 import { apiKeyStatement, BENCH_TENANT, populatedCounts, populatedId, smallClientIndex } from "../lib/populate";
 import { batchBody, changedSyncBody, maximalSyncBody, type WorkloadId } from "../lib/workloads";
 import { Meter, type MeterRecord } from "./meter";
@@ -251,7 +251,7 @@ async function syncPhases(body: unknown): Promise<Record<Phase, number>> {
   mark();
   const plan = planSync(parsed.data, loaded, { tenantId: BENCH_TENANT, now: new Date(), newId });
   mark();
-  const statements = writeStatements(mdb, BENCH_TENANT, plan);
+  const statements = syncWrite(mdb, BENCH_TENANT, plan, loaded, parsed.data, "relaxed").statements;
   mark();
   if (!plan.noop) await runBatch(mdb, statements);
   mark();

@@ -2,7 +2,7 @@
 // 250-row write is one statement (D1 allows 100 bound parameters per statement) and the statement
 // count does not grow with the row count. Lists are split only by size: no bound value may exceed
 // 2 MB on D1.
-import { and, getTableColumns, getTableName, inArray, sql } from "drizzle-orm";
+import { and, getTableColumns, getTableName, inArray, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { tenantFilter, type Db, type Statement } from "./database";
 
@@ -13,9 +13,16 @@ type Row<T extends SQLiteTable> = T["$inferInsert"];
 
 const encoder = new TextEncoder();
 
-function driverRow<T extends SQLiteTable>(table: T, row: Row<T>): Record<string, unknown> {
+/**
+ * A row as D1 stores it, keyed by column name (json columns as their JSON text, booleans as 0/1);
+ * `keys` picks some of its properties (camelCase), else all of them.
+ */
+export function driverRow<T extends SQLiteTable>(table: T, row: Row<T>, keys?: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table)) as [string, SQLiteColumn][]) {
+  const all = getTableColumns(table) as Record<string, SQLiteColumn>;
+  for (const key of keys ?? Object.keys(all)) {
+    const column = all[key];
+    if (!column) throw new Error(`no column ${key} in ${getTableName(table)}`);
     const value = (row as Record<string, unknown>)[key];
     out[column.name] = value === null || value === undefined ? null : column.mapToDriverValue(value);
   }
@@ -24,22 +31,31 @@ function driverRow<T extends SQLiteTable>(table: T, row: Row<T>): Record<string,
 
 /** Splits rows into JSON arrays of at most MAX_JSON_PARAM_BYTES each. */
 export function jsonChunks(rows: readonly Record<string, unknown>[], maxBytes = MAX_JSON_PARAM_BYTES): string[] {
-  const chunks: string[] = [];
+  return countedJsonChunks(rows, maxBytes).map((chunk) => chunk.json);
+}
+
+/** `jsonChunks`, with the number of rows and the UTF-8 size of each chunk. */
+export function countedJsonChunks(
+  rows: readonly Record<string, unknown>[],
+  maxBytes = MAX_JSON_PARAM_BYTES,
+): { json: string; count: number; bytes: number }[] {
+  const chunks: { json: string; count: number; bytes: number }[] = [];
   let parts: string[] = [];
   let size = 2;
+  const flush = () => chunks.push({ json: `[${parts.join(",")}]`, count: parts.length, bytes: size });
   for (const row of rows) {
     const json = JSON.stringify(row);
     const bytes = encoder.encode(json).length + 1;
     if (bytes + 2 > maxBytes) throw new Error(`a row of ${bytes} bytes cannot fit one JSON parameter`);
     if (size + bytes > maxBytes && parts.length > 0) {
-      chunks.push(`[${parts.join(",")}]`);
+      flush();
       parts = [];
       size = 2;
     }
     parts.push(json);
     size += bytes;
   }
-  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
+  if (parts.length > 0) flush();
   return chunks;
 }
 
@@ -57,26 +73,29 @@ const fromJson = (column: SQLiteColumn) => sql.raw(`j.value ->> '${column.name}'
 // Built with drizzle's query builders (not db.run(sql)): raw SQL with parameters cannot go in a
 // drizzle batch (drizzle-orm #2277).
 
+/** Columns (or expressions on the written row) a writer returns, one result row per written row. */
+export type Returning = Record<string, SQLiteColumn | SQL>;
+
 /** INSERT … SELECT FROM json_each(?): one statement per size chunk. */
 export function insertRows<T extends SQLiteTable>(
   db: Db,
   table: T,
   rows: readonly Row<T>[],
-  options: { returningId?: boolean; onConflictDoNothing?: boolean } = {},
+  options: { returning?: Returning; onConflictDoNothing?: boolean } = {},
 ): Statement[] {
   if (rows.length === 0) return [];
   const values = sql.join(columnsOf(table).map(fromJson), sql`, `);
-  const idColumn = columnsOf(table, ["id"])[0]!;
   return jsonChunks(rows.map((r) => driverRow(table, r))).map((json) => {
     const insert = db.insert(table).select(sql`SELECT ${values} FROM json_each(${json}) AS j WHERE true`);
     const guarded = options.onConflictDoNothing ? insert.onConflictDoNothing() : insert;
-    return options.returningId ? guarded.returning({ id: idColumn }) : guarded;
+    return options.returning ? guarded.returning(options.returning) : guarded;
   });
 }
 
 /**
- * UPDATE … FROM json_each(?): sets `keys` of each row found by id within the tenant. Rows carry
- * their full new state; only rows that really changed should be passed (a diff, not a rewrite).
+ * UPDATE … FROM json_each(?): sets `keys` of each row found by id within the tenant, and adds one
+ * to each column of `increment` (relative: to whatever the row holds then). Rows carry their full
+ * new state; only rows that really changed should be passed (a diff, not a rewrite).
  */
 export function updateRows<T extends SQLiteTable>(
   db: Db,
@@ -84,18 +103,24 @@ export function updateRows<T extends SQLiteTable>(
   tenantId: string,
   rows: readonly Row<T>[],
   keys: readonly string[],
+  options: { increment?: readonly string[]; returning?: Returning } = {},
 ): Statement[] {
   if (rows.length === 0) return [];
   const [idColumn, tenantColumn] = columnsOf(table, ["id", "tenantId"]) as [SQLiteColumn, SQLiteColumn];
   const all = getTableColumns(table) as Record<string, SQLiteColumn>;
-  const set = Object.fromEntries(keys.map((k) => [k, fromJson(all[k]!)]));
-  return jsonChunks(rows.map((r) => driverRow(table, r))).map((json) =>
-    db
+  const increment = options.increment ?? [];
+  const set = Object.fromEntries([
+    ...keys.map((k) => [k, fromJson(all[k]!)]),
+    ...columnsOf(table, increment).map((column, i) => [increment[i], sql`${column} + 1`]),
+  ]);
+  return jsonChunks(rows.map((r) => driverRow(table, r))).map((json) => {
+    const update = db
       .update(table)
       .set(set as never)
       .from(sql`json_each(${json}) AS j`)
-      .where(and(tenantFilter(tenantColumn, tenantId), sql`${idColumn} = j.value ->> 'id'`)),
-  );
+      .where(and(tenantFilter(tenantColumn, tenantId), sql`${idColumn} = j.value ->> 'id'`));
+    return options.returning ? update.returning(options.returning) : update;
+  });
 }
 
 /** DELETE … WHERE id IN json_each(?), within the tenant. Ids are small: one statement per chunk. */

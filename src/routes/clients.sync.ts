@@ -11,12 +11,18 @@ import { newId } from "../ids";
 import { fieldErrors } from "../schemas/common";
 import { checkableParts } from "../schemas/partial-sync";
 import { syncRequest } from "../schemas/requests";
-import { loadForSync } from "../sync/load";
-import { planSync } from "../sync/plan";
-import { writeStatements } from "../sync/write";
+import { loadClient, loadForSync } from "../sync/load";
+import { planSync, type SyncResponse } from "../sync/plan";
+import { syncWrite } from "../sync/write";
 
 /** Attempts at read → plan → write before answering 409. */
 export const MAX_SYNC_ATTEMPTS = 3;
+/** Upper bound of the random pause before attempt n + 1, times n. */
+const RETRY_PAUSE_MS = 5;
+
+async function answerOf(response: SyncResponse): Promise<StoredAnswer> {
+  return { status: 200, headers: { etag: await etagOf(response.client) }, body: JSON.stringify(response) };
+}
 
 /** If-Match (RFC 9110 §13.1.1): strong comparison; `*` matches any existing client. */
 function ifMatchPasses(header: string, etag: string | null): boolean {
@@ -66,17 +72,18 @@ export async function syncClient(request: ApiRequest) {
       }
     }
     const plan = planSync(body, loaded, { tenantId, now: new Date(), newId });
-    const stored: StoredAnswer = {
-      status: 200,
-      headers: { etag: await etagOf(plan.response.client) },
-      body: JSON.stringify(plan.response),
-    };
+    const stored = await answerOf(plan.response);
     // A dry run writes nothing, not even its answer; a no-op writes only the answer, if keyed.
     // The answer goes first: a concurrent request with the same key fails on it, before anything else.
-    const statements = body.dryRun ? [] : [...(idempotency?.record(stored) ?? []), ...(plan.noop ? [] : writeStatements(db, tenantId, plan))];
+    // A keyed answer is stored as planned, and If-Match is about the whole graph: both strict.
+    const mode = idempotency || ifMatch !== null ? "strict" : "relaxed";
+    const recorded = body.dryRun ? [] : (idempotency?.record(stored) ?? []);
+    const write = body.dryRun || plan.noop ? null : syncWrite(db, tenantId, plan, loaded, body, mode);
+    const statements = [...recorded, ...(write?.statements ?? [])];
     if (statements.length > 0) {
+      let results: unknown[];
       try {
-        await runBatch(db, statements);
+        results = await runBatch(db, statements);
       } catch (error) {
         const replay = await idempotency?.replayAfterRace(error);
         if (replay) return replay;
@@ -85,7 +92,15 @@ export async function syncClient(request: ApiRequest) {
         if (attempt >= MAX_SYNC_ATTEMPTS) {
           throw new ApiError("CONFLICT", `The client changed concurrently ${attempt} times while this sync was applied; nothing was written, retry the request`);
         }
+        // A short random pause, so that syncs refused together do not read and collide again in step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
         continue;
+      }
+      // Another request changed the graph between the read and the write (none of what this plan
+      // depends on, or the batch would have been refused): answer the client as it is now.
+      if (mode === "relaxed" && write && !write.answerIsExact(results.slice(recorded.length))) {
+        const current = await loadClient(db, tenantId, plan.clientId);
+        if (current) return answer(await answerOf({ ...plan.response, client: fullClient(current, new Date()) }));
       }
     }
     return answer(stored);

@@ -113,3 +113,8 @@ export async function loadForSync(db: Db, tenantId: string, request: SyncRequest
     extra: extra ? all.at(-1) : undefined,
   };
 }
+
+/** The client as it is now (one round trip), or null when it no longer exists. */
+export async function loadClient(db: Db, tenantId: string, id: string): Promise<ClientGraph | null> {
+  return assembleGraphs(await runBatch(db, graphStatements(db, tenantId, selectClientById(db, tenantId, id))))[0] ?? null;
+}

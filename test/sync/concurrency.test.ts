@@ -108,13 +108,13 @@ function appWithHook(beforeBatch: (call: number, size: number) => Promise<void>)
     },
     logError: (message, details) => h.logs.push({ message, details }),
   });
-  return async (key: string, body: unknown) => {
+  return async (key: string, body: unknown, headers: Record<string, string> = {}) => {
     const before = h.guard.records.length;
     const ctx = createExecutionContext();
     const response = await app.fetch(
       new Request("http://localhost/clients/sync", {
         method: "POST",
-        headers: { "content-type": "application/json", "x-environment": "test", authorization: `Bearer ${key}` },
+        headers: { "content-type": "application/json", "x-environment": "test", authorization: `Bearer ${key}`, ...headers },
         body: JSON.stringify(body),
       }),
       h.env,
@@ -188,5 +188,294 @@ describe("a write batch refused by the version guard", () => {
     expect(res.stats.batchSizes.length).toBe(5);
     const [row] = await h.rows("test", clients, { id: linked.body.client.id });
     expect(row).toMatchObject({ name: "Linked+", lastName: "L" });
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// Concurrent syncs of one client that change different records all succeed (API.md §6 "Atomic"):
+// the write batch guards the rows the plan depends on, not the whole graph's version; and each
+// answer still shows the client as it is after its own request (a state the database went through).
+
+/** A client with `n` addresses whose externalIds are `${ext}-a0` … ; returns its id and ext. */
+async function clientWithAddresses(key: string, n: number, extra: Record<string, unknown> = {}) {
+  const ext = `m-${uniq()}`;
+  const made = await sync(key, {
+    client: { type: "individual", name: "Many", externalId: ext },
+    addresses: Array.from({ length: n }, (_, k) => address(`${ext}-a${k}`)),
+    ...extra,
+  });
+  expect(made.status, made.text).toBe(200);
+  return { id: made.body.client.id as string, ext, made };
+}
+
+const cityOf = (i: number) => `City ${i}`;
+
+/** The indexes k whose address `${ext}-a${k}` shows `City k` in an answer's client. */
+function changesShown(client: { addresses: { externalId: string; city: string }[] }, ext: string): Set<number> {
+  const shown = new Set<number>();
+  for (const a of client.addresses) {
+    const k = Number(a.externalId.slice(`${ext}-a`.length));
+    if (a.city === cityOf(k)) shown.add(k);
+  }
+  return shown;
+}
+
+/**
+ * Answers that are states the database went through, one change at a time: the sets of changes
+ * they show are nested (a chain), and each shows its own change.
+ */
+function expectNestedStates(shown: { own: number; seen: Set<number> }[]) {
+  for (const { own, seen } of shown) expect(seen.has(own), `answer of ${own} lacks its own change`).toBe(true);
+  const ordered = [...shown].sort((a, b) => a.seen.size - b.seen.size);
+  for (let k = 1; k < ordered.length; k++) {
+    const before = ordered[k - 1]!.seen;
+    const after = ordered[k]!.seen;
+    expect([...before].every((x) => after.has(x)), `states ${[...before]} and ${[...after]} are not one history`).toBe(true);
+  }
+}
+
+async function disjointUpdates(N: number) {
+  const { key } = await h.newTenantWithKey();
+  const { id, ext } = await clientWithAddresses(key, 40);
+  const results = await Promise.all(
+    Array.from({ length: N }, (_, i) => sync(key, { clientId: id, addresses: [{ externalId: `${ext}-a${i}`, city: cityOf(i) }] })),
+  );
+  const rows = await h.rows("test", addresses, { clientId: id });
+  const cityByExt = new Map(rows.map((a) => [a.externalId, a.city]));
+  return { key, id, ext, results, rows, cityByExt };
+}
+
+describe("concurrent syncs of one client touching different records", () => {
+  it("8 at once, each updating another of 40 addresses: all 200, every change stored, each answer a state the database went through", async () => {
+    const { key, id, ext, results, rows, cityByExt } = await disjointUpdates(8);
+    const statuses = results.map((r) => r.status);
+    console.log(`8 concurrent disjoint syncs: ${statuses.filter((s) => s === 409).length} answered 409 (${statuses.join(",")})`);
+    expect(statuses, JSON.stringify(results.find((r) => r.status !== 200)?.body)).toEqual(Array(8).fill(200));
+    expect(rows).toHaveLength(40);
+    for (let k = 0; k < 40; k++) expect(cityByExt.get(`${ext}-a${k}`)).toBe(k < 8 ? cityOf(k) : "CDMX");
+    const [row] = await h.rows("test", clients, { id });
+    expect(row!.version).toBe(1 + 8); // each sync moved the graph version once
+    results.forEach((r, i) => {
+      expect(r.body.addresses.updated.map((a: { externalId: string }) => a.externalId)).toEqual([`${ext}-a${i}`]);
+      // Every address an answer shows is as the database has it, or as it was before (never invented).
+      for (const a of r.body.client.addresses) expect([cityByExt.get(a.externalId), "CDMX"]).toContain(a.city);
+    });
+    const shown = results.map((r, i) => ({ own: i, seen: changesShown(r.body.client, ext) }));
+    expectNestedStates(shown);
+    // The last state any answer shows is the final one, and that answer is what GET shows.
+    const last = results.find((r) => changesShown(r.body.client, ext).size === 8);
+    expect(last, "no answer shows the final state").toBeDefined();
+    const get = await h.get(`/clients/${id}`, { key });
+    expect(get.body).toEqual(last!.body.client);
+    expect(get.headers.get("etag")).toBe(last!.headers.get("etag"));
+  });
+
+  it("32 at once: fewer than 5% answer 409, and no acknowledged change is lost", { timeout: 60_000 }, async () => {
+    const { ext, results, cityByExt } = await disjointUpdates(32);
+    const statuses = results.map((r) => r.status);
+    const conflicts = statuses.filter((s) => s === 409).length;
+    console.log(`32 concurrent disjoint syncs: ${conflicts} answered 409 (${((100 * conflicts) / 32).toFixed(1)}%)`);
+    expect(statuses.every((s) => s === 200 || s === 409), JSON.stringify(statuses)).toBe(true);
+    expect(conflicts / 32).toBeLessThan(0.05);
+    results.forEach((r, i) => expect(cityByExt.get(`${ext}-a${i}`)).toBe(r.status === 200 ? cityOf(i) : "CDMX"));
+    expectNestedStates(results.flatMap((r, i) => (r.status === 200 ? [{ own: i, seen: changesShown(r.body.client, ext) }] : [])));
+  });
+
+  it("syncs changing different fields of the SAME address lose no update: each 200's field is stored, each 409's is not", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext } = await clientWithAddresses(key, 3);
+    const target = `${ext}-a1`;
+    const changes: Record<string, unknown>[] = [
+      { street: "New street" },
+      { city: "New city" },
+      { state: "New state" },
+      { postalCode: "01234" },
+      { metadata: { by: "writer 4" } },
+      { type: "business" },
+    ];
+    const results = await Promise.all(changes.map((change) => sync(key, { clientId: id, addresses: [{ externalId: target, ...change }] })));
+    const statuses = results.map((r) => r.status);
+    console.log(`6 concurrent syncs of one address: ${statuses.join(",")}`);
+    expect(statuses.every((s) => s === 200 || s === 409), JSON.stringify(statuses)).toBe(true);
+    expect(statuses).toContain(200);
+    const [row] = await h.rows("test", addresses, { clientId: id, externalId: target });
+    const original = { street: `Street ${target}`, city: "CDMX", state: "CDMX", postalCode: "06600", metadata: {}, type: "home" };
+    changes.forEach((change, i) => {
+      const [field, value] = Object.entries(change)[0]!;
+      expect((row as Record<string, unknown>)[field], `${field} after a ${statuses[i]}`).toEqual(statuses[i] === 200 ? value : (original as Record<string, unknown>)[field]);
+    });
+  });
+
+  it("syncs setting the SAME field of one address: the stored value is a successful sync's", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext } = await clientWithAddresses(key, 2);
+    const target = `${ext}-a0`;
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => sync(key, { clientId: id, addresses: [{ externalId: target, city: cityOf(i), metadata: { i } }] })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 200 || s === 409), JSON.stringify(statuses)).toBe(true);
+    const [row] = await h.rows("test", addresses, { clientId: id, externalId: target });
+    const winner = (row!.metadata as { i: number }).i;
+    expect(statuses[winner]).toBe(200);
+    expect(row!.city).toBe(cityOf(winner)); // one writer's whole change, not a mix of two
+  });
+
+  it("concurrent syncs each creating a primary email on a client with none: never two primaries", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext } = await clientWithAddresses(key, 1, { contactMethods: [{ value: "old@example.com", externalId: "old" }] });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => sync(key, { clientId: id, contactMethods: [{ value: `p${i}@example.com`, isPrimary: true, externalId: `${ext}-p${i}` }] })),
+    );
+    expect(results.every((r) => r.status === 200 || r.status === 409), JSON.stringify(results.map((r) => r.status))).toBe(true);
+    const rows = await h.rows("test", contactMethods, { clientId: id });
+    expect(rows.filter((c) => c.isPrimary)).toHaveLength(1);
+    expect(rows).toHaveLength(1 + results.filter((r) => r.status === 200).length);
+  });
+
+  it("keyed concurrent syncs still replay byte-identical answers, and each stored answer is exact", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext } = await clientWithAddresses(key, 10);
+    const bodies = Array.from({ length: 6 }, (_, i) => ({ clientId: id, addresses: [{ externalId: `${ext}-a${i}`, city: cityOf(i) }] }));
+    const keys = bodies.map(() => `k-${uniq()}`);
+    const results = await Promise.all(bodies.map((body, i) => h.post("/clients/sync", body, { key, headers: { "idempotency-key": keys[i]! } })));
+    expect(results.every((r) => r.status === 200 || r.status === 409), JSON.stringify(results.map((r) => r.status))).toBe(true);
+    const ok = results.flatMap((r, i) => (r.status === 200 ? [i] : []));
+    expect(ok.length).toBeGreaterThan(0);
+    // A stored answer is the exact state right after its own write: nested states, none later.
+    expectNestedStates(ok.map((i) => ({ own: i, seen: changesShown(results[i]!.body.client, ext) })));
+    const sizes = ok.map((i) => changesShown(results[i]!.body.client, ext).size).sort();
+    expect(sizes).toEqual(ok.map((_, k) => k + 1));
+    for (const i of ok) {
+      const replay = await h.post("/clients/sync", bodies[i], { key, headers: { "idempotency-key": keys[i]! } });
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      expect(replay.text).toBe(results[i]!.text);
+    }
+    // One key sent by several requests at once: one write, the same bytes for all.
+    const shared = `k-${uniq()}`;
+    const body = { clientId: id, addresses: [{ externalId: `${ext}-a9`, city: "Shared" }] };
+    const same = await Promise.all([1, 2, 3, 4].map(() => h.post("/clients/sync", body, { key, headers: { "idempotency-key": shared } })));
+    const sameOk = same.filter((r) => r.status === 200);
+    expect(sameOk.length).toBeGreaterThan(0);
+    expect(new Set(sameOk.map((r) => r.text)).size).toBe(1);
+  });
+});
+
+describe("a write between the read and the write of a sync (deterministic)", () => {
+  /** A sync whose write batch runs only after `between` has run (once). */
+  function syncWithWriteBetween(between: () => Promise<unknown>) {
+    let done = false;
+    return appWithHook(async (call) => {
+      if (call === 2 && !done) {
+        done = true;
+        await between();
+      }
+    });
+  }
+
+  it("a disjoint change in between: the sync succeeds at once, and its answer shows both changes (one extra read)", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext } = await clientWithAddresses(key, 3);
+    const post = syncWithWriteBetween(() => sync(key, { clientId: id, addresses: [{ externalId: `${ext}-a1`, city: cityOf(1) }] }));
+    const res = await post(key, { clientId: id, addresses: [{ externalId: `${ext}-a0`, city: cityOf(0) }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // auth, read, write (accepted), then a read of the client as it is after the write.
+    expect(res.stats.batchSizes).toHaveLength(4);
+    expect([...changesShown(res.body.client, ext)].sort()).toEqual([0, 1]);
+    const get = await h.get(`/clients/${id}`, { key });
+    expect(res.body.client).toEqual(get.body);
+  });
+
+  it("a linked client changed in between: the answer shows it as it is", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext } = await clientWithAddresses(key, 1, { linkedClients: [{ child: { type: "individual", name: "Rep" } }] });
+    const repId = (await h.get(`/clients/${id}`, { key })).body.linkedClients[0].client.id;
+    const post = syncWithWriteBetween(() => sync(key, { clientId: repId, client: { name: "Rep renamed" } }));
+    const res = await post(key, { clientId: id, addresses: [{ externalId: `${ext}-a0`, city: cityOf(0) }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.client.linkedClients[0].client.name).toBe("Rep renamed");
+    expect(res.body.client).toEqual((await h.get(`/clients/${id}`, { key })).body);
+  });
+
+  it("a sync creating a client that links an existing one changed in between: the answer shows it as it is", async () => {
+    const { key } = await h.newTenantWithKey();
+    const rep = await sync(key, { client: { type: "individual", name: "Rep" } });
+    const repId = rep.body.client.id;
+    const post = syncWithWriteBetween(() => sync(key, { clientId: repId, client: { name: "Rep renamed" } }));
+    const res = await post(key, { client: { type: "company", name: "Co", externalId: `co-${uniq()}` }, linkedClients: [{ clientId: repId }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.client.linkedClients[0].client.name).toBe("Rep renamed");
+    expect(res.body.client).toEqual((await h.get(`/clients/${res.body.client.id}`, { key })).body);
+  });
+
+  it("a primary email created in between another's creation: the second is planned again and demotes the first", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id } = await clientWithAddresses(key, 0);
+    const post = syncWithWriteBetween(() => sync(key, { clientId: id, contactMethods: [{ value: "b@example.com", isPrimary: true, externalId: "b" }] }));
+    const res = await post(key, { clientId: id, contactMethods: [{ value: "a@example.com", isPrimary: true, externalId: "a" }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const rows = await h.rows("test", contactMethods, { clientId: id });
+    expect(rows.filter((c) => c.isPrimary).map((c) => c.externalId)).toEqual(["a"]);
+    expect(res.body.contactMethods.updated.map((c: { externalId: string }) => c.externalId)).toEqual(["b"]); // demoted
+  });
+
+  it("a primary phone turned into an email while another sync creates a primary email: never two primary emails", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id } = await clientWithAddresses(key, 0, { contactMethods: [{ value: "5512345678", isPrimary: true, externalId: "p" }] });
+    const post = syncWithWriteBetween(() => sync(key, { clientId: id, contactMethods: [{ value: "b@example.com", isPrimary: true, externalId: "b" }] }));
+    const res = await post(key, { clientId: id, contactMethods: [{ externalId: "p", type: "email", value: "p@example.com" }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const rows = await h.rows("test", contactMethods, { clientId: id });
+    expect(rows.filter((c) => c.isPrimary && c.type === "email")).toHaveLength(1);
+  });
+
+  it("replaceMode racing a create: the final state is a serial order's (the replace, planned again, removes the new one)", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext, made } = await clientWithAddresses(key, 2);
+    let created: Awaited<ReturnType<typeof sync>> | undefined;
+    const post = syncWithWriteBetween(async () => {
+      created = await sync(key, { clientId: id, addresses: [address(`${ext}-new`)] });
+    });
+    const res = await post(key, { clientId: id, replaceMode: true, addresses: [{ externalId: `${ext}-a0` }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(created!.status).toBe(200);
+    const rows = await h.rows("test", addresses, { clientId: id });
+    // The create, then the replace: only a0 is left, and the replace reports both deletions.
+    expect(rows.map((a) => a.externalId)).toEqual([`${ext}-a0`]);
+    expect(res.body.addresses.deleted.sort()).toEqual([made.body.addresses.created[1].id, created!.body.addresses.created[0].id].sort());
+    expect(res.body.client.addresses.map((a: { externalId: string }) => a.externalId)).toEqual([`${ext}-a0`]);
+  });
+
+  it("replaceMode racing creates, all at once: the final list is a serial order's", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext } = await clientWithAddresses(key, 3);
+    const replace = sync(key, { clientId: id, replaceMode: true, addresses: [{ externalId: `${ext}-a0` }] });
+    const creates = [1, 2, 3].map((i) => sync(key, { clientId: id, addresses: [address(`${ext}-n${i}`)] }));
+    const [r, ...c] = await Promise.all([replace, ...creates]);
+    expect([200, 409]).toContain(r!.status);
+    for (const res of c) expect(res.status).toBe(200); // creates conflict with nothing but the replace's set
+    const kept = new Set((await h.rows("test", addresses, { clientId: id })).map((a) => a.externalId));
+    if (r!.status === 409) {
+      // Refused every time: nothing of it happened.
+      expect(kept).toEqual(new Set([0, 1, 2].map((k) => `${ext}-a${k}`).concat([1, 2, 3].map((i) => `${ext}-n${i}`))));
+      return;
+    }
+    // Serial: a create before the replace is gone, one after it stays (and saw no a1, a2); a0 stays.
+    expect(r!.body.client.addresses.map((a: { externalId: string }) => a.externalId)).toContain(`${ext}-a0`);
+    expect(kept.has(`${ext}-a0`)).toBe(true);
+    expect(kept.has(`${ext}-a1`) || kept.has(`${ext}-a2`)).toBe(false);
+    for (const [i, res] of c.entries()) {
+      if (!kept.has(`${ext}-n${i + 1}`)) continue;
+      expect(res.body.client.addresses.map((a: { externalId: string }) => a.externalId)).not.toContain(`${ext}-a1`);
+    }
+  });
+
+  it("If-Match stays strict: a disjoint change in between makes it 412, with nothing written", async () => {
+    const { key } = await h.newTenantWithKey();
+    const { id, ext } = await clientWithAddresses(key, 2);
+    const etag = (await h.get(`/clients/${id}`, { key })).headers.get("etag")!;
+    const post = syncWithWriteBetween(() => sync(key, { clientId: id, addresses: [{ externalId: `${ext}-a1`, city: cityOf(1) }] }));
+    const res = await post(key, { clientId: id, addresses: [{ externalId: `${ext}-a0`, city: cityOf(0) }] }, { "if-match": etag });
+    expect(res.status, JSON.stringify(res.body)).toBe(412);
+    const [a0] = await h.rows("test", addresses, { clientId: id, externalId: `${ext}-a0` });
+    expect(a0!.city).toBe("CDMX");
   });
 });
