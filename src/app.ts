@@ -51,7 +51,7 @@ function fallback(request: ApiRequest): never {
   const matching = ROUTES.filter((r) => pathPattern(r.path).test(path));
   // A literal path (/clients/batch) is not also an id (/clients/:id).
   const literal = matching.filter((r) => !r.path.includes(":"));
-  const allowed = [...new Set((literal.length > 0 ? literal : matching).map((r) => r.method))];
+  const allowed = methodsOf(literal.length > 0 ? literal : matching);
   if (allowed.length === 0) throw new ApiError("NOT_FOUND", `No route for ${path}`);
   throw new ApiError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}`, undefined, {
     allow: allowed.join(", "),

@@ -64,6 +64,17 @@ describe("HEAD answers as GET would, without a body", () => {
     expect(head.headers.get("allow")).toBe("POST");
     expect(head.text).toBe("");
   });
+
+  it.each([
+    ["PUT", `/clients/${crypto.randomUUID()}`, ["DELETE", "GET", "HEAD"]],
+    ["POST", "/clients", ["GET", "HEAD"]],
+    ["PATCH", "/openapi.json", ["GET", "HEAD"]],
+    ["DELETE", "/clients/batch", ["POST"]],
+  ])("405 for %s %s lists HEAD wherever GET is: Allow: %s", async (method, path, allow) => {
+    const res = await h.request(method, path);
+    expect(res.status).toBe(405);
+    expect(allowOf(res.headers)).toEqual(allow);
+  });
 });
 
 describe("OPTIONS", () => {
@@ -76,6 +87,13 @@ describe("OPTIONS", () => {
     expect(res.stats.statementCount).toBe(0);
     const generated = await h.request("OPTIONS", "*");
     expect(generated.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+
+  it("OPTIONS on a concrete path stays a 405 problem with Allow", async () => {
+    const res = await h.request("OPTIONS", "/clients");
+    expect(res.status).toBe(405);
+    expect(allowOf(res.headers)).toEqual(["GET", "HEAD"]);
+    expect(res.body.requestId).toBe(res.headers.get("x-request-id"));
   });
 });
 
