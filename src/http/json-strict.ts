@@ -38,8 +38,11 @@ export function isExactNumber(literal: string): boolean {
   return decimalValue(literal) === decimalValue(shortest);
 }
 
+/** A literal or key as shown in a detail: a 5 MiB one is not echoed whole. */
+const excerpt = (text: string) => (text.length > 40 ? `${text.slice(0, 37)}...` : text);
+
 function numberProblem(literal: string): string {
-  const shown = literal.length > 40 ? `${literal.slice(0, 37)}...` : literal;
+  const shown = excerpt(literal);
   const parsed = Number(literal);
   if (!Number.isFinite(parsed)) return `Number ${shown} is out of range: it cannot be stored`;
   if (decimalValue(literal) === "0") return `Number ${shown} is a negative zero: it would be stored as 0; send 0`;
@@ -158,7 +161,7 @@ function locate(text: string): FieldError[] {
         const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         frame.at = key;
         if (frame.keys.has(key)) {
-          errors.push({ pointer: here(), code: "duplicate_key", detail: `Key "${key}" appears more than once in this object: only one value could be kept` });
+          errors.push({ pointer: here(), code: "duplicate_key", detail: `Key "${excerpt(key)}" appears more than once in this object: only one value could be kept` });
         } else {
           frame.keys.add(key);
         }

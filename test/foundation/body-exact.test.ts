@@ -92,6 +92,16 @@ describe("bodies JSON.parse would read differently are refused, every place list
     expect(await dumpTenant(h, tenantId)).toEqual(before);
   });
 
+  it("a huge key or number is pointed at, not echoed whole", async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const long = "k".repeat(100_000);
+    const res = await h.post(BATCH, `{"items":[{"type":"individual","name":"A","metadata":{"${long}":1,"${long}":2,"n":1${"0".repeat(100_000)}}}]}`, { key, headers: JSON_TYPE });
+    expect(res.status).toBe(400);
+    expect(errorsOf(res.body)).toEqual([[`/items/0/metadata/${long}`, D], ["/items/0/metadata/n", N]]);
+    expect(res.body.errors.map((e: { detail: string }) => e.detail.length).every((n: number) => n < 200)).toBe(true);
+    await expectNothingWritten(tenantId);
+  });
+
   it("the same key in different objects, and equal values in one object, are fine", async () => {
     const { tenantId, key } = await h.newTenantWithKey();
     const body = '{"items":[{"type":"individual","name":"A","metadata":{"name":"A","a":{"name":1},"b":[{"k":1},{"k":1}],"n1":1,"n2":1}}]}';
