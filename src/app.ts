@@ -1,11 +1,12 @@
-// Wiring: the route table, the middleware each route needs, and the 404/405 fallback.
+// Wiring: the route table, the middleware each route needs, the 404/405 fallback, HEAD wherever
+// GET is (RFC 9110 §9.3.2), and `OPTIONS *`.
 import { Router, type RequestHandler } from "itty-router";
 import type { Env } from "./env";
 import { withApiKey, withEnvironment } from "./http/auth";
 import type { ApiRequest, WorkerOptions } from "./http/context";
 import { ApiError } from "./http/errors";
 import type { Permission } from "./http/keys";
-import { handleError, withRequestId, withRequestIdHeader } from "./http/pipeline";
+import { handleError, lastResort, withoutBodyForHead, withRequestId, withRequestIdHeader } from "./http/pipeline";
 import { createClients } from "./routes/clients.batch";
 import { deleteClient } from "./routes/clients.delete";
 import { getClient } from "./routes/clients.get";
@@ -40,28 +41,41 @@ function pathPattern(path: string): RegExp {
   return new RegExp(`^${path.replace(/:\w+/g, "[^/]+")}/?$`);
 }
 
+/** The methods of some routes, with HEAD wherever GET is. */
+function methodsOf(routes: readonly Route[]): string[] {
+  return [...new Set(routes.flatMap((r) => (r.method === "GET" ? ["GET", "HEAD"] : [r.method])))];
+}
+
 function fallback(request: ApiRequest): never {
   const path = new URL(request.url).pathname;
   const matching = ROUTES.filter((r) => pathPattern(r.path).test(path));
   // A literal path (/clients/batch) is not also an id (/clients/:id).
   const literal = matching.filter((r) => !r.path.includes(":"));
-  const allowed = [...new Set((literal.length > 0 ? literal : matching).map((r) => r.method))];
+  const allowed = methodsOf(literal.length > 0 ? literal : matching);
   if (allowed.length === 0) throw new ApiError("NOT_FOUND", `No route for ${path}`);
   throw new ApiError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}`, undefined, {
     allow: allowed.join(", "),
   });
 }
 
+// `OPTIONS *` (RFC 9110 §9.3.7) asks about the server itself: the methods it takes. workerd hands
+// the asterisk-form target over as a URL whose host ends in "*" ("http://example.com*/"); no real
+// host does.
+function answerServerOptions(request: ApiRequest): Response | undefined {
+  if (request.method !== "OPTIONS" || !new URL(request.url).host.endsWith("*")) return undefined;
+  return new Response(null, { status: 204, headers: { allow: [...methodsOf(ROUTES), "OPTIONS"].join(", ") } });
+}
+
 export function createApp(options: WorkerOptions = {}) {
   const router = Router<ApiRequest, [Env, ExecutionContext]>({
-    before: [withRequestId],
+    before: [withRequestId, answerServerOptions],
     catch: handleError(options) as (error: unknown, request: unknown) => Response,
-    finally: [withRequestIdHeader],
+    finally: [withRequestIdHeader, withoutBodyForHead],
   });
   const environment = withEnvironment(options);
   const register = (route: Route) => {
     const middleware: Handler[] = route.permissions ? [environment, withApiKey(...route.permissions)] : [];
-    router[route.method.toLowerCase()]!(route.path, ...middleware, route.handler);
+    for (const method of methodsOf([route])) router[method.toLowerCase()]!(route.path, ...middleware, route.handler);
   };
   // Literal paths first, each closed by a 405, so that GET /clients/batch is a 405, not a bad id.
   const literal = ROUTES.filter((r) => !r.path.includes(":"));
@@ -70,7 +84,12 @@ export function createApp(options: WorkerOptions = {}) {
   ROUTES.filter((r) => r.path.includes(":")).forEach(register);
   router.all("*", fallback);
   return {
-    fetch: (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> =>
-      router.fetch(request as unknown as ApiRequest, env, ctx),
+    fetch: async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
+      try {
+        return await router.fetch(request as unknown as ApiRequest, env, ctx);
+      } catch (error) {
+        return lastResort(error, request, options);
+      }
+    },
   };
 }

@@ -1,6 +1,9 @@
-// Reading a JSON body: 415 unless JSON, 413 past 5 MiB (counted on the bytes, whatever
-// Content-Length says), 400 for bytes that are not UTF-8 or not JSON.
-import { ApiError, badRequest } from "./errors";
+// Reading a JSON body (API.md §1, §3): 415 unless JSON in UTF-8 with a coding we decode, 413 past
+// 5 MiB (counted on the bytes as sent and again once decoded, whatever Content-Length says), 400
+// for bytes that do not decode, are not UTF-8 or not JSON, and for JSON that JSON.parse would read
+// differently from what it says (duplicate keys, numbers a double cannot hold).
+import { ApiError, badRequest, VALIDATION_DETAIL } from "./errors";
+import { inexactReadings } from "./json-strict";
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -11,6 +14,40 @@ export function isJsonMediaType(contentType: string | null): boolean {
   if (!contentType) return false;
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   return mediaType === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+}
+
+/** The charset parameters of a Content-Type, unquoted and lower-cased (RFC 9110 §8.3.1). */
+function charsetsOf(contentType: string): string[] {
+  const charsets: string[] = [];
+  for (const parameter of contentType.split(";").slice(1)) {
+    const equals = parameter.indexOf("=");
+    if (equals < 0 || parameter.slice(0, equals).trim().toLowerCase() !== "charset") continue;
+    const value = parameter.slice(equals + 1).trim();
+    charsets.push((value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, "$1") : value).toLowerCase());
+  }
+  return charsets;
+}
+
+type Format = "gzip" | "deflate";
+
+/** Content codings we decode (RFC 9110 §8.4.1: "x-gzip" is gzip; HTTP's "deflate" is the zlib format). */
+const DECODERS: Record<string, Format> = { gzip: "gzip", "x-gzip": "gzip", deflate: "deflate" };
+
+/** The format to decode the body with, or null for none; 415 for anything else. */
+function decoderOf(contentEncoding: string | null): Format | null {
+  const codings = (contentEncoding ?? "")
+    .split(",")
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
+  if (codings.length === 0) return null;
+  const format = codings.length === 1 ? DECODERS[codings[0]!] : undefined;
+  if (format) return format;
+  throw new ApiError(
+    "UNSUPPORTED_MEDIA_TYPE",
+    `Content-Encoding ${contentEncoding} is not supported: send the body as is, or with one of gzip, deflate`,
+    undefined,
+    { "accept-encoding": "gzip, deflate" },
+  );
 }
 
 async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
@@ -39,12 +76,79 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
   return bytes;
 }
 
-/** The parsed JSON body of a request, and its exact bytes' text (the idempotency hash uses it). */
+/**
+ * Encoded bytes fed to the decoder per write. The runtime's decoder inflates a whole write at once
+ * (it has no backpressure) and deflate expands at most ~1032×, so one write yields ≤ ~4 MiB.
+ */
+const ENCODED_SLICE = 4096;
+const NEVER = new Promise<never>(() => {});
+const ignore = () => {};
+
+/**
+ * Decodes gzip/deflate bytes, stopping as soon as the decoded size passes `limit` (413): a small
+ * body that inflates to gigabytes is never inflated whole. Writes and reads alternate: a read is
+ * always waiting, straight into the one output buffer, and the next slice is written only once
+ * the previous write is done, so no more than about one slice's output is ever held elsewhere.
+ */
+async function decode(encoded: Uint8Array, format: Format, limit: number): Promise<Uint8Array> {
+  const decoder = new DecompressionStream(format);
+  const writer = decoder.writable.getWriter();
+  const reader = decoder.readable.getReader({ mode: "byob" });
+  let output = new ArrayBuffer(limit + 1);
+  let filled = 0;
+  let offset = 0;
+  let closing = false;
+  let writing: Promise<void> | null = null;
+  let reading = reader.read(new Uint8Array(output, 0, limit + 1));
+  reading.catch(ignore);
+  try {
+    for (;;) {
+      if (writing === null && !closing) {
+        if (offset < encoded.length) {
+          writing = writer.write(encoded.subarray(offset, (offset += ENCODED_SLICE)));
+        } else {
+          writing = writer.close();
+          closing = true;
+        }
+        writing.catch(ignore);
+      }
+      // The read first: when both are ready, the output is taken before anything more is written.
+      const next = await Promise.race([reading, writing?.then(() => null) ?? NEVER]);
+      if (next === null) {
+        writing = null;
+        continue;
+      }
+      if (next.value) output = next.value.buffer as ArrayBuffer;
+      if (next.done) return new Uint8Array(output, 0, filled);
+      filled += next.value!.byteLength;
+      if (filled > limit) throw tooLarge();
+      reading = reader.read(new Uint8Array(output, filled, limit + 1 - filled));
+      reading.catch(ignore);
+    }
+  } catch (error) {
+    reader.cancel().catch(ignore);
+    writer.abort().catch(ignore);
+    if (error instanceof ApiError) throw error;
+    throw badRequest(`Request body is not valid ${format} data (Content-Encoding: ${format}): ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The parsed JSON body of a request, and its exact text (decoded; the idempotency hash uses it).
+ * A body JSON.parse would read differently from what it says is a 400 listing every such place.
+ */
 export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<{ value: unknown; text: string }> {
-  if (!isJsonMediaType(request.headers.get("content-type"))) {
+  const contentType = request.headers.get("content-type");
+  if (!isJsonMediaType(contentType)) {
     throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Request body must be JSON: send Content-Type: application/json");
   }
-  const bytes = await readBytes(request, limit);
+  const charset = charsetsOf(contentType!).find((name) => name !== "utf-8" && name !== "utf8");
+  if (charset !== undefined) {
+    throw new ApiError("UNSUPPORTED_MEDIA_TYPE", `Request body must be UTF-8, not charset ${charset}: send Content-Type: application/json`);
+  }
+  const format = decoderOf(request.headers.get("content-encoding"));
+  const sent = await readBytes(request, limit);
+  const bytes = format ? await decode(sent, format, limit) : sent;
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -52,9 +156,13 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
     throw badRequest("Request body is not valid UTF-8");
   }
   if (text.trim() === "") throw badRequest("Request body is empty: send a JSON object");
+  let value: unknown;
   try {
-    return { value: JSON.parse(text), text };
+    value = JSON.parse(text);
   } catch (error) {
     throw badRequest(`Request body is not valid JSON: ${(error as Error).message}`);
   }
+  const inexact = inexactReadings(text, value);
+  if (inexact.length > 0) throw badRequest(`${VALIDATION_DETAIL}: it would not be read exactly as sent; nothing was written`, inexact);
+  return { value, text };
 }

@@ -1,13 +1,18 @@
 // The request pipeline around every route: request id, problem responses for every error
-// (including 404/405), and a bare 500 for anything unexpected, logged with the request id.
+// (including 404/405), a 500 problem for anything unexpected, logged with the request id, and
+// bodiless answers to HEAD.
 import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError, problemOf, problemResponse, type ProblemSource } from "./errors";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function withRequestId(request: ApiRequest) {
+function requestIdOf(request: Request): string {
   const given = request.headers.get("x-request-id");
-  request.requestId = given !== null && SANE_REQUEST_ID.test(given) ? given : `req_${crypto.randomUUID().replaceAll("-", "")}`;
+  return given !== null && SANE_REQUEST_ID.test(given) ? given : `req_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+export function withRequestId(request: ApiRequest) {
+  request.requestId = requestIdOf(request);
   request.origin = new URL(request.url).origin;
 }
 
@@ -40,6 +45,40 @@ export function withRequestIdHeader(response: Response | undefined, request: Api
   const headers = new Headers(response.headers);
   headers.set("x-request-id", request.requestId);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * HEAD answers what GET would, headers and all, without the body; Content-Length says how long
+ * GET's body is (RFC 9110 §9.3.2).
+ */
+export async function withoutBodyForHead(response: Response | undefined, request: ApiRequest): Promise<Response | undefined> {
+  if (!response || request.method !== "HEAD" || response.body === null) return response;
+  const length = (await response.arrayBuffer()).byteLength;
+  const headers = new Headers(response.headers);
+  headers.set("content-length", String(length));
+  return new Response(null, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * When the pipeline itself fails (its error handler or a step after it threw): still a problem
+ * with a request id, never the runtime's bare text/plain 500.
+ */
+export function lastResort(error: unknown, request: Request & Partial<ApiRequest>, options: WorkerOptions): Response {
+  const requestId = request.requestId ?? requestIdOf(request);
+  let origin = "";
+  try {
+    origin = new URL(request.url).origin;
+  } catch {
+    // An unparsable URL: the problem type stays relative.
+  }
+  const details = { requestId, method: request.method, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) };
+  try {
+    (options.logError ?? ((message, d) => console.error(message, JSON.stringify(d))))("unhandled error in the pipeline", details);
+  } catch {
+    console.error("unhandled error in the pipeline", JSON.stringify(details));
+  }
+  const problem = problemOf("INTERNAL_SERVER_ERROR", "An unexpected error occurred; quote the requestId when reporting it", { requestId, origin });
+  return problemResponse(problem, { "x-request-id": requestId });
 }
 
 export function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
