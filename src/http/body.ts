@@ -2,7 +2,7 @@
 // 5 MiB (counted on the bytes as sent and again once decoded, whatever Content-Length says), 400
 // for bytes that do not decode, are not UTF-8 or not JSON, and for JSON that JSON.parse would read
 // differently from what it says (duplicate keys, numbers a double cannot hold).
-import { ApiError, badRequest, VALIDATION_DETAIL } from "./errors";
+import { ApiError, badRequest, type FieldError } from "./errors";
 import { inexactReadings } from "./json-strict";
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -137,7 +137,12 @@ async function decode(encoded: Uint8Array, format: Format, limit: number): Promi
  * The parsed JSON body of a request, and its exact text (decoded; the idempotency hash uses it).
  * A body JSON.parse would read differently from what it says is a 400 listing every such place.
  */
-export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<{ value: unknown; text: string }> {
+/**
+ * The parsed body, its exact text (the idempotency hash uses it), and the places JSON.parse read
+ * differently from what was sent (duplicate keys, inexact numbers): the route reports those with
+ * its own validation errors, in one answer (API.md §3), and never acts on such a body.
+ */
+export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<{ value: unknown; text: string; inexact: FieldError[] }> {
   const contentType = request.headers.get("content-type");
   if (!isJsonMediaType(contentType)) {
     throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Request body must be JSON: send Content-Type: application/json");
@@ -162,7 +167,14 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
   } catch (error) {
     throw badRequest(`Request body is not valid JSON: ${(error as Error).message}`);
   }
-  const inexact = inexactReadings(text, value);
-  if (inexact.length > 0) throw badRequest(`${VALIDATION_DETAIL}: it would not be read exactly as sent; nothing was written`, inexact);
-  return { value, text };
+  return { value, text, inexact: inexactReadings(text, value) };
+}
+
+/**
+ * A body's inexact readings with the route's validation errors: an error at a place already said to
+ * be misread is about what JSON.parse made of it, not about what was sent, so it is left out.
+ */
+export function withInexact(inexact: readonly FieldError[], errors: readonly FieldError[]): FieldError[] {
+  const misread = new Set(inexact.map((e) => e.pointer));
+  return [...inexact, ...errors.filter((e) => !misread.has(e.pointer))];
 }

@@ -9,7 +9,7 @@ import { fullClient, type FullClient } from "../db/mappers";
 import { clients, type ClientRow } from "../db/schema";
 import type { ApiRequest } from "../http/context";
 import { ApiError, problemOf, VALIDATION_DETAIL, type FieldError, type Problem } from "../http/errors";
-import { readJsonBody } from "../http/body";
+import { readJsonBody, withInexact } from "../http/body";
 import { answer, idempotencyOf, type Idempotency, type StoredAnswer } from "../http/idempotency";
 import { sourceOf } from "../http/pipeline";
 import { newId } from "../ids";
@@ -135,15 +135,17 @@ function failedCall(failures: readonly Failure[]): ApiError {
 const MAX_BATCH_ATTEMPTS = 5;
 
 export async function createClients(request: ApiRequest) {
-  const { value, text } = await readJsonBody(request);
+  const { value, text, inexact } = await readJsonBody(request);
   const idempotency = await idempotencyOf(request, text);
 
   const parsedEnvelope = envelope.safeParse(value);
-  if (!parsedEnvelope.success) {
-    // Every issue: when `items` itself is a list, its items' issues are reported with the envelope's.
+  if (!parsedEnvelope.success || inexact.length > 0) {
+    // Every issue: when `items` itself is a list, its items' issues are reported with the envelope's;
+    // a body not read exactly as sent is refused whole, with its other issues.
     const items = (value as { items?: unknown } | null)?.items;
     const itemErrors = Array.isArray(items) ? validateItems(items).failures.flatMap((f) => f.errors) : [];
-    throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, [...fieldErrors(parsedEnvelope.error), ...itemErrors]);
+    const envelopeErrors = parsedEnvelope.success ? [] : fieldErrors(parsedEnvelope.error);
+    throw new ApiError("BAD_REQUEST", VALIDATION_DETAIL, withInexact(inexact, [...envelopeErrors, ...itemErrors]));
   }
   const { items, atomic = true } = parsedEnvelope.data;
   const { db, tenantId } = request;
@@ -187,7 +189,7 @@ export async function createClients(request: ApiRequest) {
       // Non-atomic without a stored answer: an item whose externalId a rival took after the read is
       // skipped by the database itself and reported failed, so this call always answers 200 (§5).
       // RETURNING rows are matched to items by id, never by position.
-      const results = await runBatch(db, insertRows(db, clients, created.map((c) => c.row), { onConflictDoNothing: true, returningId: true }));
+      const results = await runBatch(db, insertRows(db, clients, created.map((c) => c.row), { onConflictDoNothing: true, returning: { id: clients.id } }));
       const inserted = new Set((results as { id: string }[][]).flat().map((r) => r.id));
       const raced = created.filter((c) => !inserted.has(c.row.id));
       const racedFailures = raced.map((c) => ({ index: c.index, code: "CONFLICT" as const, errors: [takenError(c.index, c.externalId ?? "")] }));

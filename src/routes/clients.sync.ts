@@ -3,7 +3,7 @@
 import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
 import { runBatch } from "../db/database";
 import { etagOf, fullClient } from "../db/mappers";
-import { readJsonBody } from "../http/body";
+import { readJsonBody, withInexact } from "../http/body";
 import type { ApiRequest } from "../http/context";
 import { ApiError, VALIDATION_DETAIL, type FieldError } from "../http/errors";
 import { answer, idempotencyOf, type StoredAnswer } from "../http/idempotency";
@@ -52,10 +52,12 @@ async function invalidBody(request: ApiRequest, raw: unknown, shapeErrors: Field
 }
 
 export async function syncClient(request: ApiRequest) {
-  const { value, text } = await readJsonBody(request);
+  const { value, text, inexact } = await readJsonBody(request);
   const idempotency = await idempotencyOf(request, text);
   const parsed = syncRequest.safeParse(value);
-  if (!parsed.success) throw await invalidBody(request, value, fieldErrors(parsed.error));
+  if (!parsed.success || inexact.length > 0) {
+    throw await invalidBody(request, value, withInexact(inexact, parsed.success ? [] : fieldErrors(parsed.error)));
+  }
   const body = parsed.data;
   const { db, tenantId } = request;
   const ifMatch = request.headers.get("if-match");

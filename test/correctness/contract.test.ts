@@ -75,3 +75,19 @@ describe("the ETag", () => {
     expect(conditional.status).toBe(412);
   });
 });
+
+describe("a body not read exactly, and its other problems", () => {
+  it("are reported in one answer (batch and sync)", async () => {
+    const { key } = await h.newTenantWithKey();
+    const batchBody = '{"items":[{"type":"individual","name":"A","name":"B","birthDate":"1990-02-30"}],"atomic":true}';
+    const batch = await h.post("/clients/batch", batchBody, { key, headers: { "content-type": "application/json" } });
+    expect(batch.status).toBe(400);
+    expect(pointers(batch.body)).toEqual(["/items/0/name", "/items/0/birthDate"]);
+    expect(batch.body.errors.map((e: { code: string }) => e.code)[0]).toBe("duplicate_key");
+
+    const syncBody = '{"client":{"type":"individual","name":"A","externalId":"x","externalId":"y"},"addresses":[{"street":""}],"dryRun":false}';
+    const sync = await h.post("/clients/sync", syncBody, { key, headers: { "content-type": "application/json" } });
+    expect(sync.status).toBe(400);
+    expect(pointers(sync.body).sort()).toEqual(["/addresses/0/street", "/client/externalId"].sort());
+  });
+});

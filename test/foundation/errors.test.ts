@@ -87,11 +87,12 @@ describe("routing", () => {
   );
 
   it.each([
-    ["PUT", `/clients/${crypto.randomUUID()}`, ["GET", "DELETE"]],
-    ["PATCH", `/clients/${crypto.randomUUID()}`, ["GET", "DELETE"]],
-    ["POST", `/clients/${crypto.randomUUID()}`, ["GET", "DELETE"]],
-    ["POST", "/clients", ["GET"]],
-    ["DELETE", "/clients", ["GET"]],
+    // HEAD works wherever GET does (API.md §1), so Allow names it too.
+    ["PUT", `/clients/${crypto.randomUUID()}`, ["GET", "HEAD", "DELETE"]],
+    ["PATCH", `/clients/${crypto.randomUUID()}`, ["GET", "HEAD", "DELETE"]],
+    ["POST", `/clients/${crypto.randomUUID()}`, ["GET", "HEAD", "DELETE"]],
+    ["POST", "/clients", ["GET", "HEAD"]],
+    ["DELETE", "/clients", ["GET", "HEAD"]],
   ])("405 for %s %s, with Allow", async (method, path, allowed) => {
     await expect405(method, path, allowed);
   });
