@@ -9,6 +9,8 @@ import { applyMigrations, BINDINGS, CommandError, remoteExecute, sqlString, type
 
 export type Row = Record<string, unknown>;
 
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /** One environment's database, local or deployed. */
 export interface KeyDatabase {
   environment: EnvironmentName;
@@ -70,7 +72,12 @@ export async function withKeyDatabase<T>(
   if (remote) return run(remoteKeyDatabase(environment));
   const local = await openLocalDatabases();
   try {
-    const summary = await migrateLocal(local, BINDINGS[environment]);
+    let summary;
+    try {
+      summary = await migrateLocal(local, BINDINGS[environment]);
+    } catch (error) {
+      throw new CommandError(`Nothing was changed: ${reason(error)}. Try again.`);
+    }
     if (!summary.endsWith("up to date")) log(summary);
     return await run(localKeyDatabase(local, environment));
   } finally {
@@ -99,9 +106,17 @@ export async function createKey(
       ]);
     } catch (error) {
       if (attempt < 3 && error instanceof CommandError && /UNIQUE constraint failed/.test(error.message)) continue;
-      throw error;
+      throw new CommandError(`No key was created: ${reason(error)}. Try again.`);
     }
-    const [stored = []] = await db.execute([`SELECT key_hash, revoked_at FROM api_keys WHERE id = ${sqlString(id)}`]);
+    let stored: Row[];
+    try {
+      [stored = []] = await db.execute([`SELECT key_hash, revoked_at FROM api_keys WHERE id = ${sqlString(id)}`]);
+    } catch (error) {
+      throw new CommandError(
+        `Key ${prefix} was stored, but reading it back failed (${reason(error)}), so it is not shown: ` +
+          `revoke it (npm run apikey -- revoke --env ${db.environment} --prefix ${prefix}) and create another.`,
+      );
+    }
     if (stored[0]?.key_hash !== keyHash || stored[0]?.revoked_at !== null) {
       throw new CommandError(`The new key was not found in ${db.where} when read back: no key was created.`);
     }
@@ -140,10 +155,20 @@ export interface Revocation {
  */
 export async function revokeKey(db: KeyDatabase, prefix: string): Promise<Revocation> {
   const revokedAt = new Date().toISOString();
-  const [updated = []] = await db.execute([
-    `UPDATE api_keys SET revoked_at = ${sqlString(revokedAt)} WHERE prefix = ${sqlString(prefix)} AND revoked_at IS NULL RETURNING tenant_id`,
-  ]);
-  const [current = []] = await db.execute([`SELECT tenant_id, revoked_at FROM api_keys WHERE prefix = ${sqlString(prefix)}`]);
+  let updated: Row[];
+  try {
+    [updated = []] = await db.execute([
+      `UPDATE api_keys SET revoked_at = ${sqlString(revokedAt)} WHERE prefix = ${sqlString(prefix)} AND revoked_at IS NULL RETURNING tenant_id`,
+    ]);
+  } catch (error) {
+    throw new CommandError(`${prefix} was not revoked, and still works: ${reason(error)}. Try again.`);
+  }
+  let current: Row[];
+  try {
+    [current = []] = await db.execute([`SELECT tenant_id, revoked_at FROM api_keys WHERE prefix = ${sqlString(prefix)}`]);
+  } catch (error) {
+    throw new CommandError(`Reading ${prefix} back after revoking it failed (${reason(error)}): check with npm run apikey -- list.`);
+  }
   const row = current[0];
   if (row === undefined) throw new CommandError(`No ${db.environment} key with prefix ${prefix} (${db.where}).`);
   if (row.revoked_at === null) {

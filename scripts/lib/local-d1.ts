@@ -4,7 +4,7 @@
 // Why not `wrangler d1 execute --local`: while the server runs, the two processes share those
 // files, and SQLite refuses a write while the other holds the lock (busy.ts). Each wrangler
 // process costs seconds and gets one try; here a batch that found the database busy is retried
-// within milliseconds, for up to ~15 s, and each try holds the lock only for the batch itself.
+// within milliseconds, for up to 15 s, and each try holds the lock only for the batch itself.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { isBusyDatabaseError, retryWhileBusy } from "../../src/db/busy.ts";
@@ -16,8 +16,15 @@ interface D1Binding {
   batch(statements: unknown[]): Promise<{ results?: Record<string, unknown>[] }[]>;
 }
 
-/** 25 ms, doubling to 500 ms, then every 500 ms: about 15 s in all. */
-const BUSY_RETRY_DELAYS_MS = [25, 50, 100, 200, 400, ...Array<number>(28).fill(500)];
+/**
+ * How long a command waits for a database another process holds locked: 15 s, or
+ * CLIENTS_API_BUSY_TIMEOUT_MS (the tests shorten it). Tries after 25 ms, doubling to every 500 ms.
+ */
+const BUSY_TIMEOUT_MS = Number(process.env.CLIENTS_API_BUSY_TIMEOUT_MS) || 15_000;
+const BUSY_RETRY_DELAYS_MS: number[] = [];
+for (let waited = 0, delay = 25; waited < BUSY_TIMEOUT_MS; waited += delay, delay = Math.min(delay * 2, 500)) {
+  BUSY_RETRY_DELAYS_MS.push(delay);
+}
 
 /** migrations_dir of both databases in wrangler.toml, and wrangler's default migrations table. */
 const MIGRATIONS_DIR = join(projectRoot, "migrations");
@@ -63,9 +70,7 @@ export async function openLocalDatabases(): Promise<LocalDatabases> {
     } catch (error) {
       const message = error instanceof Error ? error.message.replace(/^D1_ERROR: /, "") : String(error);
       if (isBusyDatabaseError(error)) {
-        throw new CommandError(
-          `The local ${binding} database (${localStateDir}) stayed locked by another process for 15 s; nothing was changed. Try again.`,
-        );
+        throw new CommandError(`the local ${binding} database (${localStateDir}) stayed locked by another process for ${BUSY_TIMEOUT_MS / 1000} s`);
       }
       throw new CommandError(`${binding}: ${message}`);
     }
