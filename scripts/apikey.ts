@@ -5,12 +5,13 @@
 //   revoke --env test|live --prefix <prefix> [--remote]
 //
 // Local by default: the same local D1 state `wrangler dev` (npm start) uses, so it works while the
-// server runs. --remote works on the deployed databases (needs `wrangler login`). Only the key's
-// SHA-256 hash is stored; `create` prints the plaintext key alone on the last line of its output.
+// server runs (lib/local-d1.ts). --remote works on the deployed databases (needs `wrangler login`).
+// Only the key's SHA-256 hash is stored; `create` prints the plaintext key alone on the last line
+// of its output. Every write is read back: exit 0 means the database holds what was printed.
 import { parseArgs } from "node:util";
 import { displayPrefix, KEY_PATTERN, PERMISSIONS, TENANT_PATTERN } from "../src/http/keys.ts";
-import { createKey, isMissingTable, missingTableHint, prepare } from "./lib/apikeys.ts";
-import { BINDINGS, CommandError, d1Execute, sqlString, type EnvironmentName } from "./lib/wrangler.ts";
+import { createKey, listKeys, revokeKey, withKeyDatabase } from "./lib/apikeys.ts";
+import { CommandError, type EnvironmentName } from "./lib/wrangler.ts";
 
 const USAGE = `Usage: npm run apikey -- <command> [options]
 
@@ -84,9 +85,11 @@ async function create(values: Record<string, string | boolean | undefined>): Pro
   const name = parseName(values.name as string | undefined);
   const permissions = parsePermissions(values.permissions as string | undefined);
   const remote = values.remote === true;
-  const created = await createKey({ environment, tenant, name, permissions, remote }, (line) => console.log(line));
-  const where = remote ? "remote" : "local";
-  console.log(`Created a ${environment} key (${where} ${BINDINGS[environment]}) for tenant "${tenant}".`);
+  const { created, where } = await withKeyDatabase(environment, remote, (line) => console.log(line), async (db) => ({
+    created: await createKey(db, { tenant, name, permissions }),
+    where: db.where,
+  }));
+  console.log(`Created a ${environment} key (${where}) for tenant "${tenant}".`);
   console.log(`  prefix:      ${created.prefix}`);
   if (name !== null) console.log(`  name:        ${name}`);
   console.log(`  permissions: ${permissions.join(", ")}`);
@@ -95,34 +98,14 @@ async function create(values: Record<string, string | boolean | undefined>): Pro
   console.log(created.key);
 }
 
-interface KeyRow {
-  prefix: string;
-  tenant_id: string;
-  name: string | null;
-  permissions: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
 async function list(values: Record<string, string | boolean | undefined>): Promise<void> {
   const environment = parseEnvironment(values.env as string | undefined);
   const tenant = values.tenant === undefined ? undefined : parseTenant(values.tenant as string);
   const remote = values.remote === true;
-  const binding = BINDINGS[environment];
-  await prepare(binding, remote, (line) => console.error(line));
-  // Never the hashes.
-  const sql =
-    "SELECT prefix, tenant_id, name, permissions, created_at, revoked_at FROM api_keys" +
-    (tenant === undefined ? "" : ` WHERE tenant_id = ${sqlString(tenant)}`) +
-    " ORDER BY created_at, prefix";
-  let rows: KeyRow[];
-  try {
-    rows = (await d1Execute(binding, sql, remote))[0] as unknown as KeyRow[];
-  } catch (error) {
-    if (remote && isMissingTable(error)) throw missingTableHint(binding);
-    throw error;
-  }
-  const where = `${remote ? "remote" : "local"} ${binding}`;
+  const { rows, where } = await withKeyDatabase(environment, remote, (line) => console.error(line), async (db) => ({
+    rows: await listKeys(db, tenant),
+    where: db.where,
+  }));
   if (rows.length === 0) {
     console.log(`No ${environment} keys${tenant === undefined ? "" : ` for tenant "${tenant}"`} (${where}).`);
     return;
@@ -148,31 +131,12 @@ async function revoke(values: Record<string, string | boolean | undefined>): Pro
   const environment = parseEnvironment(values.env as string | undefined);
   const prefix = parsePrefix(values.prefix as string | undefined, environment);
   const remote = values.remote === true;
-  const binding = BINDINGS[environment];
-  await prepare(binding, remote, (line) => console.error(line));
-  const revokedAt = new Date().toISOString();
-  let results: Record<string, unknown>[][];
-  try {
-    results = await d1Execute(
-      binding,
-      `UPDATE api_keys SET revoked_at = ${sqlString(revokedAt)} WHERE prefix = ${sqlString(prefix)} AND revoked_at IS NULL RETURNING tenant_id;` +
-        ` SELECT tenant_id, revoked_at FROM api_keys WHERE prefix = ${sqlString(prefix)}`,
-      remote,
-    );
-  } catch (error) {
-    if (remote && isMissingTable(error)) throw missingTableHint(binding);
-    throw error;
+  const revocation = await withKeyDatabase(environment, remote, (line) => console.error(line), (db) => revokeKey(db, prefix));
+  if (revocation.outcome === "revoked") {
+    console.log(`Revoked ${prefix} (tenant "${revocation.tenant}") at ${revocation.revokedAt}.`);
+  } else {
+    console.log(`${prefix} was already revoked at ${revocation.revokedAt}.`);
   }
-  const [updated = [], current = []] = results;
-  if (updated.length > 0) {
-    console.log(`Revoked ${prefix} (tenant "${String(updated[0]!.tenant_id)}") at ${revokedAt}.`);
-    return;
-  }
-  if (current.length > 0) {
-    console.log(`${prefix} was already revoked at ${String(current[0]!.revoked_at)}.`);
-    return;
-  }
-  throw new CommandError(`No ${environment} key with prefix ${prefix} (${remote ? "remote" : "local"} ${binding}).`);
 }
 
 const COMMANDS = {

@@ -1,18 +1,27 @@
 // `npm start [-- --port <n>] [other wrangler dev options]`: serves the API locally.
 //
-// 1. applies the migrations to both local databases (DB_TEST, DB_LIVE);
+// 1. applies the migrations both local databases (DB_TEST, DB_LIVE, in .wrangler/state, or in the
+//    directory CLIENTS_API_STATE_DIR names) lack;
 // 2. makes sure a local test key of tenant "dev" exists: its plaintext is kept in
-//    .wrangler/dev-api-key (git-ignored), and re-created when the database no longer has its hash
-//    (e.g. after `rm -rf .wrangler/state`) or it was revoked;
+//    .wrangler/dev-api-key (git-ignored; next to the state directory), and re-created when the
+//    database no longer has its hash (e.g. after `rm -rf .wrangler/state`) or it was revoked;
 // 3. prints a working curl first, then runs `wrangler dev --port <port>` in the foreground.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { hashKey, KEY_PATTERN } from "../src/http/keys.ts";
-import { createKey } from "./lib/apikeys.ts";
-import { applyMigrations, BINDINGS, CommandError, d1Execute, projectRoot, sqlString, wranglerInherit } from "./lib/wrangler.ts";
+import { createKey, localKeyDatabase, migrateLocal, type KeyDatabase } from "./lib/apikeys.ts";
+import { openLocalDatabases } from "./lib/local-d1.ts";
+import { BINDINGS, CommandError, localStateDir, projectRoot, sqlString, wranglerInherit } from "./lib/wrangler.ts";
 
 const DEV_TENANT = "dev";
-const DEV_KEY_FILE = join(projectRoot, ".wrangler", "dev-api-key");
+/** Next to the state directory: .wrangler/dev-api-key by default. */
+const DEV_KEY_FILE = join(dirname(localStateDir), "dev-api-key");
+
+/** A path as the user knows it: relative to the project when inside it. */
+function shown(path: string): string {
+  const inside = relative(projectRoot, path);
+  return inside.startsWith("..") || isAbsolute(inside) ? path : inside;
+}
 
 function parsePort(argv: string[]): { port: number; rest: string[] } {
   let port = 8787;
@@ -44,23 +53,18 @@ function readSavedKey(): string | null {
 }
 
 /** The saved key if the local test database still accepts it, else a new one (saved). */
-async function ensureDevKey(): Promise<{ key: string; created: boolean }> {
+async function ensureDevKey(db: KeyDatabase): Promise<{ key: string; created: boolean }> {
   const saved = readSavedKey();
   if (saved !== null) {
-    const [rows = []] = await d1Execute(
-      BINDINGS.test,
+    const [rows = []] = await db.execute([
       `SELECT tenant_id FROM api_keys WHERE key_hash = ${sqlString(await hashKey(saved))} AND revoked_at IS NULL`,
-      false,
-    );
+    ]);
     if (rows.length > 0) return { key: saved, created: false };
   }
-  const created = await createKey({
-    environment: "test",
+  const created = await createKey(db, {
     tenant: DEV_TENANT,
     name: "local development (npm start)",
     permissions: ["clients:read", "clients:create", "clients:update", "clients:delete"],
-    remote: false,
-    migrate: false,
   });
   mkdirSync(dirname(DEV_KEY_FILE), { recursive: true });
   writeFileSync(DEV_KEY_FILE, `${created.key}\n`, { mode: 0o600 });
@@ -72,20 +76,27 @@ async function main(): Promise<number> {
   const { port, rest } = parsePort(process.argv.slice(2));
   // Quiet until the curl line, which comes first; wrangler's output is shown only on failure.
   const migrated: string[] = [];
-  for (const binding of Object.values(BINDINGS)) migrated.push(await applyMigrations(binding, false));
-  const { key, created } = await ensureDevKey();
+  let devKey;
+  const local = await openLocalDatabases();
+  try {
+    for (const binding of Object.values(BINDINGS)) migrated.push(await migrateLocal(local, binding));
+    devKey = await ensureDevKey(localKeyDatabase(local, "test"));
+  } finally {
+    await local.close();
+  }
+  const { key, created } = devKey;
 
   const base = `http://localhost:${port}`;
   console.log(`Try it: curl -s ${base}/clients -H "X-Environment: test" -H "Authorization: Bearer ${key}"`);
   console.log("");
-  console.log(`Local databases (.wrangler/state): ${migrated.join("; ")}.`);
+  console.log(`Local databases (${shown(localStateDir)}): ${migrated.join("; ")}.`);
   console.log(
-    `Local test key of tenant "${DEV_TENANT}" ${created ? "created" : "reused"} (kept in .wrangler/dev-api-key); ` +
+    `Local test key of tenant "${DEV_TENANT}" ${created ? "created" : "reused"} (kept in ${shown(DEV_KEY_FILE)}); ` +
       "more keys: npm run apikey -- create --env test|live --tenant <id>",
   );
   console.log(`Starting wrangler dev on ${base} (Ctrl-C stops it)…`);
   console.log("");
-  return wranglerInherit(["dev", "--port", String(port), ...rest]);
+  return wranglerInherit(["dev", "--port", String(port), "--persist-to", localStateDir, ...rest]);
 }
 
 try {

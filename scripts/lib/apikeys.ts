@@ -1,6 +1,24 @@
-// Writing API keys into a D1 database through wrangler: shared by scripts/apikey.ts and scripts/start.ts.
+// API keys in a D1 database: shared by scripts/apikey.ts and scripts/start.ts.
+//
+// Locally the database is opened in this process (local-d1.ts), so the commands work while
+// `npm start` serves it. Every write is read back afterwards: a command reports only what the
+// database holds, and fails (exit 1) when its write did not take effect.
 import { displayPrefix, generateKey, hashKey } from "../../src/http/keys.ts";
-import { applyMigrations, BINDINGS, CommandError, d1Execute, sqlString, type EnvironmentName } from "./wrangler.ts";
+import { openLocalDatabases, type LocalDatabases } from "./local-d1.ts";
+import { applyMigrations, BINDINGS, CommandError, remoteExecute, sqlString, type BindingName, type EnvironmentName } from "./wrangler.ts";
+
+export type Row = Record<string, unknown>;
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** One environment's database, local or deployed. */
+export interface KeyDatabase {
+  environment: EnvironmentName;
+  /** "local DB_TEST" or "remote DB_TEST", for messages. */
+  where: string;
+  /** Runs the statements as one batch (one transaction); the rows of each. */
+  execute(statements: string[]): Promise<Row[][]>;
+}
 
 export interface NewKey {
   key: string;
@@ -11,61 +29,150 @@ export interface NewKey {
   createdAt: string;
 }
 
-/** Makes sure the local database has the schema (no-op when up to date). Remote: `npm run deploy` does it. */
-export async function prepare(binding: string, remote: boolean, log: (line: string) => void): Promise<void> {
-  if (remote) return;
-  const summary = await applyMigrations(binding, false);
-  if (!summary.endsWith("up to date")) log(summary);
+/** Applies the migrations the local database lacks (wrangler, only then); a summary line. */
+export async function migrateLocal(local: LocalDatabases, binding: BindingName): Promise<string> {
+  const pending = await local.pendingMigrations(binding);
+  return pending.length === 0 ? `${binding}: migrations up to date` : applyMigrations(binding, false);
 }
 
-export function isMissingTable(error: unknown): boolean {
-  return error instanceof CommandError && /no such table: api_keys/.test(error.message);
+export function localKeyDatabase(local: LocalDatabases, environment: EnvironmentName): KeyDatabase {
+  const binding = BINDINGS[environment];
+  return { environment, where: `local ${binding}`, execute: (statements) => local.execute(binding, statements) };
 }
 
-export const missingTableHint = (binding: string) =>
-  new CommandError(`The remote ${binding} database has no api_keys table yet: run \`npm run deploy\` first.`);
+function remoteKeyDatabase(environment: EnvironmentName): KeyDatabase {
+  const binding = BINDINGS[environment];
+  return {
+    environment,
+    where: `remote ${binding}`,
+    async execute(statements) {
+      try {
+        return await remoteExecute(binding, statements.join(";\n"));
+      } catch (error) {
+        // Remote: `npm run deploy` applies the migrations.
+        if (error instanceof CommandError && /no such table: api_keys/.test(error.message)) {
+          throw new CommandError(`The remote ${binding} database has no api_keys table yet: run \`npm run deploy\` first.`);
+        }
+        throw error;
+      }
+    },
+  };
+}
 
-/** Creates a key in one environment's database. Used by `create` and by scripts/start.ts. */
+/**
+ * Opens one environment's database for `run` and closes it after. Local: the migrations it lacks
+ * are applied first (a summary goes to `log`).
+ */
+export async function withKeyDatabase<T>(
+  environment: EnvironmentName,
+  remote: boolean,
+  log: (line: string) => void,
+  run: (db: KeyDatabase) => Promise<T>,
+): Promise<T> {
+  if (remote) return run(remoteKeyDatabase(environment));
+  const local = await openLocalDatabases();
+  try {
+    let summary;
+    try {
+      summary = await migrateLocal(local, BINDINGS[environment]);
+    } catch (error) {
+      throw new CommandError(`Nothing was changed: ${reason(error)}. Try again.`);
+    }
+    if (!summary.endsWith("up to date")) log(summary);
+    return await run(localKeyDatabase(local, environment));
+  } finally {
+    await local.close();
+  }
+}
+
+/** Creates a key; it is read back before this returns. */
 export async function createKey(
-  options: {
-    environment: EnvironmentName;
-    tenant: string;
-    name: string | null;
-    permissions: string[];
-    remote: boolean;
-    /** false when the caller has just applied the migrations itself */
-    migrate?: boolean;
-  },
-  log: (line: string) => void = (line) => console.error(line),
+  db: KeyDatabase,
+  options: { tenant: string; name: string | null; permissions: string[] },
 ): Promise<NewKey> {
-  const binding = BINDINGS[options.environment];
-  if (options.migrate !== false) await prepare(binding, options.remote, log);
   // The display prefix is unique in the table; a clash (8 random base64url characters) is retried.
   for (let attempt = 1; ; attempt++) {
-    const key = generateKey(options.environment);
+    const key = generateKey(db.environment);
     const prefix = displayPrefix(key);
+    const id = crypto.randomUUID();
+    const keyHash = await hashKey(key);
     const createdAt = new Date().toISOString();
-    const sql =
-      "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, permissions, created_at, revoked_at) VALUES (" +
-      [
-        sqlString(crypto.randomUUID()),
-        sqlString(options.tenant),
-        sqlString(options.name),
-        sqlString(prefix),
-        sqlString(await hashKey(key)),
-        sqlString(JSON.stringify(options.permissions)),
-        sqlString(createdAt),
-        "NULL",
-      ].join(", ") +
-      ")";
+    const values = [id, options.tenant, options.name, prefix, keyHash, JSON.stringify(options.permissions), createdAt];
     try {
-      await d1Execute(binding, sql, options.remote);
+      await db.execute([
+        "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, permissions, created_at, revoked_at) VALUES (" +
+          values.map(sqlString).join(", ") +
+          ", NULL)",
+      ]);
     } catch (error) {
-      if (options.remote && isMissingTable(error)) throw missingTableHint(binding);
       if (attempt < 3 && error instanceof CommandError && /UNIQUE constraint failed/.test(error.message)) continue;
-      throw error;
+      throw new CommandError(`No key was created: ${reason(error)}. Try again.`);
+    }
+    let stored: Row[];
+    try {
+      [stored = []] = await db.execute([`SELECT key_hash, revoked_at FROM api_keys WHERE id = ${sqlString(id)}`]);
+    } catch (error) {
+      throw new CommandError(
+        `Key ${prefix} was stored, but reading it back failed (${reason(error)}), so it is not shown: ` +
+          `revoke it (npm run apikey -- revoke --env ${db.environment} --prefix ${prefix}) and create another.`,
+      );
+    }
+    if (stored[0]?.key_hash !== keyHash || stored[0]?.revoked_at !== null) {
+      throw new CommandError(`The new key was not found in ${db.where} when read back: no key was created.`);
     }
     return { key, prefix, tenant: options.tenant, name: options.name, permissions: options.permissions, createdAt };
   }
 }
 
+export interface KeyRow {
+  prefix: string;
+  tenant_id: string;
+  name: string | null;
+  permissions: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** The keys of the database (one tenant's, if given), oldest first. Never the hashes. */
+export async function listKeys(db: KeyDatabase, tenant?: string): Promise<KeyRow[]> {
+  const [rows = []] = await db.execute([
+    "SELECT prefix, tenant_id, name, permissions, created_at, revoked_at FROM api_keys" +
+      (tenant === undefined ? "" : ` WHERE tenant_id = ${sqlString(tenant)}`) +
+      " ORDER BY created_at, prefix",
+  ]);
+  return rows as unknown as KeyRow[];
+}
+
+export interface Revocation {
+  outcome: "revoked" | "already revoked";
+  tenant: string;
+  revokedAt: string;
+}
+
+/**
+ * Revokes the key with this display prefix. Read back after the write: it returns only once the
+ * database holds the key as revoked, and throws if it does not (the key would still work).
+ */
+export async function revokeKey(db: KeyDatabase, prefix: string): Promise<Revocation> {
+  const revokedAt = new Date().toISOString();
+  let updated: Row[];
+  try {
+    [updated = []] = await db.execute([
+      `UPDATE api_keys SET revoked_at = ${sqlString(revokedAt)} WHERE prefix = ${sqlString(prefix)} AND revoked_at IS NULL RETURNING tenant_id`,
+    ]);
+  } catch (error) {
+    throw new CommandError(`${prefix} was not revoked, and still works: ${reason(error)}. Try again.`);
+  }
+  let current: Row[];
+  try {
+    [current = []] = await db.execute([`SELECT tenant_id, revoked_at FROM api_keys WHERE prefix = ${sqlString(prefix)}`]);
+  } catch (error) {
+    throw new CommandError(`Reading ${prefix} back after revoking it failed (${reason(error)}): check with npm run apikey -- list.`);
+  }
+  const row = current[0];
+  if (row === undefined) throw new CommandError(`No ${db.environment} key with prefix ${prefix} (${db.where}).`);
+  if (row.revoked_at === null) {
+    throw new CommandError(`Revoking ${prefix} did not take effect (${db.where} still holds it as valid): the key still works. Run the command again.`);
+  }
+  return { outcome: updated.length > 0 ? "revoked" : "already revoked", tenant: String(row.tenant_id), revokedAt: String(row.revoked_at) };
+}

@@ -1,14 +1,25 @@
 // Runs the project's own wrangler (node_modules/wrangler) with the Node that runs these scripts
-// (the project's Node 22 under `npm run`), from the project root, so it reads wrangler.toml and
-// shares the local D1 state (.wrangler/state) with `wrangler dev`.
+// (the project's Node 22 under `npm run`), from the project root, so it reads wrangler.toml, on
+// the local D1 state (localStateDir) that `wrangler dev` serves, or on the deployed databases.
 import { spawn, type SpawnOptions } from "node:child_process";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isBusyDatabaseMessage } from "../../src/db/busy.ts";
 
 export const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * The local state (both D1 databases) that npm start serves and npm run apikey works on:
+ * .wrangler/state, or the directory CLIENTS_API_STATE_DIR names (the tests of these commands use a
+ * temporary one, so they never touch the developer's databases). Passed to wrangler as --persist-to.
+ */
+export const localStateDir = process.env.CLIENTS_API_STATE_DIR
+  ? resolve(process.env.CLIENTS_API_STATE_DIR)
+  : join(projectRoot, ".wrangler", "state");
 export const BINDINGS = { test: "DB_TEST", live: "DB_LIVE" } as const;
 export type EnvironmentName = keyof typeof BINDINGS;
+export type BindingName = (typeof BINDINGS)[EnvironmentName];
 
 const require = createRequire(import.meta.url);
 const wranglerBin = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
@@ -88,20 +99,30 @@ function describeFailure(what: string, result: Captured): string {
   return `${what} failed (exit ${result.code}):\n${output}`;
 }
 
-const where = (remote: boolean) => (remote ? "--remote" : "--local");
+const where = (remote: boolean) => (remote ? ["--remote"] : ["--local", "--persist-to", localStateDir]);
 
-/** Applies pending migrations (migrations/) to one database; returns wrangler's summary line. */
+/**
+ * Applies pending migrations (migrations/) to one database; returns a summary line. Locally, a run
+ * that found the database busy (the server is using it; src/db/busy.ts) is run again: each
+ * migration is one batch with its d1_migrations row, so a failed one was not applied.
+ */
 export async function applyMigrations(binding: string, remote: boolean): Promise<string> {
-  const result = await wranglerCapture(["d1", "migrations", "apply", binding, where(remote)]);
+  let result: Captured;
+  for (let attempt = 1; ; attempt++) {
+    result = await wranglerCapture(["d1", "migrations", "apply", binding, ...where(remote)]);
+    if (result.code === 0 || remote || !isBusyDatabaseMessage(result.stdout + result.stderr) || attempt === 5) break;
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
   if (result.code !== 0) throw new CommandError(describeFailure(`wrangler d1 migrations apply ${binding}`, result));
   if (/No migrations to apply/.test(result.stdout)) return `${binding}: migrations up to date`;
-  const applied = (result.stdout.match(/│\s*(\S+\.sql)\s*│\s*✅/gu) ?? []).length;
-  return `${binding}: applied ${applied} migration(s)`;
+  // wrangler prints the table of migrations again after each one: count names, not rows.
+  const applied = new Set([...result.stdout.matchAll(/│\s*(\S+\.sql)\s*│\s*✅/gu)].map((m) => m[1]));
+  return `${binding}: applied ${applied.size} migration(s)`;
 }
 
-/** Runs SQL (one or more statements) on one database; returns the rows of each statement. */
-export async function d1Execute(binding: string, sql: string, remote: boolean): Promise<Record<string, unknown>[][]> {
-  const result = await wranglerCapture(["d1", "execute", binding, where(remote), "--json", "--command", sql]);
+/** Runs SQL (one or more statements, one batch) on a deployed database; returns the rows of each. */
+export async function remoteExecute(binding: string, sql: string): Promise<Record<string, unknown>[][]> {
+  const result = await wranglerCapture(["d1", "execute", binding, "--remote", "--json", "--command", sql]);
   if (result.code !== 0) throw new CommandError(describeFailure(`wrangler d1 execute ${binding}`, result));
   let parsed: unknown;
   try {

@@ -2,6 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { retryWhileBusy } from "./busy";
 
 export type Db = DrizzleD1Database;
 export type Statement = BatchItem<"sqlite">;
@@ -11,12 +12,19 @@ export function openDb(binding: D1Database): Db {
 }
 
 /**
+ * Waits before each new attempt of a batch that found the database locked (busy.ts): about 0.8 s
+ * in all, far longer than `npm run apikey` holds the local database's lock.
+ */
+const BUSY_RETRY_DELAYS_MS = [10, 25, 50, 100, 200, 400];
+
+/**
  * Runs statements as ONE D1 batch: one round trip, one transaction, all or nothing.
  * Every read and write of the API goes through here (drizzle's batch wants a non-empty tuple).
+ * A batch that found the database locked did not run, and is run again (busy.ts).
  */
 export async function runBatch<T extends readonly Statement[]>(db: Db, statements: T): Promise<unknown[]> {
   if (statements.length === 0) return [];
-  return db.batch(statements as unknown as [Statement, ...Statement[]]);
+  return retryWhileBusy(() => db.batch(statements as unknown as [Statement, ...Statement[]]), BUSY_RETRY_DELAYS_MS);
 }
 
 /**
