@@ -465,7 +465,8 @@ const REFUSED: Refused[] = [
 ];
 
 describe("refused input: the right 4xx, nothing changed in either database", () => {
-  it.each(REFUSED)("$name", async (c) => {
+  // Some bodies are megabytes (2,000,000 nested lists): an explicit timeout for a loaded machine.
+  it.each(REFUSED)("$name", { timeout: 30_000 }, async (c) => {
     await expectRefused(c);
   });
 
