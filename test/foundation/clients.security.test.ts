@@ -1,6 +1,6 @@
 // Environments, tenants and API keys (API.md §2): isolation, and every authentication failure.
 import { describe, expect, it } from "vitest";
-import { apiKeys, clients } from "../../src/db/schema";
+import { addresses, apiKeys, clients } from "../../src/db/schema";
 import { hashKey } from "../../src/http/keys";
 import { createHarness, type Environment } from "../support/harness";
 
@@ -160,38 +160,65 @@ describe("X-Environment (400)", () => {
 });
 
 describe("permissions (403)", () => {
+  // Each call would succeed with the permission (valid bodies, an existing client), so a 403 that
+  // still wrote something, or a check made after the write, shows in the database.
   const calls = [
     { name: "GET /clients", method: "GET", path: () => `/clients`, op: "read" },
-    { name: "GET /clients/{id}", method: "GET", path: () => `/clients/${crypto.randomUUID()}`, op: "read" },
-    { name: "DELETE /clients/{id}", method: "DELETE", path: () => `/clients/${crypto.randomUUID()}`, op: "delete" },
-    { name: "POST /clients/batch", method: "POST", path: () => `/clients/batch`, op: "create" },
-    { name: "POST /clients/sync", method: "POST", path: () => `/clients/sync`, op: "create" },
+    { name: "GET /clients/{id}", method: "GET", path: (id: string) => `/clients/${id}`, op: "read" },
+    { name: "DELETE /clients/{id}", method: "DELETE", path: (id: string) => `/clients/${id}`, op: "delete" },
+    { name: "POST /clients/batch", method: "POST", path: () => `/clients/batch`, op: "create", body: () => ({ items: [{ type: "individual", name: "New" }] }) },
+    {
+      name: "POST /clients/sync",
+      method: "POST",
+      path: () => `/clients/sync`,
+      op: "create",
+      body: (id: string) => ({ clientId: id, client: { name: "Renamed" }, addresses: [{ street: "S", city: "C", state: "S", postalCode: "06600" }] }),
+    },
   ] as const;
 
+  /** Every row of the tenant in both databases. */
+  const stateOf = async (tenantId: string) => ({
+    test: { clients: await h.rows("test", clients, { tenantId }), addresses: await h.rows("test", addresses, { tenantId }) },
+    live: { clients: await h.rows("live", clients, { tenantId }), addresses: await h.rows("live", addresses, { tenantId }) },
+  });
+
   for (const environment of ["test", "live"] as const) {
-    it.each(calls)(`${environment}: $name without clients:$op`, async ({ method, path, op }) => {
+    it.each(calls)(`${environment}: $name without clients:$op → 403, nothing written`, async (c) => {
       const permissions = (["clients:read", "clients:create", "clients:update", "clients:delete"] as const).filter(
-        (p) => p !== `clients:${op}`,
+        (p) => p !== `clients:${c.op}`,
       );
-      const key = await h.createKey({ env: environment, tenantId: h.newTenant(), permissions });
-      const res = await h.request(method, path(), { env: environment, key, body: method === "POST" ? {} : undefined });
+      const tenantId = h.newTenant();
+      const key = await h.createKey({ env: environment, tenantId, permissions });
+      const client = await h.seedClient(environment, tenantId);
+      await h.seedAddress(environment, client);
+      const before = await stateOf(tenantId);
+      const body = "body" in c ? c.body(client.id) : undefined;
+      const res = await h.request(c.method, c.path(client.id), { env: environment, key, body });
       expectProblem(res, 403, "FORBIDDEN");
-      expect(res.body.detail).toBe(`API key lacks permission: ${environment}:clients:${op}`);
+      expect(res.body.detail).toBe(`API key lacks permission: ${environment}:clients:${c.op}`);
+      expect(res.stats.rowsWritten).toBe(0);
+      expect(await stateOf(tenantId)).toEqual(before);
+      expect(before[environment].clients).toHaveLength(1);
     });
   }
 
-  it("sync needs update as well as create", async () => {
-    const key = await h.createKey({ tenantId: h.newTenant(), permissions: ["clients:read", "clients:create"] });
-    const res = await h.post(`/clients/sync`, {}, { key });
+  it("sync needs update as well as create: refused, and the client is not created", async () => {
+    const tenantId = h.newTenant();
+    const key = await h.createKey({ tenantId, permissions: ["clients:read", "clients:create"] });
+    const res = await h.post(`/clients/sync`, { client: { type: "individual", name: "New", externalId: "new" } }, { key });
     expectProblem(res, 403, "FORBIDDEN");
     expect(res.body.detail).toBe("API key lacks permission: test:clients:update");
+    expect(await h.count("test", clients, tenantId)).toBe(0);
   });
 
   it("a read-only key reads, and cannot delete (nothing is deleted)", async () => {
     const tenantId = h.newTenant();
     const key = await h.createKey({ tenantId, permissions: ["clients:read"] });
     const client = await h.seedClient("test", tenantId);
-    expect((await h.get(`/clients/${client.id}`, { key })).status).toBe(200);
+    const read = await h.get(`/clients/${client.id}`, { key });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: client.id, name: client.name, createdAt: client.createdAt });
+    expect((await h.get(`/clients`, { key })).body.data.map((c: any) => c.id)).toEqual([client.id]);
     expectProblem(await h.delete(`/clients/${client.id}`, { key }), 403, "FORBIDDEN");
     expect(await h.count("test", clients, tenantId)).toBe(1);
   });

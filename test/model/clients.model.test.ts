@@ -1,8 +1,8 @@
 // Model-based property test (Issue 5, item 2): random short sequences of batch / sync / delete /
 // get / list calls over a small pool of ids and externalIds, against the Worker (real local D1) and
 // against an in-memory model of API.md (model.ts, which imports nothing from src/). After every
-// step the response and the whole stored state — through the API and straight from D1 — must equal
-// the model's. Every sequence has its own tenants A and B (test) and A's live environment; they
+// step the response (a refusal: its status, code and the JSON Pointer of each problem) and the
+// whole stored state — through the API and straight from D1 — must equal the model's. Every sequence has its own tenants A and B (test) and A's live environment; they
 // share externalIds, and references to each other's ids must behave as unknown ids.
 //
 // Reproduce / vary: MODEL_SEED=<seed> MODEL_RUNS=<n> npx vitest run test/model
@@ -33,6 +33,7 @@ afterAll(() => {
   console.log(
     `[model] seed=${SEED} numRuns=${RUNS} sequences run=${figures.sequences} (shrinking included) steps=${figures.steps} ` +
       `requests=${figures.requests} ops=${JSON.stringify(figures.ops)} expected statuses=${JSON.stringify(figures.statuses)} ` +
+      `error pointers compared=${figures.pointers.compared} refusals leaving out other tiers=${JSON.stringify(figures.pointers.leftOut)} ` +
       `known-bug hits=${JSON.stringify(figures.knownBugHits)} coverage=${JSON.stringify(figures.coverage)}`,
   );
 });
@@ -142,6 +143,35 @@ const SCENARIOS: Record<string, Cmd[]> = {
     { op: "batch", who: "B", atomic: true, items: [{ type: "individual", name: "Ana", externalId: "e1" }] },
   ],
 };
+
+// Refusals with several problems at once (the model predicts each pointer; see runner.ts
+// checkPointers): blank strings and missing keys in one item, several items, every tier.
+SCENARIOS["a batch lists every failing item at every pointer: blanks, missing keys, duplicates"] = [
+  { op: "batch", who: "A", items: [{ type: "company", name: "Bo", externalId: "e2" }] },
+  {
+    op: "batch",
+    who: "A",
+    items: [
+      { lastName: "  " },
+      { type: "individual", name: "  ", externalId: " " },
+      { type: "individual", name: "Ana", externalId: "e1" },
+      { type: "company", name: "Bo", externalId: "e1" },
+      { type: "company", name: "Bo", externalId: "e2" },
+    ],
+  },
+  { op: "batch", who: "A", atomic: false, items: [{ name: "Ana", lastName: " " }, { type: "individual", name: "Ana", externalId: "e2" }, { type: "trust", name: "T" }] },
+];
+SCENARIOS["a sync refused for shape and state problems at once names each"] = [
+  twoAddresses,
+  e1({
+    addresses: [{ externalId: "a1", isPrimary: true }, { externalId: "a2", isPrimary: true }, { street: "S3" }, { externalId: "a1", street: "S4", ...full }],
+    contactMethods: [{ type: "email", value: "not an email" }, { type: "phone" }, { _delete: true }],
+    linkedClients: [{ child: { name: "Bo" } }, { clientId: "unknown" }, {}],
+  }),
+  // The same with a blank name too: a shape problem (reported whatever else is listed with it).
+  e1({ addresses: [{ street: "S3" }], contactMethods: [{ _delete: true }], linkedClients: [{ child: { name: "  " } }, { clientId: "unknown" }] }),
+  { op: "sync", who: "A", client: { name: "  ", externalId: "e9" }, addresses: [{ street: "S1" }] },
+];
 
 describe("scenarios, through the same model", () => {
   for (const [title, cmds] of Object.entries(SCENARIOS)) {

@@ -1,7 +1,7 @@
 // Compares what the model expects (with Id/Ts/Unordered placeholders) with what the service
 // answered, unifying placeholders with real values: model id ↔ real id is a bijection kept for a
 // whole sequence, and step → timestamp a non-decreasing function.
-import { Id, Some, Ts, Unordered } from "./model";
+import { Id, Pointers, Some, Ts, Unordered } from "./model";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -81,6 +81,12 @@ export function match(expected: unknown, actual: unknown, binding: Binding, path
     exp.forEach((e, i) => match(e, act[i], binding, `${path}/${i}`));
     return;
   }
+  if (expected instanceof Pointers) {
+    const got = pointersOf(actual);
+    const want = [...new Set(expected.pointers)].sort();
+    if (got === null || got.join("\n") !== want.join("\n")) throw new Mismatch(`${path}: expected errors at ${show(want)}, got ${show(actual)}`);
+    return;
+  }
   if (expected instanceof Some) {
     if (actual === null || typeof actual !== "object") throw new Mismatch(`${path}: expected an object, got ${show(actual)}`);
     for (const [k, v] of Object.entries(expected.keys)) match(v, (actual as Record<string, unknown>)[k], binding, `${path}/${k}`);
@@ -109,6 +115,12 @@ export function match(expected: unknown, actual: unknown, binding: Binding, path
     return;
   }
   if (expected !== actual) throw new Mismatch(`${path}: expected ${show(expected)}, got ${show(actual)}`);
+}
+
+/** The distinct pointers of a problem's `errors`, sorted; null when `errors` is not a list of errors. */
+export function pointersOf(errors: unknown): string[] | null {
+  if (!Array.isArray(errors) || !errors.every((e) => typeof e?.pointer === "string")) return null;
+  return [...new Set(errors.map((e: { pointer: string }) => e.pointer))].sort();
 }
 
 export function show(value: unknown, max = 400): string {

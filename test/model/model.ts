@@ -17,6 +17,13 @@
 //   new externalId;
 // - batch: see `batch` below;
 // - an unknown clientId is a 404 once the body's shape is valid (DECISIONS).
+//
+// Errors: the model predicts every problem of a refused request with its JSON Pointer and its
+// tier — `shape` (the body is wrong whatever is stored: blank strings), `bad` (a 400 the stored
+// state decides), `notFound`, `conflict` — and the status (a 400 if any shape or bad problem, else
+// 404, else 409). API.md §3 wants every problem in one answer; the comparator (runner.ts) checks
+// that the answer names no pointer the model did not predict, and every pointer of the first tier
+// that has one (so that it holds whether or not the service reports the other tiers with it).
 
 // ------------------------------------------------------------------------------------------------
 // Placeholders
@@ -34,6 +41,13 @@ export class Ts {
   constructor(readonly step: number) {}
   toJSON() {
     return `<t${this.step}>`;
+  }
+}
+/** The `errors` of a problem: compared as the set of their pointers. */
+export class Pointers {
+  constructor(readonly pointers: string[]) {}
+  toJSON() {
+    return this.pointers;
   }
 }
 /** An object of which only these keys are compared (a problem's status and code). */
@@ -161,11 +175,21 @@ export interface SyncIn {
   dryRun?: boolean;
 }
 
+export type Tier = "shape" | "bad" | "notFound" | "conflict";
+export interface PredictedError {
+  pointer: string;
+  tier: Tier;
+}
+
 export interface Outcome {
   status: number;
   /** For 200: the body with placeholders. For errors: the problem `code`. */
   body?: unknown;
   code?: string;
+  /** For errors: every problem the model predicts, with its pointer and tier. */
+  errors?: PredictedError[];
+  /** The answer must list exactly `errors` (a batch lists every failing item), not only its first tier. */
+  exactErrors?: boolean;
   /** The model ids a successful request created (persisted), by kind, in creation order. */
   createdClients?: string[];
   /** Why the model chose this answer, where that is a documented choice (see KNOWN_BUGS). */
@@ -173,7 +197,10 @@ export interface Outcome {
 }
 
 const CODES: Record<number, string> = { 400: "BAD_REQUEST", 404: "NOT_FOUND", 409: "CONFLICT" };
-const fail = (status: number): Outcome => ({ status, code: CODES[status] });
+const fail = (status: number, errors: PredictedError[] = []): Outcome => ({ status, code: CODES[status], errors });
+
+/** RFC 6901 JSON Pointer of a path into the request body. */
+export const pointer = (path: readonly (string | number)[]) => path.map((p) => `/${String(p).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
 
 // ------------------------------------------------------------------------------------------------
 // Rules of §4, written here independently
@@ -296,7 +323,7 @@ export const listOrder = (s: Store) => [...s.clients.values()].sort(byOrder);
 // ------------------------------------------------------------------------------------------------
 
 export function get(s: Store, id: string): Outcome {
-  return s.clients.has(id) ? { status: 200, body: renderClient(s, id) } : fail(404);
+  return s.clients.has(id) ? { status: 200, body: renderClient(s, id) } : fail(404, []);
 }
 
 export function list(s: Store, externalId?: string) {
@@ -307,7 +334,7 @@ export function list(s: Store, externalId?: string) {
 
 /** §7: removes the client, its children and every link touching it; linked clients stay. */
 export function del(s: Store, id: string): Outcome {
-  if (!s.clients.has(id)) return fail(404);
+  if (!s.clients.has(id)) return fail(404, []);
   s.clients.delete(id);
   for (const m of [s.addresses, s.contactMethods] as Map<string, { clientId: string }>[]) {
     for (const [k, v] of m) if (v.clientId === id) m.delete(k);
@@ -322,21 +349,25 @@ export function del(s: Store, id: string): Outcome {
  * is no client of the body), so with atomic:false the later one is created.
  */
 export function batch(s: Store, ids: IdSource, step: number, items: ClientIn[], atomic: boolean | undefined): Outcome {
-  type Fail = { index: number; status: 400 | 409 };
+  type Fail = { index: number; status: 400 | 409; pointers: string[] };
   const failures: Fail[] = [];
   const valid: number[] = [];
   items.forEach((item, index) => {
-    const ok = item.type !== undefined && typeof item.name === "string" && !blank(item.name) && !blank(item.lastName) && !blank(item.externalId);
-    if (ok) valid.push(index);
-    else failures.push({ index, status: 400 });
+    // §4: blank strings, and the keys a new client needs (type, name).
+    const wrong = (["name", "lastName", "externalId"] as const).filter((k) => blank(item[k]));
+    const missing = (["type", "name"] as const).filter((k) => item[k] === undefined);
+    const pointers = [...wrong, ...missing].map((k) => pointer(["items", index, k]));
+    if (pointers.length === 0) valid.push(index);
+    else failures.push({ index, status: 400, pointers });
   });
   // The later occurrence of an externalId in the body conflicts (the earlier one being a valid item:
   // an invalid item is not a client of the body). Then the ones a stored client holds.
   const seen = new Set<string>();
   const candidates: number[] = [];
+  const conflict = (index: number): Fail => ({ index, status: 409, pointers: [pointer(["items", index, "externalId"])] });
   for (const index of valid) {
     const ext = items[index]!.externalId;
-    if (typeof ext === "string" && seen.has(ext)) failures.push({ index, status: 409 });
+    if (typeof ext === "string" && seen.has(ext)) failures.push(conflict(index));
     else {
       if (typeof ext === "string") seen.add(ext);
       candidates.push(index);
@@ -346,13 +377,18 @@ export function batch(s: Store, ids: IdSource, step: number, items: ClientIn[], 
   const creatable = candidates.filter((index) => {
     const ext = items[index]!.externalId;
     if (typeof ext === "string" && storedExt.has(ext)) {
-      failures.push({ index, status: 409 });
+      failures.push(conflict(index));
       return false;
     }
     return true;
   });
   const isAtomic = atomic ?? true;
-  if (isAtomic && failures.length > 0) return fail(failures.some((f) => f.status === 400) ? 400 : 409);
+  failures.sort((a, b) => a.index - b.index);
+  if (isAtomic && failures.length > 0) {
+    // §5: the failed call lists every failing item, invalid and conflicting ones alike.
+    const errors = failures.flatMap((f) => f.pointers.map((p): PredictedError => ({ pointer: p, tier: f.status === 400 ? "bad" : "conflict" })));
+    return { ...fail(failures.some((f) => f.status === 400) ? 400 : 409, errors), exactErrors: true };
+  }
   const created: string[] = [];
   for (const index of creatable) {
     const item = items[index]!;
@@ -372,14 +408,13 @@ export function batch(s: Store, ids: IdSource, step: number, items: ClientIn[], 
   }
   const data = created.map((id) => renderClient(s, id));
   if (isAtomic) return { status: 200, body: { atomic: true, data }, createdClients: created };
-  failures.sort((a, b) => a.index - b.index);
   return {
     status: 200,
     body: {
       atomic: false,
       data,
       succeeded: creatable.map((index, i) => ({ index, data: data[i] })),
-      failed: failures.map((f) => ({ index: f.index, error: new Some({ status: f.status, code: CODES[f.status] }) })),
+      failed: failures.map((f) => ({ index: f.index, error: new Some({ status: f.status, code: CODES[f.status], errors: new Pointers(f.pointers) }) })),
     },
     createdClients: created,
   };
@@ -388,17 +423,18 @@ export function batch(s: Store, ids: IdSource, step: number, items: ClientIn[], 
 // --- sync -----------------------------------------------------------------------------------------
 
 class Problems {
-  bad = 0;
-  notFound = 0;
-  conflict = 0;
+  readonly errors: PredictedError[] = [];
   /** Labels of the problems found (for the coverage figures). */
   why: string[] = [];
-  add(kind: "bad" | "notFound" | "conflict", label: string) {
-    this[kind]++;
-    this.why.push(`${kind}: ${label}`);
+  add(tier: Tier, label: string, path: readonly (string | number)[]) {
+    this.errors.push({ pointer: pointer(path), tier });
+    this.why.push(`${tier}: ${label}`);
+  }
+  has(tier: Tier) {
+    return this.errors.some((e) => e.tier === tier);
   }
   status(): number | null {
-    return this.bad ? 400 : this.notFound ? 404 : this.conflict ? 409 : null;
+    return this.has("shape") || this.has("bad") ? 400 : this.has("notFound") ? 404 : this.has("conflict") ? 409 : null;
   }
 }
 
@@ -412,9 +448,14 @@ function mergeClient(base: MClient, input: ClientIn): MClient {
 }
 const ownChanged = (a: MClient, b: MClient) =>
   a.type !== b.type || a.name !== b.name || a.lastName !== b.lastName || a.externalId !== b.externalId;
-const clientInBlank = (c: ClientIn | undefined) => !!c && (blank(c.name) || blank(c.lastName) || blank(c.externalId));
+/** Shape problems of a client input: blank strings (§4). */
+function blankClientKeys(c: ClientIn | undefined, path: readonly (string | number)[], problems: Problems) {
+  if (!c) return;
+  for (const key of ["name", "lastName", "externalId"] as const) if (blank(c[key])) problems.add("shape", `blank client ${key}`, [...path, key]);
+}
 
 interface ListSpec<Row extends Stamped & { clientId: string; externalId: string | null; isPrimary: boolean }, In> {
+  list: "addresses" | "contactMethods";
   prefix: string;
   fields: (keyof Row & keyof In & string)[];
   required: (keyof In & string)[];
@@ -425,6 +466,7 @@ interface ListSpec<Row extends Stamped & { clientId: string; externalId: string 
 }
 
 const ADDRESS: ListSpec<MAddress, AddressIn> = {
+  list: "addresses",
   prefix: "a",
   fields: ["externalId", "street", "city", "state", "postalCode", "isPrimary"],
   required: ["street", "city", "state", "postalCode"],
@@ -443,6 +485,7 @@ const ADDRESS: ListSpec<MAddress, AddressIn> = {
 };
 
 const CONTACT: ListSpec<MContact, ContactIn> = {
+  list: "contactMethods",
   prefix: "m",
   fields: ["externalId", "type", "value", "isPrimary"],
   required: ["value"],
@@ -480,60 +523,61 @@ function syncList<Row extends Stamped & { clientId: string; externalId: string |
   const seenIds = new Set<string>();
   const seenExt = new Set<string>();
   const deleted: string[] = [];
-  const touched: { row: Row; claim: boolean; isNew: boolean; changed: boolean }[] = [];
+  const touched: { row: Row; index: number; claim: boolean; isNew: boolean; changed: boolean }[] = [];
+  const at = (index: number, ...rest: (string | number)[]) => [spec.list, index, ...rest];
 
-  for (const item of items) {
+  items.forEach((item, index) => {
     if (item.id !== undefined) {
       if (seenIds.has(item.id)) {
-        problems.add("bad", "duplicate id in a list");
-        continue;
+        problems.add("bad", "duplicate id in a list", at(index, "id"));
+        return;
       }
       seenIds.add(item.id);
     }
     const ext = typeof item.externalId === "string" ? item.externalId : undefined;
     if (ext !== undefined) {
       if (seenExt.has(ext)) {
-        problems.add("bad", "duplicate externalId in a list");
-        continue;
+        problems.add("bad", "duplicate externalId in a list", at(index, "externalId"));
+        return;
       }
       seenExt.add(ext);
     }
     const target = item.id !== undefined ? existing.find((r) => r.id === item.id) : ext !== undefined ? existing.find((r) => r.externalId === ext) : undefined;
     if (item.id !== undefined && !target) {
-      problems.add("notFound", "child id not on this client");
-      continue;
+      problems.add("notFound", "child id not on this client", at(index, "id"));
+      return;
     }
     if (target) {
       if (targeted.has(target.id)) {
-        problems.add("bad", "two items target one child");
-        continue;
+        problems.add("bad", "two items target one child", at(index));
+        return;
       }
       targeted.add(target.id);
     }
     if (item._delete === true) {
       if (target) deleted.push(target.id);
-      else if (ext === undefined) problems.add("bad", "_delete naming nothing");
-      continue; // an externalId matching nothing: nothing to delete
+      else if (ext === undefined) problems.add("bad", "_delete naming nothing", at(index, "_delete"));
+      return; // an externalId matching nothing: nothing to delete
     }
     if (ext !== undefined && ext !== target?.externalId) {
       const owner = [...table.values()].find((r) => r.externalId === ext);
       if (owner && owner.clientId !== clientId) {
-        problems.add("conflict", "child externalId of another client");
-        continue;
+        problems.add("conflict", "child externalId of another client", at(index, "externalId"));
+        return;
       }
     }
     let row: Row;
     if (target) row = { ...target };
     else {
-      if (spec.required.some((k) => item[k] === undefined || item[k] === null)) problems.add("bad", "required child field missing on create");
+      for (const k of spec.required) if (item[k] === undefined || item[k] === null) problems.add("bad", "required child field missing on create", at(index, k));
       const { id, ord } = ids.next(spec.prefix);
       row = spec.create({ id, ord, created: step, updated: step, clientId }, item);
     }
     for (const k of spec.fields) if (item[k] !== undefined) (row as Record<string, unknown>)[k] = item[k];
-    if (spec.invalid(row)) problems.add("bad", "child fails a rule (contact value vs type)");
+    if (spec.invalid(row)) problems.add("bad", "child fails a rule (contact value vs type)", at(index, "value"));
     const changed = !target || spec.fields.some((k) => row[k] !== target[k]);
-    touched.push({ row, claim: item.isPrimary === true, isNew: !target, changed });
-  }
+    touched.push({ row, index, claim: item.isPrimary === true, isNew: !target, changed });
+  });
   if (replaceMode) for (const r of existing) if (!targeted.has(r.id) && !deleted.includes(r.id)) deleted.push(r.id);
 
   const touchedIds = new Set(touched.map((t) => t.row.id));
@@ -542,11 +586,11 @@ function syncList<Row extends Stamped & { clientId: string; externalId: string |
   const holders = new Set(survivors.flatMap((r) => (r.externalId === null ? [] : [r.externalId])));
   for (const t of touched) {
     if (t.row.externalId === null) continue;
-    if (holders.has(t.row.externalId)) problems.add("conflict", "child externalId taken within the list");
+    if (holders.has(t.row.externalId)) problems.add("conflict", "child externalId taken within the list", at(t.index, "externalId"));
     holders.add(t.row.externalId);
   }
-  // §4.6 + DECISIONS: one claim demotes the slot's other primaries; two claims are a 400; with no
-  // claim, a row the request touched wins, then the oldest.
+  // §4.6 + DECISIONS: one claim demotes the slot's other primaries; two claims are a 400 (at every
+  // claim after the first); with no claim, a row the request touched wins, then the oldest.
   const demoted: Row[] = [];
   const entries = [
     ...touched.map((t) => ({ row: t.row, rank: t.claim ? 2 : 1, t })),
@@ -556,8 +600,9 @@ function syncList<Row extends Stamped & { clientId: string; externalId: string |
   for (const e of entries) slots.set(spec.slot(e.row), [...(slots.get(spec.slot(e.row)) ?? []), e]);
   for (const group of slots.values()) {
     if (group.length < 2) continue;
-    if (group.filter((e) => e.rank === 2).length > 1) {
-      problems.add("bad", "two primary claims in one slot");
+    const claims = group.filter((e) => e.rank === 2);
+    if (claims.length > 1) {
+      for (const claim of claims.slice(1)) problems.add("bad", "two primary claims in one slot", at(claim.t!.index, "isPrimary"));
       continue;
     }
     const keep = [...group].sort((a, b) => b.rank - a.rank || byOrder(a.row, b.row))[0]!;
@@ -592,21 +637,32 @@ function syncList<Row extends Stamped & { clientId: string; externalId: string |
 export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): { outcome: Outcome; next: Store } {
   const s = cloneStore(stored);
   const problems = new Problems();
-  const no = (status: number) => ({ outcome: fail(status), next: stored });
+  const refused = (): { outcome: Outcome; next: Store } => ({ outcome: { ...fail(problems.status()!, problems.errors), why: problems.why }, next: stored });
 
-  // Shape errors (the request is wrong whatever is stored): blank strings.
-  if (clientInBlank(req.client) || (req.linkedClients ?? []).some((l) => clientInBlank(l.child))) return no(400);
-  if ((req.addresses ?? []).some((a) => blank(a.externalId) || blank(a.street))) return no(400);
+  // Shape problems (the request is wrong whatever is stored): blank strings.
+  blankClientKeys(req.client, ["client"], problems);
+  (req.linkedClients ?? []).forEach((l, i) => blankClientKeys(l.child, ["linkedClients", i, "child"], problems));
+  (req.addresses ?? []).forEach((a, i) => {
+    for (const key of ["externalId", "street"] as const) if (blank(a[key])) problems.add("shape", `blank address ${key}`, ["addresses", i, key]);
+  });
+  (req.contactMethods ?? []).forEach((m, i) => {
+    for (const key of ["externalId", "value"] as const) if (blank(m[key])) problems.add("shape", `blank contact ${key}`, ["contactMethods", i, key]);
+  });
 
   // --- Which client
   let current: MClient | undefined;
   if (req.clientId !== undefined) {
     current = stored.clients.get(req.clientId);
     // DECISIONS: an unknown clientId is a 404 as soon as the body's shape is valid (nothing else
-    // of the request can be checked without its client).
-    if (!current) return no(404);
-  } else if (!req.client) return no(400);
-  else if (typeof req.client.externalId === "string") {
+    // of the request can be checked without its client); with shape problems, a 400 for them.
+    if (!current) {
+      problems.add("notFound", "unknown clientId", ["clientId"]);
+      return refused();
+    }
+  } else if (!req.client) {
+    problems.add("bad", "neither clientId nor client", ["client"]);
+    return refused();
+  } else if (typeof req.client.externalId === "string") {
     current = [...stored.clients.values()].find((c) => c.externalId === req.client!.externalId);
   }
   const creating = !current;
@@ -615,13 +671,14 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
   else {
     const { id, ord } = ids.next("c");
     client = mergeClient({ id, ord, created: step, updated: step, type: "", name: "", lastName: null, externalId: null, isPrimary: true }, req.client!);
-    if (client.type === "" || client.name === "") problems.add("bad", "type or name missing on client create");
+    if (client.type === "") problems.add("bad", "type missing on client create", ["client", "type"]);
+    if (client.name === "") problems.add("bad", "name missing on client create", ["client", "name"]);
   }
   const action = creating ? "created" : ownChanged(current!, client) ? "updated" : "unchanged";
   if (action === "updated") client.updated = step;
   if (client.externalId !== null && client.externalId !== current?.externalId) {
     const holder = [...stored.clients.values()].find((c) => c.externalId === client.externalId);
-    if (holder && holder.id !== client.id) problems.add("conflict", "client externalId taken");
+    if (holder && holder.id !== client.id) problems.add("conflict", "client externalId taken", ["client", "externalId"]);
   }
   s.clients.set(client.id, client);
 
@@ -636,34 +693,36 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
   if (req.linkedClients) {
     const existing = [...stored.links.values()].filter((l) => l.parent === client.id);
     const targeted = new Set<string>();
-    const newExt = new Set<string>();
+    /** externalId of a new linked client → the first item that takes it. */
+    const newExt = new Map<string, number>();
     const byExt = (ext: string) => [...stored.clients.values()].find((c) => c.externalId === ext);
-    for (const item of req.linkedClients) {
+    req.linkedClients.forEach((item, index) => {
+      const at = (...rest: (string | number)[]) => ["linkedClients", index, ...rest];
       const childExt = typeof item.child?.externalId === "string" ? item.child.externalId : undefined;
       if (item.clientId === undefined && item.child === undefined) {
-        problems.add("bad", "link item with neither clientId nor child");
-        continue;
+        problems.add("bad", "link item with neither clientId nor child", at());
+        return;
       }
       if (item.clientId === client.id || (item.clientId === undefined && childExt !== undefined && childExt === client.externalId)) {
-        problems.add("bad", "self link");
-        continue;
+        problems.add("bad", "self link", at());
+        return;
       }
       let target: MClient | undefined;
       if (item.clientId !== undefined) {
         target = stored.clients.get(item.clientId);
         if (!target) {
-          problems.add("notFound", "link clientId unknown");
-          continue;
+          problems.add("notFound", "link clientId unknown", at("clientId"));
+          return;
         }
       } else if (childExt !== undefined) target = byExt(childExt);
       if (target && target.id === client.id) {
-        problems.add("bad", "self link (stored externalId)");
-        continue;
+        problems.add("bad", "self link (stored externalId)", at());
+        return;
       }
       if (target) {
         if (targeted.has(target.id)) {
-          problems.add("bad", "two link items name one client");
-          continue;
+          problems.add("bad", "two link items name one client", at());
+          return;
         }
         targeted.add(target.id);
       }
@@ -672,8 +731,8 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
         if (link) {
           s.links.delete(link.id);
           linkReport.deleted.push(link.id);
-        } else if (item.clientId === undefined && childExt === undefined) problems.add("bad", "link _delete naming nothing");
-        continue;
+        } else if (item.clientId === undefined && childExt === undefined) problems.add("bad", "link _delete naming nothing", at("_delete"));
+        return;
       }
       let child: MClient;
       let childChanged = false;
@@ -683,7 +742,7 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
           const merged = mergeClient(target, item.child);
           if (merged.externalId !== null && merged.externalId !== target.externalId) {
             const holder = byExt(merged.externalId);
-            if ((holder && holder.id !== target.id) || merged.externalId === client.externalId) problems.add("conflict", "linked child externalId taken");
+            if ((holder && holder.id !== target.id) || merged.externalId === client.externalId) problems.add("conflict", "linked child externalId taken", at("child", "externalId"));
           }
           if (ownChanged(target, merged)) {
             child = { ...merged, updated: step };
@@ -694,13 +753,14 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
       } else {
         const { id, ord } = ids.next("c");
         child = mergeClient({ id, ord, created: step, updated: step, type: "", name: "", lastName: null, externalId: null, isPrimary: false }, item.child!);
-        if (child.type === "" || child.name === "") problems.add("bad", "type or name missing on linked child create");
+        if (child.type === "") problems.add("bad", "type missing on linked child create", at("child", "type"));
+        if (child.name === "") problems.add("bad", "name missing on linked child create", at("child", "name"));
         if (childExt !== undefined) {
           if (newExt.has(childExt)) {
-            problems.add("bad", "duplicate new child externalId");
-            continue;
+            problems.add("bad", "duplicate new child externalId", at("child", "externalId"));
+            return;
           }
-          newExt.add(childExt);
+          newExt.set(childExt, index);
         }
         s.clients.set(child.id, child);
         createdChildren.push(child.id);
@@ -711,7 +771,7 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
         const row: MLink = { id, ord, created: step, updated: step, parent: client.id, child: child.id, relationshipType: item.relationshipType ?? null };
         s.links.set(id, row);
         linkReport.created.push(row);
-        continue;
+        return;
       }
       const next = { ...link };
       if (item.relationshipType !== undefined) next.relationshipType = item.relationshipType;
@@ -719,8 +779,9 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
       if (linkChanged) next.updated = step;
       s.links.set(next.id, next);
       if (linkChanged || childChanged) linkReport.updated.push(next);
-    }
-    if (client.externalId !== null && newExt.has(client.externalId)) problems.add("bad", "new child takes the client's externalId");
+    });
+    const taken = client.externalId === null ? undefined : newExt.get(client.externalId);
+    if (taken !== undefined) problems.add("bad", "new child takes the client's externalId", ["linkedClients", taken, "child", "externalId"]);
     if (replaceMode) {
       for (const l of existing) {
         if (!targeted.has(l.child) && !linkReport.deleted.includes(l.id)) {
@@ -731,8 +792,7 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
     }
   }
 
-  const status = problems.status();
-  if (status !== null) return { outcome: { ...fail(status), why: problems.why }, next: stored };
+  if (problems.status() !== null) return refused();
 
   const report = (r: ListResult, out: (row: never) => unknown) => ({
     created: r.created.map((row) => out(row as never)),

@@ -3,7 +3,7 @@
 // state: through the API (the list and a GET of every live client, with its ETag) and in D1.
 import fc from "fast-check";
 import type { Harness } from "../support/harness";
-import { Binding, canonical, match, Mismatch, show } from "./compare";
+import { Binding, canonical, match, Mismatch, pointersOf, show } from "./compare";
 import * as M from "./model";
 
 // ------------------------------------------------------------------------------------------------
@@ -221,8 +221,19 @@ export interface Figures {
   knownBugHits: Record<string, number>;
   /** What the successful syncs did, per the model (coverage of the interesting cases). */
   coverage: Record<string, number>;
+  /** Error pointers compared; refusals that left out predicted problems of other tiers, by tiers. */
+  pointers: { compared: number; leftOut: Record<string, number> };
 }
-export const newFigures = (): Figures => ({ sequences: 0, steps: 0, requests: 0, ops: {}, statuses: {}, knownBugHits: {}, coverage: {} });
+export const newFigures = (): Figures => ({
+  sequences: 0,
+  steps: 0,
+  requests: 0,
+  ops: {},
+  statuses: {},
+  knownBugHits: {},
+  coverage: {},
+  pointers: { compared: 0, leftOut: {} },
+});
 
 export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Figures, strict = false, printTrace = false): Promise<void> {
   figures.sequences++;
@@ -265,8 +276,35 @@ export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Fig
     if (expected.status === 200) match(expected.body, res.body, binding);
     else if (res.body?.code !== expected.code || res.body?.status !== expected.status) {
       throw new Mismatch(`problem: expected code ${expected.code}, got ${show(res.body)}`);
-    }
+    } else checkPointers(expected, res.body);
     void step;
+  }
+
+  /**
+   * The problem's pointers against the model's (M.Outcome.errors): no pointer the model did not
+   * predict, and every pointer of the first tier that has one (shape, then bad, notFound,
+   * conflict) — or exactly the predicted ones where the contract lists them all (batch).
+   */
+  function checkPointers(expected: M.Outcome, body: { errors?: unknown }) {
+    const predicted = expected.errors ?? [];
+    const got = pointersOf(body.errors ?? []);
+    if (got === null) throw new Mismatch(`problem: errors is not a list of errors: ${show(body)}`);
+    const all = new Set(predicted.map((e) => e.pointer));
+    const unexpected = got.filter((p) => !all.has(p));
+    const tier = (["shape", "bad", "notFound", "conflict"] as const).find((t) => predicted.some((e) => e.tier === t));
+    const required = expected.exactErrors ? [...all] : predicted.filter((e) => e.tier === tier).map((e) => e.pointer);
+    const missing = [...new Set(required)].filter((p) => !got.includes(p));
+    figures.pointers.compared += got.length;
+    if (unexpected.length > 0 || missing.length > 0) {
+      throw new Mismatch(
+        `problem pointers: unexpected ${show(unexpected)}, missing ${show(missing)}; the model predicts ${show(predicted)}, the service answered ${show(body.errors)}`,
+      );
+    }
+    const left = [...new Set(predicted.filter((e) => !got.includes(e.pointer)).map((e) => e.tier))];
+    if (left.length > 0) {
+      const key = `${tier} answered, ${left.join("+")} left out`;
+      figures.pointers.leftOut[key] = (figures.pointers.leftOut[key] ?? 0) + 1;
+    }
   }
 
   /** The store through the API: the list (one page) and a GET of each live client, with ETags. */

@@ -14,6 +14,9 @@ import { clabe } from "../sync/helpers";
 import { expectProblem, figures, rowsIn, snapshot } from "./support";
 
 const h = createHarness();
+// Every test here sends its request once per statement (a fault at each): seconds on a loaded
+// machine, past vitest's 5 s default. An explicit timeout, so that only a hang fails.
+const SLOW = { timeout: 30_000 };
 const stats = figures("faults", ["faults injected", "answered 200 despite a fault", "records lost or half-written"]);
 const positionsOf: string[] = [];
 afterAll(() => {
@@ -123,7 +126,7 @@ const items = (n: number, over: (i: number) => Record<string, unknown> = () => (
   Array.from({ length: n }, (_, i) => ({ type: "individual", name: `N${i}`, externalId: `x-${++run}-${i}`, ...over(i) }));
 
 describe("POST /clients/batch: a fault at any statement leaves both databases unchanged", () => {
-  it.each([true, false])("atomic: %s, three items", async (atomic) => {
+  it.each([true, false])("atomic: %s, three items", SLOW, async (atomic) => {
     const n = await failEveryStatement(`batch atomic=${atomic}`, {
       async setup() {
         const { tenantId, key } = await h.newTenantWithKey();
@@ -136,7 +139,7 @@ describe("POST /clients/batch: a fault at any statement leaves both databases un
     expect(n).toBeGreaterThanOrEqual(3); // key lookup, conflict read, the write
   });
 
-  it("atomic: false with an invalid and a conflicting item (a partial-success answer)", async () => {
+  it("atomic: false with an invalid and a conflicting item (a partial-success answer)", SLOW, async () => {
     await failEveryStatement("batch partial", {
       async setup() {
         const { tenantId, key } = await h.newTenantWithKey();
@@ -167,7 +170,7 @@ describe("POST /clients/batch: a fault at any statement leaves both databases un
 });
 
 describe("DELETE /clients/{id}: a fault at any statement leaves both databases unchanged", () => {
-  it("a client with children in every table, links both ways", async () => {
+  it("a client with children in every table, links both ways", SLOW, async () => {
     const n = await failEveryStatement("delete", {
       async setup() {
         const { tenantId, key } = await h.newTenantWithKey();
@@ -187,7 +190,7 @@ describe("reads: a fault answers a problem, never a partial 200", () => {
   it.each([
     ["GET /clients/{id}", (id: string) => `/clients/${id}`],
     ["GET /clients", () => `/clients?limit=5`],
-  ])("%s", async (label, path) => {
+  ])("%s", SLOW, async (label, path) => {
     await failEveryStatement(label, {
       async setup() {
         const { tenantId, key } = await h.newTenantWithKey();
@@ -237,7 +240,7 @@ describe("Idempotency-Key: a fault anywhere stores no answer, and the retry with
     };
   }
 
-  it.each([true, false])("POST /clients/batch (atomic: %s)", async (atomic) => {
+  it.each([true, false])("POST /clients/batch (atomic: %s)", SLOW, async (atomic) => {
     await failEveryStatement(`idempotent batch atomic=${atomic}`, {
       async setup() {
         const { tenantId, key } = await h.newTenantWithKey();
@@ -266,7 +269,7 @@ describe("Idempotency-Key: a fault anywhere stores no answer, and the retry with
     expect(n).toBeGreaterThanOrEqual(10);
   });
 
-  it("a no-op sync under a key (it writes only its answer)", async () => {
+  it("a no-op sync under a key (it writes only its answer)", SLOW, async () => {
     await failEveryStatement("idempotent no-op sync", {
       async setup() {
         const { tenantId, key } = await h.newTenantWithKey();

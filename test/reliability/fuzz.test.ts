@@ -2,18 +2,26 @@
 // shaped like the API's bodies with wrong values in every place, arbitrary JSON, mutated JSON
 // text, random bytes and strings, junk query strings, ids and headers. Whatever comes in:
 //   - the answer is never a 5xx;
-//   - an error answer is a problem document carrying its request id, and writes no row.
+//   - an error answer is a problem document (valid against the document's Problem schema)
+//     carrying its request id, and writes no row;
+//   - a 200 is valid against the OpenAPI document's schema for its operation, and it is true:
+//     what a batch or sync answers is what a GET then reads (a dry run wrote nothing), a list
+//     holds what its filter asks, a read client is the one asked for.
 // fast-check with a fixed seed (printed), so a failure replays exactly; it shrinks to the smallest
 // failing request.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RequestOptions } from "../support/harness";
+import { openApiDocument } from "../../src/openapi/document";
+import type { OperationId } from "../../src/openapi/examples";
+import type { ApiResponse, RequestOptions } from "../support/harness";
 import { createHarness } from "../support/harness";
+import { documentValidator } from "../openapi/validate";
 import { clabe, curp, RFC_INDIVIDUAL } from "../sync/helpers";
 import { expectNoPollution, figures, snapshot } from "./support";
 
 const h = createHarness();
-const stats = figures("fuzz", ["junk requests", "answered 5xx"]);
+const stats = figures("fuzz", ["junk requests", "answered 5xx", "200 answers checked against the document and the database"]);
+const validator = documentValidator(openApiDocument("http://localhost") as Record<string, any>);
 const statuses: Record<string, number> = {};
 afterAll(() => {
   stats.print();
@@ -135,6 +143,48 @@ const syncBody = shaped({
   documents: list(documentish), linkedClients: list(linkish), replaceMode: fc.boolean(), dryRun: fc.boolean(),
 });
 
+// Plausible bodies with no junk at all: most of them succeed, so that the 200 path (its answer
+// against the document and against what GET then reads) is exercised as much as the errors.
+const freshExt = (prefix: string) => fc.uuid().map((u) => `${prefix}-${u.slice(0, 8)}`);
+const ext = (prefix: string, ...known: string[]) => fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...known) }, { weight: 3, arbitrary: freshExt(prefix) });
+const freeForm = fc.dictionary(fc.string({ maxLength: 4 }), value, { maxKeys: 3 });
+const cleanClientKeys = {
+  lastName: str("Pérez"), birthDate: str("1980-01-01", "2001-02-28"), nationalities: fc.constantFrom<unknown>(["MX", "US"], "mx"),
+  scopes: fc.constant(["base", "MX"]), metadata: freeForm, employment: fc.constant({ isEmployee: true, position: "CEO" }),
+  scopeData: fc.constantFrom({ US: { a: 1 } }, { MX: { actividadVulnerable: { AVI: { username: "u" } } } }),
+};
+const cleanClient = fc.record(
+  { type: str("individual", "company", "trust"), name: str("Ana", "ACME"), externalId: ext("x", "fuzz", "co"), ...cleanClientKeys },
+  { requiredKeys: ["type", "name"] },
+);
+const cleanChild = fc.record({ type: str("individual", "company"), name: str("Rep"), externalId: freshExt("l"), ...cleanClientKeys }, { requiredKeys: ["type", "name"] });
+const cleanLists = {
+  addresses: list(
+    fc.record(
+      { street: str("S"), city: str("C"), state: str("ST"), postalCode: str("06600"), country: str("MX"), externalId: ext("a", "a1"), type: str("home", "legal"), metadata: freeForm, scopeData: fc.constant({ US: { b: [1] } }) },
+      { requiredKeys: ["street", "city", "state", "postalCode"] },
+    ),
+  ),
+  contactMethods: list(
+    fc.record({ value: str("a@b.co", "5512345678", "+52 (55) 1234-5678", "front desk"), externalId: ext("c", "c1"), label: str("work") }, { requiredKeys: ["value"] }),
+  ),
+  bankAccounts: list(
+    fc.record({ accountNumber: str("1", "0123456789"), bankName: str("B"), currency: str("MXN", "USD"), clabe: str(clabe()), externalId: ext("b", "b1"), isActive: fc.boolean() }, { requiredKeys: ["accountNumber", "bankName", "currency"] }),
+  ),
+  documents: list(
+    fc.record({ type: str("ine", "rfc"), category: str("identity", "tax"), size: fc.nat(), fields: freeForm, expiresAt: str("2030-01-01"), externalId: ext("d", "d1"), contentType: str("application/pdf") }),
+  ),
+  linkedClients: list(fc.record({ child: cleanChild, relationshipType: str("guarantor", "legal_representative") }, { requiredKeys: ["child"] })),
+  replaceMode: fc.boolean(),
+  dryRun: fc.boolean(),
+};
+const cleanBatch = fc.record({ items: fc.array(cleanClient, { minLength: 1, maxLength: 3 }), atomic: fc.boolean() }, { requiredKeys: ["items"] });
+const cleanSync = fc.oneof(
+  fc.record({ client: cleanClient, ...cleanLists }, { requiredKeys: ["client"] }),
+  fc.record({ clientId: fc.constant("$CLIENT"), client: fc.record({ name: str("Renamed"), ...cleanClientKeys }, { requiredKeys: [] }), ...cleanLists }, { requiredKeys: ["clientId"] }),
+);
+const cleanHeaders = fc.record({ "content-type": fc.constant("application/json"), "idempotency-key": fc.uuid() }, { requiredKeys: ["content-type"] });
+
 /** Deletes, inserts and replacements applied to a JSON text. */
 const mutations = fc.array(fc.record({ at: fc.nat(), cut: fc.nat({ max: 4 }), put: fc.string({ unit: "binary-ascii", maxLength: 3 }) }), { minLength: 1, maxLength: 4 });
 function mutate(text: string, edits: { at: number; cut: number; put: string }[]): string {
@@ -156,6 +206,13 @@ const bodyOf = (shape: fc.Arbitrary<unknown>): fc.Arbitrary<Body> =>
     { weight: 2, arbitrary: fc.tuple(shape, mutations).map(([v, m]): Body => ({ kind: "json", text: mutate(JSON.stringify(v), m) })) },
     { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }).map((text): Body => ({ kind: "json", text })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 60 }).map((bytes): Body => ({ kind: "bytes", bytes })) },
+  );
+
+/** A POST: junk (body and headers), or now and then a plausible body with plain headers. */
+const postOf = (shape: fc.Arbitrary<unknown>, plausible: fc.Arbitrary<unknown>) =>
+  fc.oneof(
+    { weight: 8, arbitrary: fc.tuple(bodyOf(shape), headers, environment, fc.nat()) },
+    { weight: 3, arbitrary: fc.tuple(plausible.map((v): Body => ({ kind: "json", text: JSON.stringify(v) })), cleanHeaders as fc.Arbitrary<Record<string, string>>, environment, fc.nat()) },
   );
 
 /** Header values must be ByteStrings without CR, LF or NUL. */
@@ -195,13 +252,82 @@ const environment = fc.constantFrom("test", "test", "test", "live");
 
 function withIds(text: string, pick: number): string {
   let n = pick;
-  return text.replace(/\$ID/g, () => ids[n++ % ids.length]!);
+  return text.replace(/\$ID/g, () => ids[n++ % ids.length]!).replaceAll("$CLIENT", ids[0]!);
+}
+
+/** The documented operation a request reached (the router takes one trailing slash), if any. */
+function operationOf(method: string, path: string): OperationId | undefined {
+  const bare = path.split("?")[0]!.replace(/(.)\/$/, "$1");
+  if (method === "POST" && bare === "/clients/batch") return "createClients";
+  if (method === "POST" && bare === "/clients/sync") return "syncClient";
+  if (method === "GET" && bare === "/clients") return "listClients";
+  if (/^\/clients\/[^/]+$/.test(bare)) return method === "GET" ? "getClient" : method === "DELETE" ? "deleteClient" : undefined;
+  return undefined;
+}
+
+/** Public routes that answer 200 outside the documented operations. */
+const PUBLIC = /^\/(openapi\.json|docs|problems\/[a-z-]+)\/?$/;
+
+const ETAG = /^"[0-9a-f]+"$/;
+
+/** A 200 is documented and true: checked against the document, then against what GET reads. */
+async function checkSuccess(method: string, path: string, options: RequestOptions, res: ApiResponse) {
+  const operation = operationOf(method, path);
+  if (!operation) {
+    expect(path.split("?")[0], `${method} ${path} answered 200 outside the documented operations`).toMatch(PUBLIC);
+    return;
+  }
+  if (method === "HEAD") return;
+  expect(validator.check(operation, res), `${method} ${path}: a 200 off the document`).toEqual([]);
+  stats.add("200 answers checked against the document and the database");
+  stats.add(`200 ${operation}`);
+  const read = (id: string) => h.get(`/clients/${id}`, { env: options.env, key: options.key });
+  const body = res.body;
+  if (operation === "createClients") {
+    expect(res.stats.rowsWritten).toBeGreaterThanOrEqual(body.data.length);
+    if (body.atomic === false) expect(body.succeeded.map((s: { data: unknown }) => s.data)).toEqual(body.data);
+    for (const created of body.data) {
+      const got = await read(created.id);
+      expect(got.status, `batch created ${created.id}, GET answers ${got.status}`).toBe(200);
+      expect(got.body).toEqual(created);
+    }
+  } else if (operation === "syncClient") {
+    expect(res.headers.get("etag")).toMatch(ETAG);
+    const got = await read(body.client.id);
+    if (body.dryRun) {
+      expect(res.stats.rowsWritten, "a dry run wrote rows").toBe(0);
+      if (body.action === "created") expect(got.status, "a dry run created its client").toBe(404);
+      return;
+    }
+    expect(got.status, `sync answered client ${body.client.id}, GET answers ${got.status}`).toBe(200);
+    expect(got.body).toEqual(body.client);
+    expect(got.headers.get("etag")).toBe(res.headers.get("etag"));
+    // Every reported change is what the client now holds; every deleted id is gone.
+    for (const list of ["addresses", "contactMethods", "bankAccounts", "documents", "linkedClients"] as const) {
+      const held = new Map((got.body[list] as { id: string }[]).map((item) => [item.id, item]));
+      for (const item of [...body[list].created, ...body[list].updated]) expect(held.get(item.id), `${list} ${item.id}`).toEqual(item);
+      for (const id of body[list].deleted) expect(held.has(id), `${list} ${id} reported deleted`).toBe(false);
+    }
+  } else if (operation === "getClient") {
+    expect(res.headers.get("etag")).toMatch(ETAG);
+    expect(body.id).toBe(decodeURIComponent(path.split("/")[2]!.split("?")[0]!).toLowerCase());
+  } else if (operation === "listClients") {
+    const query = new URLSearchParams(path.split("?")[1] ?? "");
+    const externalIds = query.getAll("externalId");
+    if (externalIds.length === 1) for (const c of body.data) expect(c.externalId).toBe(externalIds[0]);
+    const ids = body.data.map((c: { id: string }) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(body.pagination.hasMore).toBe(body.pagination.nextCursor !== null);
+  } else if (operation === "deleteClient") {
+    expect((await read(body.id)).status).toBe(404);
+  }
 }
 
 async function probe(method: string, path: string, env: string, extra: Record<string, string>, body?: Body, pick = 0) {
   const options: RequestOptions = { env, key: env === "live" ? liveKey : testKey, headers: extra };
   if (body) options.body = body.kind === "json" ? withIds(body.text, pick) : body.bytes;
-  const res = await h.request(method, withIds(path, pick), options);
+  const target = withIds(path, pick);
+  const res = await h.request(method, target, options);
   stats.add("junk requests");
   statuses[res.status] = (statuses[res.status] ?? 0) + 1;
   if (res.status >= 500) {
@@ -211,8 +337,15 @@ async function probe(method: string, path: string, env: string, extra: Record<st
   expect(res.status, `${method} ${path} → ${res.text.slice(0, 300)}`).toBeLessThan(500);
   if (res.status >= 400) {
     expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-    expect(res.body.requestId).toBe(res.headers.get("x-request-id"));
     expect(res.stats.rowsWritten, `${method} ${path} answered ${res.status} but wrote rows`).toBe(0);
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    // A HEAD answer may carry no body (API.md §1: HEAD works wherever GET does).
+    if (method !== "HEAD" || res.body !== null) {
+      expect(res.body.requestId).toBe(res.headers.get("x-request-id"));
+      expect(validator.errorsOf("#/components/schemas/Problem", res.body), `${method} ${path}: a problem off the document`).toEqual([]);
+    }
+  } else if (res.status === 200) {
+    await checkSuccess(method, target, options, res);
   }
   expectNoPollution();
 }
@@ -222,11 +355,11 @@ const run = (property: fc.IAsyncProperty<any>, numRuns: number) => fc.assert(pro
 
 describe(`generated junk (fast-check, seed ${SEED}): never a 5xx, an error never writes`, () => {
   it(`POST /clients/batch × ${RUNS.post}`, { timeout: 120_000 }, async () => {
-    await run(fc.asyncProperty(bodyOf(batchBody), headers, environment, fc.nat(), (body, hs, env, pick) => probe("POST", "/clients/batch", env, hs, body, pick)), RUNS.post);
+    await run(fc.asyncProperty(postOf(batchBody, cleanBatch), ([body, hs, env, pick]) => probe("POST", "/clients/batch", env, hs, body, pick)), RUNS.post);
   });
 
   it(`POST /clients/sync × ${RUNS.post}`, { timeout: 120_000 }, async () => {
-    await run(fc.asyncProperty(bodyOf(syncBody), headers, environment, fc.nat(), (body, hs, env, pick) => probe("POST", "/clients/sync", env, hs, body, pick)), RUNS.post);
+    await run(fc.asyncProperty(postOf(syncBody, cleanSync), ([body, hs, env, pick]) => probe("POST", "/clients/sync", env, hs, body, pick)), RUNS.post);
   });
 
   it(`GET /clients?… × ${RUNS.list}`, { timeout: 60_000 }, async () => {

@@ -465,7 +465,8 @@ const REFUSED: Refused[] = [
 ];
 
 describe("refused input: the right 4xx, nothing changed in either database", () => {
-  it.each(REFUSED)("$name", async (c) => {
+  // Some bodies are megabytes (2,000,000 nested lists): an explicit timeout for a loaded machine.
+  it.each(REFUSED)("$name", { timeout: 30_000 }, async (c) => {
     await expectRefused(c);
   });
 
@@ -627,7 +628,6 @@ describe("numbers and number-like strings", () => {
 
   it.each([
     ["0", 0],
-    ["-0", 0],
     ["9007199254740991", Number.MAX_SAFE_INTEGER],
     ["1.0", 1],
     ["1e3", 1000],
@@ -679,49 +679,48 @@ describe("NUL and lone surrogates inside free-form objects are kept exactly", ()
 });
 
 describe(`deep nesting inside free-form objects (${DEPTH} levels where the size cap allows it)`, () => {
-  // 5,000 nested lists are 10 KB (under the 16 KiB metadata cap); 10,000 are 20 KB (under the 64 KiB
-  // caps of fields and scopeData.US). Valid JSON objects within their caps: stored and returned as sent.
-  type DeepCase = [string, string, (free: string) => string, (c: any) => unknown];
+  // Free-form objects take 64 levels of nesting (src/schemas/common.ts MAX_JSON_DEPTH, checked
+  // iteratively before anything serializes them): deeper ones are refused with a 400 pointing at
+  // the first level too deep, and nothing is written. 5,000 nested lists are 10 KB (under the
+  // 16 KiB metadata cap), so the depth, not the size, refuses them.
+  type DeepCase = [string, string, (free: string) => string, string];
   const sync = (free: string) => `{"client":{"type":"individual","name":"A","metadata":${free}}}`;
   const us = (free: string) => `{"client":{"type":"individual","name":"A","scopeData":{"US":${free}}}}`;
   const fields = (free: string) => `{"client":{"type":"individual","name":"A"},"documents":[{"type":"ine","fields":${free}}]}`;
   const addressUs = (free: string) =>
     `{"client":{"type":"individual","name":"A"},"addresses":[{"street":"S","city":"C","state":"S","postalCode":"1","scopeData":{"US":${free}}}]}`;
+  /** The pointer of the first level past 64: the object is level 1, `a` level 2, … */
+  const lists = (base: string) => `${base}/a${"/0".repeat(63)}`;
+  const objects = (base: string) => `${base}${"/a".repeat(64)}`;
 
-  async function roundTrip(free: string, build: (free: string) => string, pick: (c: any) => unknown) {
+  async function refusedAsTooDeep(path: Path, body: string, ptr: string) {
     const { tenantId, key } = await freshTenant();
-    const res = await h.post(SYNC, build(free), { key, headers: { "content-type": "application/json" } });
+    const before = await snapshot(h, tenantId);
+    const res = await h.post(path, body, { key, headers: { "content-type": "application/json" } });
     stats.add("hostile inputs tried");
-    // Either answer is acceptable — stored and returned exactly, or refused as too deep — never a 500.
-    expect(res.status, res.text.slice(0, 500)).toBeLessThan(500);
-    if (res.status === 200) {
-      const got = await getClient(key, res.body.client.id);
-      expect(JSON.stringify(pick(got.body))).toBe(free);
-    } else {
-      expectProblem(res, 400, "BAD_REQUEST");
-      expect((await snapshot(h, tenantId)).test.rows.clients).toHaveLength(0);
-    }
+    expectProblem(res, 400, "BAD_REQUEST");
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual([ptr]);
+    expect(res.body.errors[0].detail).toMatch(/64 levels/);
+    expect(res.stats.rowsWritten).toBe(0);
+    expect(await snapshot(h, tenantId)).toEqual(before);
   }
 
-  const SHALLOW: DeepCase[] = [
-    ["client metadata, 5,000 nested lists", `{"a":${deepArrays(5_000)}}`, sync, (c) => c.metadata],
-    ["document fields, 5,000 nested lists", `{"a":${deepArrays(5_000)}}`, fields, (c) => c.documents[0].fields],
-    ["document fields, 5,000 nested objects", deepObjects(5_000), fields, (c) => c.documents[0].fields],
+  const CASES: DeepCase[] = [
+    ["client metadata, 5,000 nested lists", `{"a":${deepArrays(5_000)}}`, sync, lists("/client/metadata")],
+    ["document fields, 5,000 nested lists", `{"a":${deepArrays(5_000)}}`, fields, lists("/documents/0/fields")],
+    ["document fields, 5,000 nested objects", deepObjects(5_000), fields, objects("/documents/0/fields")],
+    // Nested ~7,000+ levels, JSON.stringify would overflow the stack: the depth check comes first.
+    ["client scopeData.US, 10,000 nested lists", `{"a":${deepArrays()}}`, us, lists("/client/scopeData/US")],
+    ["document fields, 10,000 nested lists", `{"a":${deepArrays()}}`, fields, lists("/documents/0/fields")],
+    ["address scopeData.US, 10,000 nested lists", `{"a":${deepArrays()}}`, addressUs, lists("/addresses/0/scopeData/US")],
+    ["document fields, 8,000 nested objects", deepObjects(8_000), fields, objects("/documents/0/fields")],
   ];
-  it.each(SHALLOW)("%s: stored exactly or refused as too deep, never a 500", async (_label, free, build, pick) => {
-    await roundTrip(free, build, pick);
+  it.each(CASES)("%s: refused as too deep at the first level past 64, nothing written", async (_label, free, build, ptr) => {
+    await refusedAsTooDeep(SYNC, build(free), ptr);
   });
 
-  // Nested ~7,000+ levels, JSON.stringify overflows the stack: free-form objects are capped at 64
-  // levels (src/schemas/common.ts, checked iteratively), so these are refused with a 400.
-  const DEEP: DeepCase[] = [
-    ["client scopeData.US, 10,000 nested lists", `{"a":${deepArrays()}}`, us, (c) => c.scopeData.US],
-    ["document fields, 10,000 nested lists", `{"a":${deepArrays()}}`, fields, (c) => c.documents[0].fields],
-    ["address scopeData.US, 10,000 nested lists", `{"a":${deepArrays()}}`, addressUs, (c) => c.addresses[0].scopeData.US],
-    ["document fields, 8,000 nested objects", deepObjects(8_000), fields, (c) => c.documents[0].fields],
-  ];
-  it.each(DEEP)("%s: stored exactly or refused as too deep, never a 500", async (_label, free, build, pick) => {
-    await roundTrip(free, build, pick);
+  it("batch: scopeData.US of 10,000 nested lists is refused as too deep, nothing written", async () => {
+    await refusedAsTooDeep(BATCH, `{"items":[{"type":"individual","name":"A","scopeData":{"US":{"a":${deepArrays()}}}}]}`, lists("/items/0/scopeData/US"));
   });
 
   it("free-form objects take 64 levels of nesting and refuse 65, pointing at the first level too deep", async () => {
@@ -732,19 +731,70 @@ describe(`deep nesting inside free-form objects (${DEPTH} levels where the size 
     stats.add("hostile inputs tried");
     expect(ok.status, ok.text).toBe(200);
     expect(JSON.stringify(ok.body.data[0].metadata)).toBe(at64);
+    expect(JSON.stringify((await getClient(key, ok.body.data[0].id)).body.metadata)).toBe(at64);
     const at65 = `{"a":${nested(65)}}`;
-    const refused = await h.post(BATCH, `{"items":[{"type":"individual","name":"A","metadata":${at65}}]}`, { key, headers: { "content-type": "application/json" } });
+    await refusedAsTooDeep(BATCH, `{"items":[{"type":"individual","name":"A","metadata":${at65}}]}`, lists("/items/0/metadata"));
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// A body is read exactly or refused (API.md §1, amended): a duplicate key at any level, or a number
+// that would not be stored exactly, is a 400 with its pointer. The strict body reader is another
+// change under way (src/http/body.ts): until it lands these cases are `it.fails` — today the last
+// duplicate wins and the number is stored changed. When it lands, they pass: turn `it.fails` into
+// `it` (vitest then reports each of them as "expected to fail" until someone does).
+// ------------------------------------------------------------------------------------------------
+
+/** [name, endpoint, JSON text ($CLIENT: a client of the tenant), the one pointer expected]. */
+const INEXACT: [string, Path, string, string][] = [
+  ["a duplicate top-level key (atomic twice)", BATCH, '{"items":[{"type":"individual","name":"A"}],"atomic":true,"atomic":false}', "/atomic"],
+  ["a duplicate key in an item", BATCH, '{"items":[{"type":"individual","name":"A","name":"B"}]}', "/items/0/name"],
+  ["a duplicate key spelled with an escape", BATCH, '{"items":[{"type":"individual","name":"A","n\u0061me":"B"}]}', "/items/0/name"],
+  ["a duplicate key inside metadata", BATCH, '{"items":[{"type":"individual","name":"A","metadata":{"k":1,"k":2}}]}', "/items/0/metadata/k"],
+  ["a duplicate key in the second item of a list", SYNC, '{"clientId":"$CLIENT","addresses":[{"street":"S","city":"C","state":"S","postalCode":"06600"},{"street":"S","street":"T","city":"C","state":"S","postalCode":"06600"}]}', "/addresses/1/street"],
+  ["a duplicate clientId", SYNC, '{"clientId":"$CLIENT","clientId":"$CLIENT","client":{"name":"Renamed"}}', "/clientId"],
+  ["a duplicate key inside scopeData.US, inside a list", SYNC, '{"clientId":"$CLIENT","client":{"scopeData":{"US":{"l":[{"x":1,"x":1}]}}}}', "/client/scopeData/US/l/0/x"],
+  ["an integer beyond 2^53 in metadata", BATCH, '{"items":[{"type":"individual","name":"A","metadata":{"n":9007199254740993}}]}', "/items/0/metadata/n"],
+  ["an integer beyond 2^53 in scopeData.US, in a list", SYNC, '{"clientId":"$CLIENT","client":{"scopeData":{"US":{"n":[12345678901234567890]}}}}', "/client/scopeData/US/n/0"],
+  ["a number underflowing to 0 in fields", SYNC, '{"clientId":"$CLIENT","documents":[{"type":"ine","fields":{"tiny":1e-400}}]}', "/documents/0/fields/tiny"],
+  ["-0 in metadata", BATCH, '{"items":[{"type":"individual","name":"A","metadata":{"z":-0}}]}', "/items/0/metadata/z"],
+  ["-0 as a document size", SYNC, '{"clientId":"$CLIENT","documents":[{"type":"ine","size":-0}]}', "/documents/0/size"],
+  ["a decimal more precise than a double", BATCH, '{"items":[{"type":"individual","name":"A","metadata":{"d":0.10000000000000000555}}]}', "/items/0/metadata/d"],
+];
+
+describe("a body is read exactly: duplicate keys and inexact numbers are a 400 at their pointer, nothing written", () => {
+  it.fails.each(INEXACT)("%s (until the strict body reader lands)", async (_label, path, text, ptr) => {
+    const { tenantId, key } = await freshTenant();
+    const client = await h.seedClient("test", tenantId, { name: "Kept" });
+    const before = await snapshot(h, tenantId);
+    const res = await h.post(path, fill(text, { CLIENT: client.id }), { key, headers: { "content-type": "application/json" } });
     stats.add("hostile inputs tried");
-    expectProblem(refused, 400, "BAD_REQUEST");
-    expect(refused.body.errors[0].pointer).toBe("/items/0/metadata/a" + "/0".repeat(63));
+    expectProblem(res, 400, "BAD_REQUEST");
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual([ptr]);
+    expect(res.stats.rowsWritten).toBe(0);
+    expect(await snapshot(h, tenantId)).toEqual(before);
   });
 
-  it("batch: scopeData.US of 10,000 nested lists is stored exactly or refused, never a 500", async () => {
-    const { tenantId, key } = await freshTenant();
-    const res = await h.post(BATCH, `{"items":[{"type":"individual","name":"A","scopeData":{"US":{"a":${deepArrays()}}}}]}`, { key, headers: { "content-type": "application/json" } });
+  // What stays accepted: a literal whose value a double holds exactly, whatever its spelling.
+  it.each([
+    ["1.0", 1],
+    ["1e2", 100],
+    ["0.1", 0.1],
+    ["-1", -1],
+    ["123456789012345", 123456789012345],
+    ["9007199254740991", Number.MAX_SAFE_INTEGER],
+    ["-9007199254740991", -Number.MAX_SAFE_INTEGER],
+    ["1e300", 1e300],
+    ["-1e-300", -1e-300],
+    ["5e-324", 5e-324],
+    ["0", 0],
+  ])("the number %s is accepted and stored as %d", async (raw, value) => {
+    const { key } = await freshTenant();
+    const res = await h.post(BATCH, `{"items":[{"type":"individual","name":"A","metadata":{"n":${raw}}}]}`, { key, headers: { "content-type": "application/json" } });
     stats.add("hostile inputs tried");
-    expect(res.status, res.text.slice(0, 300)).toBeLessThan(500);
-    if (res.status !== 200) expect((await snapshot(h, tenantId)).test.rows.clients).toHaveLength(0);
+    expect(res.status, res.text).toBe(200);
+    const stored = (await getClient(key, res.body.data[0].id)).body.metadata.n;
+    expect(Object.is(stored, value)).toBe(true);
   });
 });
 

@@ -291,6 +291,53 @@ describe("a key never works in the other environment", () => {
 // Permissions
 // ------------------------------------------------------------------------------------------------
 
+type Row = Record<string, unknown>;
+const rowsOf = (s: Awaited<ReturnType<typeof snapshot>>, environment: Environment, table: string) => s[environment].rows[table] as Row[];
+
+/**
+ * An allowed call did what its endpoint does — and only that: the row it creates, changes or
+ * removes, in its own environment's database; nothing in the other one; a read writes nothing and
+ * answers the seeded client (named "Ada", one address).
+ */
+function expectEffect(e: Endpoint, environment: Environment, id: string, body: any, before: Awaited<ReturnType<typeof snapshot>>, after: Awaited<ReturnType<typeof snapshot>>) {
+  const other: Environment = environment === "test" ? "live" : "test";
+  expect(after[other]).toEqual(before[other]);
+  const clientsAfter = rowsOf(after, environment, "clients");
+  const addressesAfter = rowsOf(after, environment, "addresses");
+  switch (e.name) {
+    case "GET /clients":
+      expect(after).toEqual(before);
+      expect(body.data.map((c: { id: string }) => c.id)).toEqual([id]);
+      expect(body.data[0]).toMatchObject({ name: "Ada", addresses: [{ clientId: id }] });
+      break;
+    case "GET /clients/{id}":
+      expect(after).toEqual(before);
+      expect(body).toMatchObject({ id, name: "Ada", addresses: [{ clientId: id, street: rowsOf(before, environment, "addresses")[0]!.street }] });
+      break;
+    case "DELETE /clients/{id}":
+      expect(body).toEqual({ id, deleted: true });
+      expect(clientsAfter.filter((c) => c.id === id)).toEqual([]);
+      expect(addressesAfter.filter((a) => a.client_id === id)).toEqual([]);
+      break;
+    case "POST /clients/batch": {
+      const created = clientsAfter.filter((c) => !rowsOf(before, environment, "clients").some((b) => b.id === c.id));
+      expect(created).toMatchObject([{ id: body.data[0].id, name: "New", type: "individual" }]);
+      expect(clientsAfter).toHaveLength(rowsOf(before, environment, "clients").length + 1);
+      expect(addressesAfter).toEqual(rowsOf(before, environment, "addresses"));
+      break;
+    }
+    case "POST /clients/sync":
+      expect(body.action).toBe("updated");
+      expect(clientsAfter.find((c) => c.id === id)).toMatchObject({ name: "Renamed" });
+      expect(clientsAfter).toHaveLength(rowsOf(before, environment, "clients").length);
+      expect(addressesAfter.filter((a) => a.client_id === id)).toHaveLength(2);
+      expect(addressesAfter.find((a) => a.id === body.addresses.created[0].id)).toMatchObject({ street: "S", postal_code: "06600" });
+      break;
+    default:
+      throw new Error(`no effect known for ${e.name}`);
+  }
+}
+
 describe("permission matrix: every permission set × every endpoint × both environments", () => {
   const SETS: { label: string; permissions: Permission[] }[] = [
     ...PERMISSIONS.map((p) => ({ label: `only ${p}`, permissions: [p] })),
@@ -304,15 +351,17 @@ describe("permission matrix: every permission set × every endpoint × both envi
     const before = await snapshot(h, tenantId);
     const res = await call(e, environment, keys[environment], clients[environment]);
     stats.add("permission × endpoint cases");
+    const after = await snapshot(h, tenantId);
     if (missing) {
       expectProblem(res, 403, "FORBIDDEN");
       expect(res.body.detail).toBe(`API key lacks permission: ${environment}:${missing}`);
-      expect(await snapshot(h, tenantId)).toEqual(before);
+      expect(res.stats.rowsWritten).toBe(0);
+      expect(after).toEqual(before);
     } else {
       expect(res.status, res.text.slice(0, 300)).toBe(200);
+      expectEffect(e, environment, clients[environment], res.body, before, after);
     }
   });
-
   it("the matrix covers 4 permissions × 5 endpoints, with keys holding exactly one and all but one", () => {
     expect(table).toHaveLength(2 * 8 * 5);
     expect(new Set(table.map((t) => t.e.name)).size).toBe(5);
