@@ -3,6 +3,7 @@
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { insertRows } from "./bulk";
 import { tenantFilter, type Db, type Read, type Statement } from "./database";
+import { guardStatements } from "./guards";
 import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents, type ClientRow } from "./schema";
 
 /** The tenant's clients holding any of these externalIds (unique index on tenant + externalId). */
@@ -43,6 +44,11 @@ export function clientVersionRead(db: Db, tenantId: string, id: string): Read<Cl
     ],
     parse: ([rows]) => (rows as ClientVersion[])[0] ?? null,
   };
+}
+
+/** A guard (guards.ts) that refuses the write batch unless the client still exists. */
+export function clientStillExists(db: Db, tenantId: string, id: string): Statement[] {
+  return guardStatements(db, tenantId, id, [{ kind: "rows", table: clients, keys: [], rows: [{ id }] }]);
 }
 
 /** New clients, as few INSERTs as the size of the rows allows. */

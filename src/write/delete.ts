@@ -1,9 +1,7 @@
 // DELETE /clients/{id}: the client, its children and every link touching it, in one batch.
 // Clients it was linked to stay; their graphs changed, so their versions move.
-import { clientVersionRead, deleteClientGraph, type ClientVersion } from "../db/clients";
+import { clientStillExists, clientVersionRead, deleteClientGraph, type ClientVersion } from "../db/clients";
 import { isStaleGraph } from "../db/constraints";
-import { guardStatements } from "../db/guards";
-import { clients } from "../db/schema";
 import type { ApiRequest } from "../http/context";
 import { notFound } from "../http/errors";
 import { clientIdParam } from "../routes/clients.get";
@@ -21,10 +19,9 @@ export async function deleteClient(request: ApiRequest) {
       if (!client) throw notFound(`Client ${id} not found`);
       // The client must still exist when the batch runs (else another request deleted it first, and
       // this one answers 404). Its other changes meanwhile do not matter: everything of it goes.
-      const exists = guardStatements(db, tenantId, id, [{ kind: "rows", table: clients, keys: [], rows: [client] }]);
       return {
         answer: { status: 200, headers: {}, body: JSON.stringify({ id, deleted: true }) },
-        writes: [...exists, ...deleteClientGraph(db, tenantId, id)],
+        writes: [...clientStillExists(db, tenantId, id), ...deleteClientGraph(db, tenantId, id)],
         changes: [{ clientId: id, action: "deleted" }],
       };
     },
