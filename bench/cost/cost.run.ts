@@ -13,6 +13,8 @@ import { expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { openDb, runBatch } from "../../src/db/database";
 import { etagOf } from "../../src/db/mappers";
+import { loadForSync } from "../../src/db/sync-reads";
+import { syncWrite } from "../../src/db/sync-writes";
 import type { Env } from "../../src/env";
 import { withApiKey } from "../../src/http/auth";
 import { readJsonBody } from "../../src/http/body";
@@ -21,9 +23,7 @@ import { json } from "../../src/http/pipeline";
 import { displayPrefix, generateKey, hashKey } from "../../src/http/keys";
 import { newId } from "../../src/ids";
 import { syncRequest } from "../../src/schemas/requests";
-import { loadForSync } from "../../src/sync/load";
 import { planSync } from "../../src/sync/plan";
-import { syncWrite } from "../../src/sync/write";
 import { apiKeyStatement, BENCH_TENANT, populatedCounts, populatedId, smallClientIndex } from "../lib/populate";
 import { batchBody, changedSyncBody, maximalSyncBody, type WorkloadId } from "../lib/workloads";
 import { Meter, type MeterRecord } from "./meter";
@@ -223,7 +223,7 @@ function floorStatements(rows: ReturnType<typeof rekey>): D1PreparedStatement[] 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Where a sync's time goes: the steps of POST /clients/sync (src/routes/clients.sync.ts) run one
+// Where a sync's time goes: the steps of POST /clients/sync (src/write/sync.ts) run one
 // by one with the app's own modules, timed (workerd's clock has 1 ms resolution: medians of reps)
 // ---------------------------------------------------------------------------------------------
 

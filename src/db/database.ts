@@ -27,6 +27,17 @@ export async function runBatch<T extends readonly Statement[]>(db: Db, statement
   return retryWhileBusy(() => db.batch(statements as unknown as [Statement, ...Statement[]]), BUSY_RETRY_DELAYS_MS);
 }
 
+/** The statements of one read round trip, and what their results (in order) mean. */
+export interface Read<T> {
+  statements: Statement[];
+  parse(results: readonly unknown[]): T;
+}
+
+/** Runs a read as ONE D1 batch. */
+export async function runRead<T>(db: Db, read: Read<T>): Promise<T> {
+  return read.parse(await runBatch(db, read.statements));
+}
+
 /**
  * The tenant check on a row that an index on its own key finds (id, client_id, parent). The unary
  * `+` keeps SQLite from choosing a tenant_id-prefixed index instead, which would read every row the

@@ -1,8 +1,7 @@
 // X-Environment selects the database; the Bearer key is checked against that database's own
 // api_keys table (only SHA-256 hashes are stored), which gives the tenant and the permissions.
-import { eq } from "drizzle-orm";
-import { openDb, runBatch } from "../db/database";
-import { apiKeys, type ApiKeyRow } from "../db/schema";
+import { findApiKey } from "../db/api-keys";
+import { openDb } from "../db/database";
 import { databaseOf, ENVIRONMENTS, type Env, type Environment } from "../env";
 import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError, badRequest } from "./errors";
@@ -40,10 +39,7 @@ export function withApiKey(...needed: Permission[]) {
         `This is a ${keyMatch[1]} key (sk_${keyMatch[1]}_…), but X-Environment is ${request.environment}: use a sk_${request.environment}_ key`,
       );
     }
-    const [rows] = (await runBatch(request.db, [
-      request.db.select().from(apiKeys).where(eq(apiKeys.keyHash, await hashKey(key))),
-    ])) as [ApiKeyRow[]];
-    const row = rows[0];
+    const row = await findApiKey(request.db, await hashKey(key));
     if (!row) throw unauthorized("Unknown API key");
     if (row.revokedAt !== null) throw unauthorized("This API key has been revoked");
     const missing = needed.find((p) => !row.permissions.includes(p));

@@ -3,10 +3,16 @@
 // same D1 batch as the writes it describes: answer and effect commit together or not at all. A
 // retry with the same body gets the stored bytes back; another body under the same key is a 422.
 // Failed requests store nothing, so they may be retried.
-import { and, asc, count, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import { isUniqueViolation } from "../db/constraints";
-import { runBatch, type Db, type Statement } from "../db/database";
-import { idempotencyKeys } from "../db/schema";
+import type { Statement } from "../db/database";
+import {
+  dropIncompleteRecord,
+  insertRecordRows,
+  purgeExpiredRecords,
+  readRecordRows,
+  recordRows,
+  type IdempotencyRow,
+} from "../db/idempotency";
 import type { ApiRequest } from "./context";
 import { ApiError, badRequest } from "./errors";
 
@@ -20,8 +26,6 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const PURGE_ROWS_PER_WRITE = 100;
 /** UTF-8 bytes per stored part: D1 binds no value over 2,000,000 bytes; leave headroom. */
 export const PART_BYTES = 1_900_000;
-/** Parts per INSERT: each row binds one value per column, and a statement binds at most 100. */
-const PARTS_PER_INSERT = Math.floor(100 / Object.keys(getTableColumns(idempotencyKeys)).length);
 
 /** A JSON answer as exact bytes, so that a replay is byte for byte the same. */
 export interface StoredAnswer {
@@ -47,8 +51,6 @@ export interface Idempotency {
   /** After a write batch failed: the answer another request stored under this key meanwhile. */
   replayAfterRace(error: unknown): Promise<Response | null>;
 }
-
-type RecordRow = typeof idempotencyKeys.$inferSelect;
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -76,46 +78,14 @@ export function splitUtf8(text: string, maxBytes = PART_BYTES): string[] {
   return out.length > 0 ? out : [""];
 }
 
-function lookupStatement(db: Db, tenantId: string, key: string) {
-  return db
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)))
-    .orderBy(asc(idempotencyKeys.part));
-}
-
 /**
  * The stored answer, or null when the key has no COMPLETE record: part 0 declares the count and
  * every part 0…count−1 is there. Rows of an incomplete record are never replayed.
  */
-function foundIn(rows: readonly RecordRow[]) {
+function foundIn(rows: readonly IdempotencyRow[]) {
   const head = rows[0];
   if (!head || head.parts !== rows.length || rows.some((row, i) => row.part !== i)) return null;
   return { requestHash: head.requestHash, stored: { status: head.status, headers: head.headers, body: rows.map((r) => r.body).join("") } };
-}
-
-/** Deletes whole expired records: those holding any of the oldest expired rows, all their parts. */
-function purgeStatement(db: Db, expired: string) {
-  const oldest = db
-    .select({ tenantId: idempotencyKeys.tenantId, key: idempotencyKeys.key })
-    .from(idempotencyKeys)
-    .where(lt(idempotencyKeys.createdAt, expired))
-    .orderBy(asc(idempotencyKeys.createdAt))
-    .limit(PURGE_ROWS_PER_WRITE);
-  return db
-    .delete(idempotencyKeys)
-    .where(and(lt(idempotencyKeys.createdAt, expired), sql`(${idempotencyKeys.tenantId}, ${idempotencyKeys.key}) IN ${oldest}`));
-}
-
-/**
- * Deletes the rows of a key unless they form a complete record (as `foundIn` sees it). Decided in
- * SQL, inside the write batch: a complete record a concurrent request stored meanwhile stays.
- */
-function dropIncompleteStatement(db: Db, tenantId: string, key: string) {
-  const ofKey = and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key));
-  const rowCount = db.select({ n: count() }).from(idempotencyKeys).where(ofKey);
-  const declared = db.select({ parts: idempotencyKeys.parts }).from(idempotencyKeys).where(and(ofKey, eq(idempotencyKeys.part, 0)));
-  return db.delete(idempotencyKeys).where(and(ofKey, sql`${rowCount} IS NOT ${declared}`));
 }
 
 function replayOrReject(found: NonNullable<ReturnType<typeof foundIn>>, requestHash: string): Response {
@@ -144,10 +114,10 @@ export async function idempotencyOf(request: ApiRequest, bodyText: string): Prom
   // Set by replayOf: the lookup found rows of this key that are not a complete record.
   let incomplete = false;
   return {
-    lookup: () => lookupStatement(db, tenantId, key),
+    lookup: () => recordRows(db, tenantId, key),
     replayOf(rows) {
-      const found = foundIn(rows as RecordRow[]);
-      incomplete = !found && (rows as RecordRow[]).length > 0;
+      const found = foundIn(rows as IdempotencyRow[]);
+      incomplete = !found && (rows as IdempotencyRow[]).length > 0;
       return found ? replayOrReject(found, requestHash) : null;
     },
     record(stored) {
@@ -166,16 +136,15 @@ export async function idempotencyOf(request: ApiRequest, bodyText: string): Prom
         body,
         createdAt,
       }));
-      const inserts: Statement[] = [];
-      for (let i = 0; i < rows.length; i += PARTS_PER_INSERT) {
-        inserts.push(db.insert(idempotencyKeys).values(rows.slice(i, i + PARTS_PER_INSERT)));
-      }
-      return [purgeStatement(db, expired), ...(incomplete ? [dropIncompleteStatement(db, tenantId, key)] : []), ...inserts];
+      return [
+        purgeExpiredRecords(db, expired, PURGE_ROWS_PER_WRITE),
+        ...(incomplete ? [dropIncompleteRecord(db, tenantId, key)] : []),
+        ...insertRecordRows(db, rows),
+      ];
     },
     async replayAfterRace(error) {
       if (!isUniqueViolation(error, "idempotency_keys")) return null;
-      const [rows] = (await runBatch(db, [lookupStatement(db, tenantId, key)])) as [RecordRow[]];
-      const found = foundIn(rows);
+      const found = foundIn(await readRecordRows(db, tenantId, key));
       return found ? replayOrReject(found, requestHash) : null;
     },
   };

@@ -1,14 +1,8 @@
-// The read round trip of a sync: ONE D1 batch that loads the client's graph and everything the plan
-// must check — who holds the externalIds the items name, and the clients the links point to.
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { runBatch, tenantFilter, type Db, type Statement } from "../db/database";
-import { assembleGraphs, graphStatements, selectClientByExternalId, selectClientById } from "../db/graph";
+// What the sync planner sees of the database: the read round trip of a sync (db/sync-reads.ts)
+// produces it.
 import type { ClientGraph } from "../db/mappers";
-import { clients, contactMethods, type ClientRow, type ContactMethodRow } from "../db/schema";
-import { CHILD_KINDS } from "../schemas/kinds";
+import type { ClientRow, ContactMethodRow } from "../db/schema";
 import type { ListName } from "../schemas/child";
-import type { SyncRequest } from "../schemas/requests";
 
 export interface ChildOwner {
   id: string;
@@ -16,7 +10,6 @@ export interface ChildOwner {
   externalId: string;
 }
 
-/** What the planner sees of the database. */
 export interface Loaded {
   /** The synced client's graph, or null when the sync creates it. */
   graph: ClientGraph | null;
@@ -26,95 +19,4 @@ export interface Loaded {
   namedClients: ClientRow[];
   /** Email/phone/mobile contact methods of `namedClients` (their derived email and phone). */
   namedContacts: ContactMethodRow[];
-}
-
-const json = (values: readonly string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
-
-function namedIds(request: SyncRequest) {
-  const ids = new Set<string>();
-  const externalIds = new Set<string>();
-  for (const item of request.linkedClients ?? []) {
-    if (item.clientId) ids.add(item.clientId);
-    if (typeof item.child?.externalId === "string") externalIds.add(item.child.externalId);
-  }
-  if (typeof request.client?.externalId === "string") externalIds.add(request.client.externalId);
-  return { ids: [...ids], externalIds: [...externalIds] };
-}
-
-/** `extra`: one more statement for the same round trip (the Idempotency-Key lookup); its rows come back as `extra`. */
-export async function loadForSync(db: Db, tenantId: string, request: SyncRequest, extra?: Statement): Promise<Loaded & { extra: unknown }> {
-  const externalId = request.client?.externalId;
-  const selector = request.clientId
-    ? selectClientById(db, tenantId, request.clientId)
-    : typeof externalId === "string"
-      ? selectClientByExternalId(db, tenantId, externalId)
-      : null;
-  const statements: Statement[] = selector ? graphStatements(db, tenantId, selector) : [];
-  const graphCount = statements.length;
-
-  const ownerLists: ListName[] = [];
-  for (const kind of CHILD_KINDS) {
-    const wanted = (request[kind.list] ?? []).flatMap((item) =>
-      typeof item.externalId === "string" ? [item.externalId] : [],
-    );
-    if (wanted.length === 0) continue;
-    ownerLists.push(kind.list);
-    const table = kind.table as typeof contactMethods;
-    statements.push(
-      db
-        .select({ id: table.id, clientId: table.clientId, externalId: table.externalId })
-        .from(table)
-        .where(and(eq(table.tenantId, tenantId), inArray(table.externalId as SQLiteColumn, json(wanted)))),
-    );
-  }
-
-  const named = namedIds(request);
-  const hasNamed = named.ids.length + named.externalIds.length > 0;
-  if (hasNamed) {
-    // Two statements (by id, by externalId), each on its own index.
-    statements.push(
-      db.select().from(clients).where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, json(named.ids)))),
-      db
-        .select()
-        .from(clients)
-        .where(and(eq(clients.tenantId, tenantId), inArray(clients.externalId, json(named.externalIds)))),
-      db
-        .select()
-        .from(contactMethods)
-        .where(
-          and(
-            tenantFilter(contactMethods.tenantId, tenantId),
-            inArray(contactMethods.type, ["email", "phone", "mobile"]),
-            inArray(
-              contactMethods.clientId,
-              sql`(SELECT id FROM clients WHERE +tenant_id = ${tenantId} AND id IN ${json(named.ids)} UNION SELECT id FROM clients WHERE tenant_id = ${tenantId} AND external_id IN ${json(named.externalIds)})`,
-            ),
-          ),
-        ),
-    );
-  }
-
-  if (extra) statements.push(extra);
-  const all = await runBatch(db, statements);
-  const results = extra ? all.slice(0, -1) : all;
-  const graph = graphCount > 0 ? (assembleGraphs(results.slice(0, graphCount))[0] ?? null) : null;
-  const childOwners = { addresses: [], contactMethods: [], bankAccounts: [], documents: [] } as Record<ListName, ChildOwner[]>;
-  ownerLists.forEach((list, i) => {
-    childOwners[list] = results[graphCount + i] as ChildOwner[];
-  });
-  const rest = results.slice(graphCount + ownerLists.length);
-  const byId = new Map<string, ClientRow>();
-  if (hasNamed) for (const row of [...(rest[0] as ClientRow[]), ...(rest[1] as ClientRow[])]) byId.set(row.id, row);
-  return {
-    graph,
-    childOwners,
-    namedClients: [...byId.values()],
-    namedContacts: hasNamed ? (rest[2] as ContactMethodRow[]) : [],
-    extra: extra ? all.at(-1) : undefined,
-  };
-}
-
-/** The client as it is now (one round trip), or null when it no longer exists. */
-export async function loadClient(db: Db, tenantId: string, id: string): Promise<ClientGraph | null> {
-  return assembleGraphs(await runBatch(db, graphStatements(db, tenantId, selectClientById(db, tenantId, id))))[0] ?? null;
 }

@@ -1,24 +1,25 @@
 // POST /clients/sync (API.md §6): one read batch, a pure plan, one write batch. A plan made from
 // state that changed before it was written is refused by the batch itself and made again.
 import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
-import { runBatch } from "../db/database";
+import { runRead } from "../db/database";
 import { etagOf, fullClient } from "../db/mappers";
+import { loadClient, syncRead } from "../db/sync-reads";
+import { syncWrite } from "../db/sync-writes";
 import { readJsonBody, withInexact } from "../http/body";
 import type { ApiRequest } from "../http/context";
 import { ApiError, VALIDATION_DETAIL, type FieldError } from "../http/errors";
-import { answer, idempotencyOf, type StoredAnswer } from "../http/idempotency";
+import { idempotencyOf, type StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
 import { fieldErrors } from "../schemas/common";
 import { checkableParts } from "../schemas/partial-sync";
-import { syncRequest } from "../schemas/requests";
-import { loadClient, loadForSync } from "../sync/load";
-import { planSync, type SyncResponse } from "../sync/plan";
-import { syncWrite } from "../sync/write";
+import { syncRequest, type SyncRequest } from "../schemas/requests";
+import type { Loaded } from "../sync/load";
+import { planSync, type Plan, type PlanContext, type SyncResponse } from "../sync/plan";
+import { apiErrorOf } from "./plan-errors";
+import { runWrite, type ClientChange, type WriteDecision, type WriteOperation } from "./runner";
 
 /** Attempts at read → plan → write before answering 409. */
 export const MAX_SYNC_ATTEMPTS = 3;
-/** Upper bound of the random pause before attempt n + 1, times n. */
-const RETRY_PAUSE_MS = 5;
 
 async function answerOf(response: SyncResponse): Promise<StoredAnswer> {
   return { status: 200, headers: { etag: await etagOf(response.client) }, body: JSON.stringify(response) };
@@ -31,6 +32,25 @@ function ifMatchPasses(header: string, etag: string | null): boolean {
   return header.split(",").some((candidate) => candidate.trim() === etag);
 }
 
+/** The plan, or the API error its refusal answers. */
+function plan(request: SyncRequest, loaded: Loaded, context: PlanContext): Plan {
+  try {
+    return planSync(request, loaded, context);
+  } catch (error) {
+    throw apiErrorOf(error) ?? error;
+  }
+}
+
+/** The clients a plan creates or changes. */
+function changesOf(plan: Plan, loaded: Loaded): ClientChange[] {
+  const updated = new Set(plan.clients.update.map((c) => c.id));
+  if (loaded.graph && plan.bumpVersion) updated.add(plan.clientId);
+  return [
+    ...plan.clients.insert.map((c): ClientChange => ({ clientId: c.id, action: "created" })),
+    ...[...updated].map((clientId): ClientChange => ({ clientId, action: "updated" })),
+  ];
+}
+
 /**
  * A body that failed validation: its shape errors together with what the stored client says about
  * its valid parts (unknown ids, conflicts, rules on the merged state), in ONE answer (API.md §3).
@@ -39,12 +59,13 @@ async function invalidBody(request: ApiRequest, raw: unknown, shapeErrors: Field
   const parts = checkableParts(raw);
   const stateErrors: FieldError[] = [];
   if (parts) {
-    const loaded = await loadForSync(request.db, request.tenantId, parts.request);
+    const loaded = await runRead(request.db, syncRead(request.db, request.tenantId, parts.request));
     try {
       planSync(parts.request, loaded, { tenantId: request.tenantId, now: new Date(), newId, invalid: parts.invalid });
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      stateErrors.push(...error.errors);
+      const refusal = apiErrorOf(error);
+      if (!refusal) throw error;
+      stateErrors.push(...refusal.errors);
     }
   }
   const reported = new Set(shapeErrors.map((e) => `${e.pointer} ${e.code}`));
@@ -61,50 +82,42 @@ export async function syncClient(request: ApiRequest) {
   const body = parsed.data;
   const { db, tenantId } = request;
   const ifMatch = request.headers.get("if-match");
+  // A keyed answer is stored as planned, and If-Match is about the whole graph: both strict.
+  const mode = idempotency || ifMatch !== null ? "strict" : "relaxed";
 
-  for (let attempt = 1; ; attempt++) {
-    const loaded = await loadForSync(db, tenantId, body, idempotency?.lookup());
-    // A key used before answers first: its replay, or a 422 when this body is not that request's.
-    const replay = idempotency?.replayOf(loaded.extra);
-    if (replay) return replay;
-    if (ifMatch !== null) {
-      const current = loaded.graph ? await etagOf(fullClient(loaded.graph, new Date())) : null;
-      if (!ifMatchPasses(ifMatch, current)) {
-        throw new ApiError("PRECONDITION_FAILED", current ? `If-Match ${ifMatch} does not match the client's ETag ${current}` : "If-Match was sent but the client does not exist yet");
-      }
-    }
-    const plan = planSync(body, loaded, { tenantId, now: new Date(), newId });
-    const stored = await answerOf(plan.response);
-    // A dry run writes nothing, not even its answer; a no-op writes only the answer, if keyed.
-    // The answer goes first: a concurrent request with the same key fails on it, before anything else.
-    // A keyed answer is stored as planned, and If-Match is about the whole graph: both strict.
-    const mode = idempotency || ifMatch !== null ? "strict" : "relaxed";
-    const recorded = body.dryRun ? [] : (idempotency?.record(stored) ?? []);
-    const write = body.dryRun || plan.noop ? null : syncWrite(db, tenantId, plan, loaded, body, mode);
-    const statements = [...recorded, ...(write?.statements ?? [])];
-    if (statements.length > 0) {
-      let results: unknown[];
-      try {
-        results = await runBatch(db, statements);
-      } catch (error) {
-        const replay = await idempotency?.replayAfterRace(error);
-        if (replay) return replay;
-        const raced = isStaleGraph(error) || isUniqueViolation(error) || isForeignKeyViolation(error);
-        if (!raced) throw error;
-        if (attempt >= MAX_SYNC_ATTEMPTS) {
-          throw new ApiError("CONFLICT", `The client changed concurrently ${attempt} times while this sync was applied; nothing was written, retry the request`);
+  const operation: WriteOperation<Loaded> = {
+    read: () => syncRead(db, tenantId, body),
+    async decide(loaded): Promise<WriteDecision> {
+      if (ifMatch !== null) {
+        const current = loaded.graph ? await etagOf(fullClient(loaded.graph, new Date())) : null;
+        if (!ifMatchPasses(ifMatch, current)) {
+          throw new ApiError("PRECONDITION_FAILED", current ? `If-Match ${ifMatch} does not match the client's ETag ${current}` : "If-Match was sent but the client does not exist yet");
         }
-        // A short random pause, so that syncs refused together do not read and collide again in step.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
-        continue;
       }
-      // Another request changed the graph between the read and the write (none of what this plan
-      // depends on, or the batch would have been refused): answer the client as it is now.
-      if (mode === "relaxed" && write && !write.answerIsExact(results.slice(recorded.length))) {
-        const current = await loadClient(db, tenantId, plan.clientId);
-        if (current) return answer(await answerOf({ ...plan.response, client: fullClient(current, new Date()) }));
-      }
-    }
-    return answer(stored);
-  }
+      const planned = plan(body, loaded, { tenantId, now: new Date(), newId });
+      const answer = await answerOf(planned.response);
+      // A dry run writes nothing, not even its answer; a no-op writes only the answer, if keyed.
+      if (body.dryRun) return { answer, writes: [], changes: [], dryRun: true };
+      if (planned.noop) return { answer, writes: [], changes: [] };
+      const write = syncWrite(db, tenantId, planned, loaded, body, mode);
+      const changes = changesOf(planned, loaded);
+      if (mode === "strict") return { answer, writes: write.statements, changes };
+      return {
+        writes: write.statements,
+        changes,
+        // Another request changed the graph between the read and the write (none of what this plan
+        // depends on, or the batch would have been refused): answer the client as it is now.
+        async answerAfter(results) {
+          if (write.answerIsExact(results)) return answer;
+          const current = await loadClient(db, tenantId, planned.clientId);
+          return current ? answerOf({ ...planned.response, client: fullClient(current, new Date()) }) : answer;
+        },
+      };
+    },
+    // The batch's guard found the graph changed, or an externalId was taken or a client deleted meanwhile.
+    raced: (error) => isStaleGraph(error) || isUniqueViolation(error) || isForeignKeyViolation(error),
+    attempts: MAX_SYNC_ATTEMPTS,
+    conflict: (attempts) => `The client changed concurrently ${attempts} times while this sync was applied; nothing was written, retry the request`,
+  };
+  return runWrite(request, operation, idempotency);
 }

@@ -381,9 +381,10 @@ describe("DELETE /clients/{id}", () => {
     const res = await h.delete(`/clients/${client.id}`, { key });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: client.id, deleted: true });
-    // One auth round trip, one write batch.
-    expect(res.stats.roundTrips).toBe(2);
-    expect(res.stats.batchSizes.length).toBe(2);
+    // The API key; the client, read (the write path decides from a read); one write batch: the
+    // guard that the client still exists, then the 7 statements of the delete.
+    expect(res.stats.roundTrips).toBe(3);
+    expect(res.stats.batchSizes).toEqual([1, 1, 8]);
 
     for (const table of [addresses, contactMethods, bankAccounts, documents]) {
       expect(await h.rows("test", table, { clientId: client.id })).toEqual([]);

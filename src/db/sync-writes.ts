@@ -1,6 +1,6 @@
 // The write round trip of a sync: the plan as ONE D1 batch. Its first statements re-check what the
-// plan was made from and abort the whole batch when that moved (no lost update); the route then
-// reads and plans again.
+// plan was made from and abort the whole batch when that moved (no lost update); the write path
+// (src/write/) then reads and plans again.
 //
 // Two modes. "relaxed" (the default) guards only what the plan depends on — the rows it rewrites or
 // deletes, the set of a list that replaceMode empties, the primary rows of a list where it writes a
@@ -8,16 +8,16 @@
 // (Idempotency-Key, If-Match: the answer must be exactly the planned state) guards the version of
 // every client of the graph, so any concurrent change of the graph refuses the batch.
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { deleteRows, insertRows, updateRows } from "../db/bulk";
-import { tenantFilter, type Db, type Statement } from "../db/database";
-import { guardStatements, type Precondition } from "../db/guards";
-import { clientLinks, clients, contactMethods, type ClientRow } from "../db/schema";
 import type { ChildRow } from "../schemas/child";
 import { CLIENT_FIELDS } from "../schemas/client";
 import { CHILD_KINDS } from "../schemas/kinds";
 import type { SyncRequest } from "../schemas/requests";
-import type { Loaded } from "./load";
-import type { Plan } from "./plan";
+import type { Loaded } from "../sync/load";
+import type { Plan } from "../sync/plan";
+import { deleteRows, insertRows, updateRows } from "./bulk";
+import { tenantFilter, type Db, type Statement } from "./database";
+import { guardStatements, type Precondition } from "./guards";
+import { clientLinks, clients, contactMethods, type ClientRow } from "./schema";
 
 export type WriteMode = "strict" | "relaxed";
 
