@@ -7,12 +7,14 @@ import { readJsonBody, withInexact } from "../http/body";
 import type { ApiRequest } from "../http/context";
 import { ApiError, VALIDATION_DETAIL, type FieldError } from "../http/errors";
 import { answer, idempotencyOf, type StoredAnswer } from "../http/idempotency";
+import { apiErrorOf } from "../http/plan-problems";
 import { newId } from "../ids";
 import { fieldErrors } from "../schemas/common";
 import { checkableParts } from "../schemas/partial-sync";
 import { syncRequest } from "../schemas/requests";
 import { loadClient, loadForSync } from "../sync/load";
-import { planSync, type SyncResponse } from "../sync/plan";
+import { planSync, type Plan, type SyncResponse } from "../sync/plan";
+import { PlanRejected } from "../sync/problems";
 import { syncWrite } from "../sync/write";
 
 /** Attempts at read → plan → write before answering 409. */
@@ -43,12 +45,21 @@ async function invalidBody(request: ApiRequest, raw: unknown, shapeErrors: Field
     try {
       planSync(parts.request, loaded, { tenantId: request.tenantId, now: new Date(), newId, invalid: parts.invalid });
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      stateErrors.push(...error.errors);
+      if (!(error instanceof PlanRejected)) throw error;
+      stateErrors.push(...error.issues);
     }
   }
   const reported = new Set(shapeErrors.map((e) => `${e.pointer} ${e.code}`));
   return new ApiError("BAD_REQUEST", VALIDATION_DETAIL, [...shapeErrors, ...stateErrors.filter((e) => !reported.has(`${e.pointer} ${e.code}`))]);
+}
+
+/** The plan, or the problem answering a request the planner refuses. */
+function planOrAnswer(...args: Parameters<typeof planSync>): Plan {
+  try {
+    return planSync(...args);
+  } catch (error) {
+    throw error instanceof PlanRejected ? apiErrorOf(error) : error;
+  }
 }
 
 export async function syncClient(request: ApiRequest) {
@@ -73,7 +84,7 @@ export async function syncClient(request: ApiRequest) {
         throw new ApiError("PRECONDITION_FAILED", current ? `If-Match ${ifMatch} does not match the client's ETag ${current}` : "If-Match was sent but the client does not exist yet");
       }
     }
-    const plan = planSync(body, loaded, { tenantId, now: new Date(), newId });
+    const plan = planOrAnswer(body, loaded, { tenantId, now: new Date(), newId });
     const stored = await answerOf(plan.response);
     // A dry run writes nothing, not even its answer; a no-op writes only the answer, if keyed.
     // The answer goes first: a concurrent request with the same key fails on it, before anything else.
