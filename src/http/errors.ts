@@ -1,4 +1,7 @@
 // The one error module: a closed set of codes, each with its status, rendered as RFC 9457 problems.
+import type { FieldError } from "../field-errors";
+
+export { pointer, type FieldError } from "../field-errors";
 
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
@@ -31,13 +34,6 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   TOO_MANY_REQUESTS: "Too Many Requests",
   INTERNAL_SERVER_ERROR: "Internal Server Error",
 };
-
-/** One problem with one place in the request body. `pointer` is a JSON Pointer (RFC 6901). */
-export interface FieldError {
-  pointer: string;
-  code: string;
-  detail: string;
-}
 
 export interface Problem {
   type: string;
@@ -95,11 +91,6 @@ export function problemResponse(problem: Problem, headers: Record<string, string
     status: problem.status,
     headers: { "content-type": "application/problem+json", ...headers },
   });
-}
-
-/** JSON Pointer (RFC 6901) for a path of keys and indexes. */
-export function pointer(path: readonly PropertyKey[]): string {
-  return path.map((p) => "/" + String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("");
 }
 
 export const badRequest = (detail: string, errors?: FieldError[]) => new ApiError("BAD_REQUEST", detail, errors);

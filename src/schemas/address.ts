@@ -2,7 +2,7 @@ import { z } from "zod";
 import { addressOut } from "../db/mappers";
 import { addresses, type AddressRow } from "../db/schema";
 import { countryCode, fieldError, jsonObject, text } from "./common";
-import { childItemKeys, type ChildKind } from "./child";
+import { childItemKeys, primaryFlag, type ChildKind } from "./child";
 
 export const ADDRESS_TYPES = ["home", "business", "mailing", "legal", "other"] as const;
 
@@ -34,13 +34,26 @@ export const addressItem = z.strictObject({
   scopeData: addressScopeData.nullable().optional(),
 });
 
-export const addressKind: ChildKind<AddressRow> = {
+export type AddressItem = z.infer<typeof addressItem>;
+
+export const addressKind: ChildKind<AddressRow, AddressItem> = {
   list: "addresses",
   noun: "address",
   table: addresses,
   item: addressItem,
   fields: ["type", "isPrimary", "street", "city", "state", "postalCode", "country", "externalId", "metadata", "scopeData"],
-  defaults: { type: "home", isPrimary: false, country: null, externalId: null, metadata: {}, scopeData: {} },
+  newRow: (common) => ({
+    ...common,
+    type: "home",
+    isPrimary: false,
+    street: "",
+    city: "",
+    state: "",
+    postalCode: "",
+    country: null,
+    metadata: {},
+    scopeData: {},
+  }),
   requiredOnCreate: ["street", "city", "state", "postalCode"],
   nullMeans: { metadata: {}, scopeData: {} },
   complete(row, _item, _created, path) {
@@ -49,6 +62,6 @@ export const addressKind: ChildKind<AddressRow> = {
     }
     return [];
   },
-  primarySlot: (row) => (row.isPrimary ? "address" : null),
+  ...primaryFlag(() => "address"),
   out: addressOut,
 };

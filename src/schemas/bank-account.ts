@@ -3,7 +3,7 @@ import { bankAccountOut } from "../db/mappers";
 import { bankAccounts, type BankAccountRow } from "../db/schema";
 import { clabeBankCode, clabePlazaCode, clabeProblems } from "../validators/mexico";
 import { countryCode, fieldError, text } from "./common";
-import { childItemKeys, type ChildKind } from "./child";
+import { childItemKeys, primaryFlag, type ChildKind } from "./child";
 
 export const BANK_ACCOUNT_TYPES = ["checking", "savings", "investment", "other"] as const;
 
@@ -28,7 +28,9 @@ export const bankAccountItem = z.strictObject({
   codigoPlaza: threeDigits.nullable().optional(),
 });
 
-export const bankAccountKind: ChildKind<BankAccountRow> = {
+export type BankAccountItem = z.infer<typeof bankAccountItem>;
+
+export const bankAccountKind: ChildKind<BankAccountRow, BankAccountItem> = {
   list: "bankAccounts",
   noun: "bank account",
   table: bankAccounts,
@@ -49,19 +51,22 @@ export const bankAccountKind: ChildKind<BankAccountRow> = {
     "codigoBanco",
     "codigoPlaza",
   ],
-  defaults: {
+  newRow: (common) => ({
+    ...common,
+    accountNumber: "",
+    bankName: "",
+    currency: "",
     bankCode: null,
     country: "MX",
     type: "checking",
     isPrimary: false,
     isActive: true,
     label: null,
-    externalId: null,
     metadata: {},
     clabe: null,
     codigoBanco: null,
     codigoPlaza: null,
-  },
+  }),
   requiredOnCreate: ["accountNumber", "bankName", "currency"],
   nullMeans: { metadata: {} },
   complete(row, item, _created, path) {
@@ -87,6 +92,6 @@ export const bankAccountKind: ChildKind<BankAccountRow> = {
     }
     return errors;
   },
-  primarySlot: (row) => (row.isPrimary ? "bankAccount" : null),
+  ...primaryFlag(() => "bankAccount"),
   out: bankAccountOut,
 };

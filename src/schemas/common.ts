@@ -1,7 +1,6 @@
 // Building blocks of every request schema, and the one place zod issues become JSON Pointer errors.
 import { z } from "zod";
-import type { FieldError } from "../http/errors";
-import { pointer } from "../http/errors";
+import { pointer, type FieldError } from "../field-errors";
 import { isUuid } from "../ids";
 import { isRealDate } from "../validators/mexico";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { contactMethodOut } from "../db/mappers";
 import { contactMethods, type ContactMethodRow } from "../db/schema";
 import { fieldError, text } from "./common";
-import { childItemKeys, type ChildKind } from "./child";
+import { childItemKeys, primaryFlag, type ChildKind } from "./child";
 
 export const CONTACT_TYPES = ["email", "phone", "mobile", "fax", "other"] as const;
 
@@ -26,18 +26,30 @@ export const contactMethodItem = z.strictObject({
   label: text(255).nullable().optional(),
 });
 
-export const contactMethodKind: ChildKind<ContactMethodRow> = {
+export type ContactMethodItem = z.infer<typeof contactMethodItem>;
+
+export const contactMethodKind: ChildKind<ContactMethodRow, ContactMethodItem> = {
   list: "contactMethods",
   noun: "contact method",
   table: contactMethods,
   item: contactMethodItem,
   fields: ["type", "value", "isPrimary", "label", "externalId", "metadata"],
-  defaults: { type: "", isPrimary: false, label: null, externalId: null, metadata: {}, isVerified: false, verifiedAt: null },
+  // No type yet: the item gives it, or `complete` infers it from the value.
+  newRow: (common) => ({
+    ...common,
+    type: "",
+    value: "",
+    isPrimary: false,
+    label: null,
+    metadata: {},
+    isVerified: false,
+    verifiedAt: null,
+  }),
   requiredOnCreate: ["value"],
   nullMeans: { metadata: {} },
   complete(row, item, created, path) {
     // No value (a create without one): `required` is reported already; nothing to check it against.
-    if (typeof row.value !== "string") return [];
+    if (row.value === "") return [];
     if (created && !Object.hasOwn(item, "type")) row.type = inferContactType(row.value);
     if (row.type === "email" && !EMAIL.test(row.value)) {
       return [fieldError([...path, "value"], "invalid_email", "An email contact method must hold an email address")];
@@ -49,6 +61,6 @@ export const contactMethodKind: ChildKind<ContactMethodRow> = {
     }
     return [];
   },
-  primarySlot: (row) => (row.isPrimary ? `contact:${row.type}` : null),
+  ...primaryFlag((row) => `contact:${row.type}`),
   out: contactMethodOut,
 };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { documentOut } from "../db/mappers";
 import { documents, type DocumentRow } from "../db/schema";
 import { date, FIELDS_MAX_BYTES, jsonObject, text } from "./common";
-import { childItemKeys, type ChildKind } from "./child";
+import { childItemKeys, NO_PRIMARY, type ChildKind } from "./child";
 
 export const DOCUMENT_CATEGORIES = ["identity", "tax", "address", "incorporation", "financial", "consent", "other"] as const;
 export const DOCUMENT_CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"] as const;
@@ -20,17 +20,19 @@ export const documentItem = z.strictObject({
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
 });
 
-export const documentKind: ChildKind<DocumentRow> = {
+export type DocumentItem = z.infer<typeof documentItem>;
+
+export const documentKind: ChildKind<DocumentRow, DocumentItem> = {
   list: "documents",
   noun: "document",
   table: documents,
   item: documentItem,
   fields: ["type", "category", "expiresAt", "externalId", "metadata", "fields", "filename", "contentType", "size"],
-  defaults: {
+  newRow: (common) => ({
+    ...common,
     type: "other",
     category: null,
     expiresAt: null,
-    externalId: null,
     metadata: {},
     fields: {},
     filename: null,
@@ -42,10 +44,10 @@ export const documentKind: ChildKind<DocumentRow> = {
     rejectionReason: null,
     reviewedAt: null,
     reviewedBy: null,
-  },
+  }),
   requiredOnCreate: [],
   nullMeans: { metadata: {}, fields: {} },
   complete: () => [],
-  primarySlot: () => null,
+  ...NO_PRIMARY,
   out: documentOut,
 };

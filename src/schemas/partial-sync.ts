@@ -66,7 +66,7 @@ export function checkableParts(raw: unknown): { request: SyncRequest; invalid: I
     const value = valid(z.boolean(), raw[flag]);
     if (value !== undefined) request[flag] = value;
   }
-  const list = <T>(name: ListName | "linkedClients", item: z.ZodType<T>, reference: (raw: unknown) => unknown) => {
+  const list = (name: ListName | "linkedClients", item: z.ZodType, reference: (raw: unknown) => unknown) => {
     const items = raw[name];
     if (!Array.isArray(items) || items.length > MAX_ITEMS) return;
     const bad = invalid.items[name] as Set<number>;

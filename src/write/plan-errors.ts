@@ -1,8 +1,18 @@
-// How the sync planner's refusals become API errors. The only place that knows how the planner
-// refuses a request (an ApiError today; soon its own PlanRejected, mapped here).
-import { ApiError } from "../http/errors";
+// How the sync planner's refusals (sync/problems.ts) become API errors: the kind gives the status,
+// and the issues are the problem's `errors`, every one of them (API.md §3). The only place that
+// knows how the planner refuses a request.
+import { ApiError, VALIDATION_DETAIL, type ErrorCode } from "../http/errors";
+import { PlanRejected, type PlanProblemKind } from "../sync/problems";
+
+const ANSWERS: Record<PlanProblemKind, { code: ErrorCode; detail: string }> = {
+  invalid: { code: "BAD_REQUEST", detail: VALIDATION_DETAIL },
+  not_found: { code: "NOT_FOUND", detail: "The request names records that do not exist for this client" },
+  conflict: { code: "CONFLICT", detail: "The request conflicts with records of other clients" },
+};
 
 /** The API error a planner refusal answers, or null when `error` is not a refusal. */
 export function apiErrorOf(error: unknown): ApiError | null {
-  return error instanceof ApiError ? error : null;
+  if (!(error instanceof PlanRejected)) return null;
+  const { code, detail } = ANSWERS[error.kind];
+  return new ApiError(code, error.summary ?? detail, error.issues);
 }

@@ -3,10 +3,10 @@
 import { describe, expect, it } from "vitest";
 import type { ClientGraph } from "../../src/db/mappers";
 import type { AddressRow, ClientLinkRow, ClientRow, ContactMethodRow, DocumentRow } from "../../src/db/schema";
-import { ApiError } from "../../src/http/errors";
 import { syncRequest } from "../../src/schemas/requests";
 import type { Loaded } from "../../src/sync/load";
 import { planSync, type Plan } from "../../src/sync/plan";
+import { PlanRejected } from "../../src/sync/problems";
 
 const TENANT = "tenant-plan";
 const T0 = "2026-01-01T00:00:00.000Z";
@@ -149,11 +149,11 @@ function plan(body: unknown, state: Loaded): Plan {
   return planSync(syncRequest.parse(body), state, { tenantId: TENANT, now: NOW, newId: ids() });
 }
 
-function planError(body: unknown, state: Loaded): ApiError {
+function planError(body: unknown, state: Loaded): PlanRejected {
   try {
     plan(body, state);
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof PlanRejected) return error;
     throw error;
   }
   throw new Error("planSync did not throw");
@@ -283,11 +283,11 @@ describe("planSync: matching and deleting", () => {
       childOwners: { addresses: [], contactMethods: [{ id: uuid(900), clientId: uuid(9), externalId: "theirs" }], bankAccounts: [], documents: [] },
     });
     const notFound = planError({ clientId: uuid(1), documents: [{ id: uuid(901) }] }, state);
-    expect(notFound.code).toBe("NOT_FOUND");
-    expect(notFound.errors!.map((e) => e.pointer)).toEqual(["/documents/0/id"]);
+    expect(notFound.kind).toBe("not_found");
+    expect(notFound.issues.map((e) => e.pointer)).toEqual(["/documents/0/id"]);
     const conflict = planError({ clientId: uuid(1), contactMethods: [{ value: "a@b.co", externalId: "theirs" }] }, state);
-    expect(conflict.code).toBe("CONFLICT");
-    expect(conflict.errors!.map((e) => e.pointer)).toEqual(["/contactMethods/0/externalId"]);
+    expect(conflict.kind).toBe("conflict");
+    expect(conflict.issues.map((e) => e.pointer)).toEqual(["/contactMethods/0/externalId"]);
   });
 
   it("400 wins over 404 and 409 as the status, and the answer lists every problem, of every kind (API.md §3)", () => {
@@ -300,9 +300,9 @@ describe("planSync: matching and deleting", () => {
       },
       state,
     );
-    expect(error.code).toBe("BAD_REQUEST");
-    expect(error.errors!.map((e) => e.pointer)).toEqual(["/addresses/0/clientId", "/addresses/0/city", "/addresses/0/state", "/addresses/0/postalCode", "/documents/0/id"]);
-    expect(error.errors!.at(-1)!.code).toBe("not_found");
+    expect(error.kind).toBe("invalid");
+    expect(error.issues.map((e) => e.pointer)).toEqual(["/addresses/0/clientId", "/addresses/0/city", "/addresses/0/state", "/addresses/0/postalCode", "/documents/0/id"]);
+    expect(error.issues.at(-1)!.code).toBe("not_found");
   });
 
   it("swapping two children's externalIds releases both first", () => {
@@ -344,8 +344,8 @@ describe("planSync: primary flags", () => {
       { clientId: uuid(1), bankAccounts: [{ accountNumber: "1", bankName: "b", currency: "MXN", isPrimary: true }, { accountNumber: "2", bankName: "b", currency: "MXN", isPrimary: true }] },
       loaded({ graph: graph() }),
     );
-    expect(error.code).toBe("BAD_REQUEST");
-    expect(error.errors!.map((e) => e.pointer)).toEqual(["/bankAccounts/1/isPrimary"]);
+    expect(error.kind).toBe("invalid");
+    expect(error.issues.map((e) => e.pointer)).toEqual(["/bankAccounts/1/isPrimary"]);
   });
 });
 
@@ -378,11 +378,11 @@ describe("planSync: links", () => {
 
   it("unknown clientId is a 404; the client itself is a 400, also under its stored externalId while renamed", () => {
     const state = loaded({ graph: graph(), namedClients: [clientRow()] });
-    expect(planError({ clientId: uuid(1), linkedClients: [{ clientId: uuid(3) }] }, state).code).toBe("NOT_FOUND");
-    expect(planError({ clientId: uuid(1), linkedClients: [{ clientId: uuid(1) }] }, state).errors![0]!.code).toBe("self_link");
+    expect(planError({ clientId: uuid(1), linkedClients: [{ clientId: uuid(3) }] }, state).kind).toBe("not_found");
+    expect(planError({ clientId: uuid(1), linkedClients: [{ clientId: uuid(1) }] }, state).issues[0]!.code).toBe("self_link");
     const renamed = planError({ clientId: uuid(1), client: { externalId: "ana-2" }, linkedClients: [{ child: { externalId: "ana" } }] }, state);
-    expect(renamed.code).toBe("BAD_REQUEST");
-    expect(renamed.errors!.map((e) => [e.pointer, e.code])).toEqual([["/linkedClients/0", "self_link"]]);
+    expect(renamed.kind).toBe("invalid");
+    expect(renamed.issues.map((e) => [e.pointer, e.code])).toEqual([["/linkedClients/0", "self_link"]]);
   });
 
   it("_delete removes the link only; replaceMode removes the unlisted links", () => {

@@ -1,0 +1,46 @@
+// The synced client itself (API.md §6): which one, its own fields merged with `client`, and
+// whether the externalId it takes is free.
+import type { ClientRow } from "../db/schema";
+import { clientRules, mergeClient } from "../schemas/client";
+import { fieldError } from "../schemas/common";
+import { clientChanged } from "./compare";
+import type { ClientPlanning } from "./planning";
+import { PlanRejected } from "./problems";
+
+export interface ClientPlan {
+  /** The row as the plan leaves it. */
+  row: ClientRow;
+  action: "created" | "updated" | "unchanged";
+}
+
+export function planClient(planning: ClientPlanning): ClientPlan {
+  const { request, stored, problems, timestamp } = planning;
+  // Without its client nothing else of the request can be checked: refused at once, alone.
+  if (request.clientId && !stored) {
+    throw new PlanRejected("not_found", [fieldError(["clientId"], "not_found", `No client ${request.clientId}`)], `Client ${request.clientId} not found`);
+  }
+  if (!request.clientId && !request.client) {
+    throw new PlanRejected("invalid", [fieldError(["client"], "required", "client is required when clientId is absent")]);
+  }
+  const state = mergeClient(stored?.client ?? null, request.client ?? {});
+  // An invalid client input is reported already; only the externalId it names is checked below.
+  if (!planning.invalid.client) problems.invalidAll(clientRules(state, ["client"]));
+
+  let plan: ClientPlan;
+  if (!stored) {
+    const row = { id: planning.newId(), tenantId: planning.tenantId, isPrimary: true, version: 1, createdAt: timestamp, updatedAt: timestamp, ...state };
+    plan = { row, action: "created" };
+  } else if (clientChanged(stored.client, state)) {
+    plan = { row: { ...stored.client, ...state, updatedAt: timestamp, version: stored.client.version + 1 }, action: "updated" };
+  } else {
+    plan = { row: stored.client, action: "unchanged" };
+  }
+
+  if (state.externalId !== null && state.externalId !== stored?.client.externalId) {
+    const holder = planning.namedByExternalId.get(state.externalId);
+    if (holder && holder.id !== plan.row.id) {
+      problems.conflict(["client", "externalId"], "external_id_taken", `Another client already has externalId "${state.externalId}"`);
+    }
+  }
+  return plan;
+}
