@@ -12,16 +12,19 @@ import { CHILD_KINDS } from "./kinds";
 import { linkItem } from "./link";
 import { MAX_ITEMS, type SyncRequest } from "./requests";
 
-/** Which parts of a request are references only (their shape errors are reported already). */
+/**
+ * Which parts of a request are references only (their shape errors are reported already), with the
+ * keys each one HAD in the body: a key required on create that is absent is a problem of its own
+ * (a present one that is invalid is zod's to report); a link item's child keys are "child.<key>".
+ */
 export interface InvalidParts {
-  client: boolean;
-  items: Record<ListName | "linkedClients", ReadonlySet<number>>;
+  client: ReadonlySet<string> | null;
+  items: Record<ListName | "linkedClients", ReadonlyMap<number, ReadonlySet<string>>>;
 }
 
-export const NO_INVALID_PARTS: InvalidParts = {
-  client: false,
-  items: { addresses: new Set(), contactMethods: new Set(), bankAccounts: new Set(), documents: new Set(), linkedClients: new Set() },
-};
+const noItems = () => ({ addresses: new Map(), contactMethods: new Map(), bankAccounts: new Map(), documents: new Map(), linkedClients: new Map() });
+
+export const NO_INVALID_PARTS: InvalidParts = { client: null, items: noItems() };
 
 const externalIdRef = text(255);
 
@@ -33,7 +36,7 @@ function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** The references an invalid item still makes, keeping only those that are valid themselves. */
+/** The references an invalid item still makes (and its `_delete`), keeping only valid ones. */
 function referencesOf(item: unknown, keys: readonly string[]): Record<string, unknown> {
   if (!isObject(item)) return {};
   const out: Record<string, unknown> = {};
@@ -41,8 +44,12 @@ function referencesOf(item: unknown, keys: readonly string[]): Record<string, un
     const value = key === "externalId" ? valid(externalIdRef, item[key]) : valid(uuid, item[key]);
     if (value !== undefined) out[key] = value;
   }
+  const remove = valid(z.boolean(), item._delete);
+  if (remove !== undefined) out._delete = remove;
   return out;
 }
+
+const keysOf = (value: unknown, prefix = ""): string[] => (isObject(value) ? Object.keys(value).map((k) => prefix + k) : []);
 
 /**
  * The request to plan from a body that failed validation, or null when nothing of it names a client
@@ -51,16 +58,16 @@ function referencesOf(item: unknown, keys: readonly string[]): Record<string, un
 export function checkableParts(raw: unknown): { request: SyncRequest; invalid: InvalidParts } | null {
   if (!isObject(raw)) return null;
   const request: Record<string, unknown> = {};
-  const invalid: InvalidParts = {
-    client: false,
-    items: { addresses: new Set(), contactMethods: new Set(), bankAccounts: new Set(), documents: new Set(), linkedClients: new Set() },
+  const invalid: { client: ReadonlySet<string> | null; items: Record<ListName | "linkedClients", Map<number, ReadonlySet<string>>> } = {
+    client: null,
+    items: noItems(),
   };
   const clientId = valid(uuid, raw.clientId);
   if (clientId !== undefined) request.clientId = clientId;
   if (raw.client !== undefined) {
     const client = valid(clientInput, raw.client);
     request.client = client ?? referencesOf(raw.client, ["externalId"]);
-    invalid.client = client === undefined;
+    if (client === undefined) invalid.client = new Set(keysOf(raw.client));
   }
   for (const flag of ["replaceMode", "dryRun"] as const) {
     const value = valid(z.boolean(), raw[flag]);
@@ -69,11 +76,10 @@ export function checkableParts(raw: unknown): { request: SyncRequest; invalid: I
   const list = (name: ListName | "linkedClients", item: z.ZodType, reference: (raw: unknown) => unknown) => {
     const items = raw[name];
     if (!Array.isArray(items) || items.length > MAX_ITEMS) return;
-    const bad = invalid.items[name] as Set<number>;
     request[name] = items.map((entry, index) => {
       const parsed = valid(item, entry);
       if (parsed !== undefined) return parsed;
-      bad.add(index);
+      invalid.items[name].set(index, new Set([...keysOf(entry), ...(isObject(entry) ? keysOf(entry.child, "child.") : [])]));
       return reference(entry);
     });
   };

@@ -23,8 +23,15 @@ export function planClient(planning: ClientPlanning): ClientPlan {
     throw new PlanRejected("invalid", [fieldError(["client"], "required", "client is required when clientId is absent")]);
   }
   const state = mergeClient(stored?.client ?? null, request.client ?? {});
-  // An invalid client input is reported already; only the externalId it names is checked below.
-  if (!planning.invalid.client) problems.invalidAll(clientRules(state, ["client"]));
+  // An invalid client input is reported already: only the externalId it names is checked below,
+  // and, when it creates the client, the keys it lacks.
+  const present = planning.invalid.client;
+  if (!present) problems.invalidAll(clientRules(state, ["client"]));
+  else if (!stored) {
+    for (const key of ["type", "name"] as const) {
+      if (!present.has(key)) problems.invalid(["client", key], "required", `${key} is required when creating a client`);
+    }
+  }
 
   let plan: ClientPlan;
   if (!stored) {

@@ -82,8 +82,13 @@ export function planLinks(planning: Planning): LinksPlan {
 }
 
 function planLinkItem(run: LinkRun, item: LinkItem, index: number): void {
+  const present = run.planning.invalid.items.linkedClients.get(index);
+  if (present) {
+    checkInvalidLinkItem(run, item, index, present);
+    return;
+  }
   const match = matchLinkItem(run, item, index);
-  if (!match || run.planning.invalid.items.linkedClients.has(index)) return;
+  if (!match) return;
   if (item._delete === true) {
     unlink(run, item, index, match.target);
     return;
@@ -97,6 +102,35 @@ function planLinkItem(run: LinkRun, item: LinkItem, index: number): void {
 const childExternalIdOf = (item: LinkItem) => (typeof item.child?.externalId === "string" ? item.child.externalId : undefined);
 
 /**
+ * An item that failed validation (its fields are reported already): the client it names is matched
+ * like any other's, and the keys it lacks are reported — what it needs to name, unlink or create.
+ * `present` holds the keys the item had in the body ("child.<key>" for its child's).
+ */
+function checkInvalidLinkItem(run: LinkRun, item: LinkItem, index: number, present: ReadonlySet<string>): void {
+  const { problems } = run.planning;
+  const path = [PATH, index];
+  let target: ClientRow | undefined;
+  if (item.clientId !== undefined || childExternalIdOf(item) !== undefined) {
+    const match = matchLinkItem(run, item, index);
+    if (!match) return;
+    target = match.target;
+  } else if (!present.has("clientId") && !present.has("child")) {
+    problems.invalid(path, "required", "A linkedClients item needs clientId, child, or both");
+    return;
+  }
+  const namesNoClient = !present.has("clientId") && !present.has("child.externalId");
+  if (item._delete === true) {
+    if (!target && namesNoClient) problems.invalid([...path, "_delete"], "invalid_delete", "_delete needs clientId or child.externalId");
+    return;
+  }
+  const creates = !target && !present.has("clientId") && (!present.has("child.externalId") || childExternalIdOf(item) !== undefined);
+  if (!creates || !present.has("child")) return;
+  for (const key of ["type", "name"] as const) {
+    if (!present.has(`child.${key}`)) problems.invalid([...path, "child", key], "required", `${key} is required when creating a client`);
+  }
+}
+
+/**
  * The stored client an item names (`target`, undefined when it creates one), or null when the item
  * is refused (reported) or, invalid, names no client (its fields are reported already).
  */
@@ -105,8 +139,6 @@ function matchLinkItem(run: LinkRun, item: LinkItem, index: number): { target: C
   const { problems, client: parent } = planning;
   const path = [PATH, index];
   const childExternalId = childExternalIdOf(item);
-  // An invalid item is reported already; what remains of it is only the client it names.
-  if (planning.invalid.items.linkedClients.has(index) && item.clientId === undefined && childExternalId === undefined) return null;
   if (item.clientId === undefined && item.child === undefined) {
     problems.invalid(path, "required", "A linkedClients item needs clientId, child, or both");
     return null;

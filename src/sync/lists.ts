@@ -68,7 +68,7 @@ interface ListInput<Row extends ChildRow, Item extends ChildItem> {
   /** The tenant's rows of this list holding an externalId that an item names. */
   owners: readonly ChildOwner[];
   /** Items that failed validation: they stand only for the records they name. */
-  invalidItems: ReadonlySet<number>;
+  invalidItems: ReadonlyMap<number, ReadonlySet<string>>;
   planning: Planning;
 }
 
@@ -123,9 +123,18 @@ function diffList<Row extends ChildRow, Item extends ChildItem>(input: ListInput
 function planItem<Row extends ChildRow, Item extends ChildItem>(run: ListRun<Row, Item>, item: Item, index: number): void {
   const match = matchItem(run, item, index);
   if (!match) return;
-  if (run.invalidItems.has(index)) {
-    // Its fields are reported already: only the records it names are checked.
+  const present = run.invalidItems.get(index);
+  if (present) {
+    // Its fields are reported already: only the records it names, and the keys it lacks, are checked.
     externalIdOfAnotherClient(run, item, index, match.target);
+    const names = present.has("id") || present.has("externalId");
+    if (item._delete === true && !match.target && !names) {
+      run.planning.problems.invalid([run.kind.list, index, "_delete"], "invalid_delete", "_delete needs the id or the externalId of the item to delete");
+    } else if (item._delete !== true && !match.target && !present.has("id") && !(present.has("externalId") && item.externalId === undefined)) {
+      for (const key of run.kind.requiredOnCreate) {
+        if (!present.has(key)) run.planning.problems.invalid([run.kind.list, index, key], "required", `${key} is required when creating a ${run.kind.noun}`);
+      }
+    }
     return;
   }
   if (item._delete === true) {

@@ -107,3 +107,37 @@ describe("conflicts inside one body are caught by the planner, not the database"
     expect(pointers(reversed.body)).toEqual(["/linkedClients/1/child/externalId"]);
   });
 });
+
+describe("an invalid part still reports the keys it lacks", () => {
+  it("a new client, address, and linked child that are invalid AND incomplete: both in one answer", async () => {
+    const { tenantId, key, id } = await setUp();
+    const before = await dumpTenant(h, tenantId);
+    const created = await sync(key, { client: { name: " ", externalId: `new-${uniq()}` } });
+    expect(created.status).toBe(400);
+    expect(pointers(created.body).sort()).toEqual(["/client/name", "/client/type"]);
+
+    const res = await sync(key, {
+      clientId: id,
+      addresses: [{ street: "", externalId: `x-${uniq()}` }, { _delete: true, street: 5 }],
+      linkedClients: [{ child: { name: "" } }, { relationshipType: "friend" }, { _delete: true, relationshipType: "friend" }],
+    });
+    expect(res.status).toBe(400);
+    expect(pointers(res.body).sort()).toEqual(
+      [
+        "/addresses/0/street", // shape
+        "/addresses/0/city", // lacking, it creates
+        "/addresses/0/state",
+        "/addresses/0/postalCode",
+        "/addresses/1/street", // shape
+        "/addresses/1/_delete", // names nothing to delete
+        "/linkedClients/0/child/name", // shape
+        "/linkedClients/0/child/type", // lacking, it creates
+        "/linkedClients/1/relationshipType", // shape
+        "/linkedClients/1", // names no client
+        "/linkedClients/2/relationshipType", // shape
+        "/linkedClients/2", // names no client (as a valid item would be told)
+      ].sort(),
+    );
+    expect(await dumpTenant(h, tenantId)).toEqual(before);
+  });
+});

@@ -285,6 +285,7 @@ export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Fig
    * predict, and every pointer of the first tier that has one (shape, then bad, notFound,
    * conflict) — or exactly the predicted ones where the contract lists them all (batch).
    */
+  const STRICT_TIERS = true;
   function checkPointers(expected: M.Outcome, body: { errors?: unknown }) {
     const predicted = expected.errors ?? [];
     const got = pointersOf(body.errors ?? []);
@@ -292,7 +293,8 @@ export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Fig
     const all = new Set(predicted.map((e) => e.pointer));
     const unexpected = got.filter((p) => !all.has(p));
     const tier = (["shape", "bad", "notFound", "conflict"] as const).find((t) => predicted.some((e) => e.tier === t));
-    const required = expected.exactErrors ? [...all] : predicted.filter((e) => e.tier === tier).map((e) => e.pointer);
+    // API.md §3 (amended): every problem in one answer, shape and stored-state ones together.
+    const required = STRICT_TIERS || expected.exactErrors ? [...all] : predicted.filter((e) => e.tier === tier).map((e) => e.pointer);
     const missing = [...new Set(required)].filter((p) => !got.includes(p));
     figures.pointers.compared += got.length;
     if (unexpected.length > 0 || missing.length > 0) {
