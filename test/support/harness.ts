@@ -24,6 +24,7 @@ import {
   type ContactMethodRow,
   type DocumentRow,
 } from "../../src/db/schema";
+import { ADDRESS, BANK_ACCOUNT, CLIENT, CONTACT_METHOD, DOCUMENT, LINK, storedKeys, type Entity } from "../../src/entities";
 import type { Env, Environment } from "../../src/env";
 import { displayPrefix, generateKey, hashKey, PERMISSIONS, type Permission } from "../../src/http/keys";
 import { newId } from "../../src/ids";
@@ -165,164 +166,75 @@ export function createHarness() {
   // Seeding: rows written straight into D1 (not through the API).
   // ---------------------------------------------------------------------------------------------
 
-  async function seedClient(environment: Environment, tenantId: string, row: Partial<ClientRow> = {}): Promise<ClientRow> {
-    const at = row.createdAt ?? now();
-    const value: ClientRow = {
+  /**
+   * Inserts one row built from its entity's declaration (src/entities.ts): null in every stored
+   * key, then a new id and createdAt = updatedAt = now (or the test's createdAt), then `values` (the
+   * builder's defaults, non-null columns), then the test's own `row`.
+   */
+  async function seedRow<Row>(environment: Environment, table: SQLiteTable, entity: Entity, values: Partial<Row>, row: Partial<Row>): Promise<Row> {
+    const at = (row as { createdAt?: string }).createdAt ?? now();
+    const value = {
+      ...Object.fromEntries(storedKeys(entity).map((key) => [key, null])),
       id: newId(),
-      tenantId,
-      type: "individual",
-      name: "Ada",
-      middleName: null,
-      lastName: null,
-      isPrimary: true,
-      nationalities: [],
-      scopes: [],
-      externalId: null,
-      metadata: {},
-      birthDate: null,
-      scopeData: {},
-      employment: null,
-      version: 1,
       createdAt: at,
       updatedAt: at,
+      ...values,
       ...row,
-    };
-    await db(environment).insert(clients).values(value);
+    } as Row;
+    await db(environment).insert(table).values(value as never);
     return value;
   }
 
-  async function seedAddress(environment: Environment, client: ClientRow, row: Partial<AddressRow> = {}): Promise<AddressRow> {
-    const at = row.createdAt ?? now();
-    const value: AddressRow = {
-      id: newId(),
-      tenantId: client.tenantId,
-      clientId: client.id,
-      type: "home",
-      isPrimary: false,
-      street: "Av. Reforma 1",
-      city: "CDMX",
-      state: "CDMX",
-      postalCode: "06600",
-      country: "MX",
-      externalId: null,
-      metadata: {},
-      scopeData: {},
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(addresses).values(value);
-    return value;
-  }
+  /** The columns every child row (address, contact method, bank account, document) fills alike. */
+  const childOf = (client: ClientRow) => ({ tenantId: client.tenantId, clientId: client.id, metadata: {} });
 
-  async function seedContactMethod(
-    environment: Environment,
-    client: ClientRow,
-    row: Partial<ContactMethodRow> = {},
-  ): Promise<ContactMethodRow> {
-    const at = row.createdAt ?? now();
-    const value: ContactMethodRow = {
-      id: newId(),
-      tenantId: client.tenantId,
-      clientId: client.id,
-      type: "email",
-      value: "ada@example.com",
-      isPrimary: false,
-      label: null,
-      externalId: null,
-      metadata: {},
-      isVerified: false,
-      verifiedAt: null,
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(contactMethods).values(value);
-    return value;
-  }
+  const seedClient = (environment: Environment, tenantId: string, row: Partial<ClientRow> = {}) =>
+    seedRow<ClientRow>(
+      environment,
+      clients,
+      CLIENT,
+      { tenantId, type: "individual", name: "Ada", isPrimary: true, nationalities: [], scopes: [], metadata: {}, scopeData: {}, version: 1 },
+      row,
+    );
 
-  async function seedBankAccount(
-    environment: Environment,
-    client: ClientRow,
-    row: Partial<BankAccountRow> = {},
-  ): Promise<BankAccountRow> {
-    const at = row.createdAt ?? now();
-    const value: BankAccountRow = {
-      id: newId(),
-      tenantId: client.tenantId,
-      clientId: client.id,
-      accountNumber: "1234567890",
-      bankName: "Banco",
-      bankCode: null,
-      country: "MX",
-      currency: "MXN",
-      type: "checking",
-      isPrimary: false,
-      isActive: true,
-      label: null,
-      externalId: null,
-      metadata: {},
-      clabe: null,
-      codigoBanco: null,
-      codigoPlaza: null,
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(bankAccounts).values(value);
-    return value;
-  }
+  const seedAddress = (environment: Environment, client: ClientRow, row: Partial<AddressRow> = {}) =>
+    seedRow<AddressRow>(
+      environment,
+      addresses,
+      ADDRESS,
+      { ...childOf(client), type: "home", isPrimary: false, street: "Av. Reforma 1", city: "CDMX", state: "CDMX", postalCode: "06600", country: "MX", scopeData: {} },
+      row,
+    );
 
-  async function seedDocument(environment: Environment, client: ClientRow, row: Partial<DocumentRow> = {}): Promise<DocumentRow> {
-    const at = row.createdAt ?? now();
-    const value: DocumentRow = {
-      id: newId(),
-      tenantId: client.tenantId,
-      clientId: client.id,
-      type: "passport",
-      category: "identity",
-      expiresAt: null,
-      externalId: null,
-      metadata: {},
-      fields: {},
-      filename: null,
-      contentType: null,
-      size: null,
-      status: "pending_upload",
-      verifiedAt: null,
-      verifiedBy: null,
-      rejectionReason: null,
-      reviewedAt: null,
-      reviewedBy: null,
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(documents).values(value);
-    return value;
-  }
+  const seedContactMethod = (environment: Environment, client: ClientRow, row: Partial<ContactMethodRow> = {}) =>
+    seedRow<ContactMethodRow>(environment, contactMethods, CONTACT_METHOD, { ...childOf(client), type: "email", value: "ada@example.com", isPrimary: false, isVerified: false }, row);
 
-  async function seedLink(
-    environment: Environment,
-    parent: ClientRow,
-    child: ClientRow,
-    row: Partial<ClientLinkRow> = {},
-  ): Promise<ClientLinkRow> {
-    const at = row.createdAt ?? now();
-    const value: ClientLinkRow = {
-      id: newId(),
-      tenantId: parent.tenantId,
-      parentClientId: parent.id,
-      childClientId: child.id,
-      relationshipType: null,
-      metadata: {},
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(clientLinks).values(value);
-    return value;
-  }
+  const seedBankAccount = (environment: Environment, client: ClientRow, row: Partial<BankAccountRow> = {}) =>
+    seedRow<BankAccountRow>(
+      environment,
+      bankAccounts,
+      BANK_ACCOUNT,
+      { ...childOf(client), accountNumber: "1234567890", bankName: "Banco", country: "MX", currency: "MXN", type: "checking", isPrimary: false, isActive: true },
+      row,
+    );
+
+  const seedDocument = (environment: Environment, client: ClientRow, row: Partial<DocumentRow> = {}) =>
+    seedRow<DocumentRow>(
+      environment,
+      documents,
+      DOCUMENT,
+      { ...childOf(client), type: "passport", category: "identity", fields: {}, status: "pending_upload" },
+      row,
+    );
+
+  const seedLink = (environment: Environment, parent: ClientRow, child: ClientRow, row: Partial<ClientLinkRow> = {}) =>
+    seedRow<ClientLinkRow>(
+      environment,
+      clientLinks,
+      LINK,
+      { tenantId: parent.tenantId, parentClientId: parent.id, childClientId: child.id, metadata: {} },
+      row,
+    );
 
   // ---------------------------------------------------------------------------------------------
   // Checking the databases
