@@ -166,75 +166,22 @@ export function createHarness() {
   // Seeding: rows written straight into D1 (not through the API).
   // ---------------------------------------------------------------------------------------------
 
-  /**
-   * Inserts one row built from its entity's declaration (src/entities.ts): null in every stored
-   * key, then a new id and createdAt = updatedAt = now (or the test's createdAt), then `values` (the
-   * builder's defaults, non-null columns), then the test's own `row`.
-   */
-  async function seedRow<Row>(environment: Environment, table: SQLiteTable, entity: Entity, values: Partial<Row>, row: Partial<Row>): Promise<Row> {
-    const at = (row as { createdAt?: string }).createdAt ?? now();
-    const value = {
-      ...Object.fromEntries(storedKeys(entity).map((key) => [key, null])),
-      id: newId(),
-      createdAt: at,
-      updatedAt: at,
-      ...values,
-      ...row,
-    } as Row;
-    await db(environment).insert(table).values(value as never);
-    return value;
+  async function insert<Row>(environment: Environment, table: SQLiteTable, row: Row): Promise<Row> {
+    await db(environment).insert(table).values(row as never);
+    return row;
   }
-
-  /** The columns every child row (address, contact method, bank account, document) fills alike. */
-  const childOf = (client: ClientRow) => ({ tenantId: client.tenantId, clientId: client.id, metadata: {} });
-
   const seedClient = (environment: Environment, tenantId: string, row: Partial<ClientRow> = {}) =>
-    seedRow<ClientRow>(
-      environment,
-      clients,
-      CLIENT,
-      { tenantId, type: "individual", name: "Ada", isPrimary: true, nationalities: [], scopes: [], metadata: {}, scopeData: {}, version: 1 },
-      row,
-    );
-
+    insert(environment, clients, clientRow(tenantId, row));
   const seedAddress = (environment: Environment, client: ClientRow, row: Partial<AddressRow> = {}) =>
-    seedRow<AddressRow>(
-      environment,
-      addresses,
-      ADDRESS,
-      { ...childOf(client), type: "home", isPrimary: false, street: "Av. Reforma 1", city: "CDMX", state: "CDMX", postalCode: "06600", country: "MX", scopeData: {} },
-      row,
-    );
-
+    insert(environment, addresses, addressRow(client, row));
   const seedContactMethod = (environment: Environment, client: ClientRow, row: Partial<ContactMethodRow> = {}) =>
-    seedRow<ContactMethodRow>(environment, contactMethods, CONTACT_METHOD, { ...childOf(client), type: "email", value: "ada@example.com", isPrimary: false, isVerified: false }, row);
-
+    insert(environment, contactMethods, contactMethodRow(client, row));
   const seedBankAccount = (environment: Environment, client: ClientRow, row: Partial<BankAccountRow> = {}) =>
-    seedRow<BankAccountRow>(
-      environment,
-      bankAccounts,
-      BANK_ACCOUNT,
-      { ...childOf(client), accountNumber: "1234567890", bankName: "Banco", country: "MX", currency: "MXN", type: "checking", isPrimary: false, isActive: true },
-      row,
-    );
-
+    insert(environment, bankAccounts, bankAccountRow(client, row));
   const seedDocument = (environment: Environment, client: ClientRow, row: Partial<DocumentRow> = {}) =>
-    seedRow<DocumentRow>(
-      environment,
-      documents,
-      DOCUMENT,
-      { ...childOf(client), type: "passport", category: "identity", fields: {}, status: "pending_upload" },
-      row,
-    );
-
+    insert(environment, documents, documentRow(client, row));
   const seedLink = (environment: Environment, parent: ClientRow, child: ClientRow, row: Partial<ClientLinkRow> = {}) =>
-    seedRow<ClientLinkRow>(
-      environment,
-      clientLinks,
-      LINK,
-      { tenantId: parent.tenantId, parentClientId: parent.id, childClientId: child.id, metadata: {} },
-      row,
-    );
+    insert(environment, clientLinks, linkRow(parent, child, row));
 
   // ---------------------------------------------------------------------------------------------
   // Checking the databases
@@ -294,6 +241,60 @@ export function createHarness() {
 }
 
 export type Harness = ReturnType<typeof createHarness>;
+
+// ---------------------------------------------------------------------------------------------
+// Row builders (what the seed helpers insert; test/d1-guard.test.ts inserts them itself)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A row built from its entity's declaration (src/entities.ts): null in every stored key, then a
+ * new id and createdAt = updatedAt = now (or the test's createdAt), then `values` (the builder's
+ * non-null defaults), then the test's own `row`.
+ */
+function rowOf<Row>(entity: Entity, values: Partial<Row>, row: Partial<Row>): Row {
+  const at = (row as { createdAt?: string }).createdAt ?? now();
+  return {
+    ...Object.fromEntries(storedKeys(entity).map((key) => [key, null])),
+    id: newId(),
+    createdAt: at,
+    updatedAt: at,
+    ...values,
+    ...row,
+  } as Row;
+}
+
+/** The columns every child row (address, contact method, bank account, document) fills alike. */
+const childOf = (client: Pick<ClientRow, "id" | "tenantId">) => ({ tenantId: client.tenantId, clientId: client.id, metadata: {} });
+
+export const clientRow = (tenantId: string, row: Partial<ClientRow> = {}) =>
+  rowOf<ClientRow>(
+    CLIENT,
+    { tenantId, type: "individual", name: "Ada", isPrimary: true, nationalities: [], scopes: [], metadata: {}, scopeData: {}, version: 1 },
+    row,
+  );
+
+export const addressRow = (client: Pick<ClientRow, "id" | "tenantId">, row: Partial<AddressRow> = {}) =>
+  rowOf<AddressRow>(
+    ADDRESS,
+    { ...childOf(client), type: "home", isPrimary: false, street: "Av. Reforma 1", city: "CDMX", state: "CDMX", postalCode: "06600", country: "MX", scopeData: {} },
+    row,
+  );
+
+export const contactMethodRow = (client: Pick<ClientRow, "id" | "tenantId">, row: Partial<ContactMethodRow> = {}) =>
+  rowOf<ContactMethodRow>(CONTACT_METHOD, { ...childOf(client), type: "email", value: "ada@example.com", isPrimary: false, isVerified: false }, row);
+
+export const bankAccountRow = (client: Pick<ClientRow, "id" | "tenantId">, row: Partial<BankAccountRow> = {}) =>
+  rowOf<BankAccountRow>(
+    BANK_ACCOUNT,
+    { ...childOf(client), accountNumber: "1234567890", bankName: "Banco", country: "MX", currency: "MXN", type: "checking", isPrimary: false, isActive: true },
+    row,
+  );
+
+export const documentRow = (client: Pick<ClientRow, "id" | "tenantId">, row: Partial<DocumentRow> = {}) =>
+  rowOf<DocumentRow>(DOCUMENT, { ...childOf(client), type: "passport", category: "identity", fields: {}, status: "pending_upload" }, row);
+
+export const linkRow = (parent: Pick<ClientRow, "id" | "tenantId">, child: Pick<ClientRow, "id">, row: Partial<ClientLinkRow> = {}) =>
+  rowOf<ClientLinkRow>(LINK, { tenantId: parent.tenantId, parentClientId: parent.id, childClientId: child.id, metadata: {} }, row);
 
 function merge(records: RequestRecord[]): RequestRecord {
   const merged = emptyRecord(records.map((r) => r.label).join(" + "));
