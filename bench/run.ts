@@ -6,7 +6,8 @@
 //      a bench API key) served by `wrangler dev` on 127.0.0.1; workloads W1–W7 timed at
 //      concurrency 1 and 8 (p50/p95/p99, throughput);
 //   3. cost: the same requests in the Workers runtime (vitest, bench/cost.bench-config.ts) against
-//      a database populated the same way, with D1 metered per request (statements, round trips,
+//      a database populated the same way, with D1 recorded per request by the test suite's D1 guard
+//      (test/support/d1-guard.ts, limits recorded, not enforced: statements, round trips,
 //      rows read and written from D1's meta, query plans) and the floor of W2 (its rows inserted
 //      straight through the binding, one json_each INSERT per table);
 //   4. a table on stdout; the same figures in bench/results/latest.json (and n<N>.json, which the

@@ -270,3 +270,37 @@ describe("fault injection", () => {
     await expect(binding.prepare("SELECT 1 AS bystander").first("bystander")).resolves.toBe(1);
   });
 });
+
+describe("as the bench's recorder (enforceLimits: false, keepValues)", () => {
+  it("records a broken limit without failing the statement, which runs", async () => {
+    const guard = createD1Guard({ enforceLimits: false });
+    const binding = guard.wrap(env.DB_TEST, "recorder");
+    const record = guard.last!;
+    // 33 arguments: over D1's 32, which local D1 runs.
+    const array = await binding.prepare(`SELECT json_array(${numbers(33).join(", ")}) AS a`).first<string>("a");
+    expect(JSON.parse(array!)).toHaveLength(33);
+    for (let i = 0; i < 50; i++) await binding.prepare("SELECT ?").bind(i).run();
+    expect(record.statementCount).toBe(51);
+    expect(record.violations.map((v) => v.limit)).toEqual(["maxFunctionArgs", "maxStatementsPerRequest"]);
+    expect(guard.violations).toHaveLength(2);
+  });
+
+  it("keeps the bound values only when asked, and times every round trip", async () => {
+    for (const keepValues of [false, true]) {
+      const guard = createD1Guard({ keepValues });
+      const binding = guard.wrap(env.DB_TEST, "values");
+      await binding.prepare("SELECT ?, ?").bind(1, "a").all();
+      await binding.batch([binding.prepare("SELECT ?").bind(2), binding.prepare("SELECT 3")]);
+      const record = guard.last!;
+      expect(record.statements.map((s) => s.values)).toEqual(keepValues ? [[1, "a"], [2], []] : [undefined, undefined, undefined]);
+      expect(record.statements.map((s) => s.params)).toEqual([2, 1, 0]);
+      expect(record.roundTripMs).toHaveLength(record.roundTrips);
+      expect(record.roundTripMs.every((ms) => typeof ms === "number" && ms >= 0)).toBe(true);
+    }
+  });
+
+  it("enforces by default", async () => {
+    const binding = createD1Guard().wrap(env.DB_TEST, "default");
+    await expect(binding.prepare(`SELECT ${placeholders(101)}`).bind(...numbers(101)).all()).rejects.toThrow(/^D1 guard: 101 bound parameters/);
+  });
+});

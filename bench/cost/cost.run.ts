@@ -1,8 +1,9 @@
 // The cost runner (`npm run bench` runs it through bench/cost.bench-config.ts): in the Workers
 // runtime, against local D1 populated exactly as the wrangler dev database is, it sends every
-// workload's requests to the real app (createApp) with the D1 binding wrapped in a meter, and
-// records what each request did to D1: statements, round trips, batch sizes, rows read and written
-// (D1's own `meta`), with the query plan of every statement. It also times the floor: the rows W2
+// workload's requests to the real app (createApp) with the D1 binding wrapped in the test suite's
+// D1 guard (test/support/d1-guard.ts) as a recorder — limits recorded, not enforced — and records
+// what each request did to D1: statements, round trips, batch sizes, rows read and written (D1's own
+// `meta`), with the query plan of every statement. It also times the floor: the rows W2
 // writes, inserted straight through the binding with one json_each INSERT per table.
 //
 // The figures leave as one console line (MARKER + JSON) that the config's onConsoleLog writes to
@@ -26,7 +27,7 @@ import { syncRequest } from "../../src/schemas/requests";
 import { planSync } from "../../src/sync/plan";
 import { apiKeyStatement, BENCH_TENANT, populatedCounts, populatedId, smallClientIndex } from "../lib/populate";
 import { batchBody, changedSyncBody, maximalSyncBody, type WorkloadId } from "../lib/workloads";
-import { Meter, type MeterRecord } from "./meter";
+import { createD1Guard, type RequestRecord } from "../../test/support/d1-guard";
 
 const MARKER = "@@bench-cost@@";
 
@@ -52,12 +53,13 @@ interface Sent {
   status: number;
   ms: number;
   body: any;
-  record: MeterRecord;
+  record: RequestRecord;
 }
 
-const meter = new Meter();
+// Bound values are kept: each statement's query plan is explained with them.
+const recorder = createD1Guard({ enforceLimits: false, keepValues: true });
 const logged: unknown[] = [];
-const app = createApp({ wrapDatabase: meter.wrap, logError: (message, details) => logged.push({ message, details }) });
+const app = createApp({ wrapDatabase: recorder.wrap, logError: (message, details) => logged.push({ message, details }) });
 let key = "";
 
 async function send(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<Sent> {
@@ -67,15 +69,15 @@ async function send(method: string, path: string, body?: unknown, extraHeaders: 
     text = JSON.stringify(body);
     headers.set("content-type", "application/json");
   }
-  const before = meter.records.length;
+  const request = new Request(`http://localhost${path}`, { method, headers, body: text });
   const ctx = createExecutionContext();
   const start = performance.now();
-  const response = await app.fetch(new Request(`http://localhost${path}`, { method, headers, body: text }), benchEnv, ctx);
+  const response = await app.fetch(request, benchEnv, ctx);
   const answer = await response.text();
   const ms = performance.now() - start;
   await waitOnExecutionContext(ctx);
-  const records = meter.records.slice(before);
-  if (records.length !== 1) throw new Error(`${method} ${path}: ${records.length} metered connections`);
+  const records = recorder.recordsOf(request);
+  if (records.length !== 1) throw new Error(`${method} ${path}: ${records.length} recorded connections`);
   const parsed = answer === "" ? null : JSON.parse(answer);
   if (response.status !== 200) throw new Error(`${method} ${path} answered ${response.status}: ${answer.slice(0, 1000)}`);
   return { status: response.status, ms, body: parsed, record: records[0]! };
@@ -92,7 +94,7 @@ interface StatementOut {
 }
 
 interface WorkloadOut {
-  /** Per rep: latency in-process (ms) and the meter's totals. */
+  /** Per rep: latency in-process (ms) and the recorder's totals. */
   reps: { ms: number; statements: number; roundTrips: number; batchSizes: number[]; roundTripMs: number[]; rowsRead: number; rowsWritten: number }[];
   /** Every statement of the first rep, with D1's rows and the query plan. */
   statements: StatementOut[];
@@ -132,17 +134,17 @@ async function planOf(sql: string, params: unknown[]): Promise<string[]> {
   }
 }
 
-async function describe(record: MeterRecord): Promise<StatementOut[]> {
+async function describe(record: RequestRecord): Promise<StatementOut[]> {
   const out: StatementOut[] = [];
   for (const s of record.statements) {
     out.push({
       roundTrip: s.roundTrip,
       index: s.index,
       sql: s.sql,
-      params: s.params.length,
+      params: s.params,
       rowsRead: s.rowsRead,
       rowsWritten: s.rowsWritten,
-      plan: await planOf(s.sql, s.params),
+      plan: await planOf(s.sql, [...(s.values ?? [])]),
     });
   }
   return out;
@@ -152,10 +154,12 @@ const results: Partial<Record<WorkloadId, WorkloadOut>> = {};
 
 async function run(id: WorkloadId, reps: number, request: (rep: number) => Promise<Sent>, check?: (sent: Sent) => void) {
   const out: WorkloadOut = { reps: [], statements: [], answer: null };
+  const violations: string[] = [];
   for (let rep = 0; rep < reps; rep++) {
     const sent = await request(rep);
     check?.(sent);
     const r = sent.record;
+    violations.push(...r.violations.map((v) => v.message));
     out.reps.push({ ms: sent.ms, statements: r.statements.length, roundTrips: r.roundTrips, batchSizes: r.batchSizes, roundTripMs: r.roundTripMs, rowsRead: r.rowsRead, rowsWritten: r.rowsWritten });
     if (rep === 0) {
       out.statements = await describe(r);
@@ -166,7 +170,8 @@ async function run(id: WorkloadId, reps: number, request: (rep: number) => Promi
   const first = out.reps[0]!;
   progress(
     `cost ${id}: ${first.statements} statements, ${first.roundTrips} round trips [${first.batchSizes.join(", ")}], ` +
-      `rows read ${first.rowsRead}, rows written ${first.rowsWritten}, in-process p50 ${median(out.reps.map((r) => r.ms)).toFixed(1)} ms`,
+      `rows read ${first.rowsRead}, rows written ${first.rowsWritten}, in-process p50 ${median(out.reps.map((r) => r.ms)).toFixed(1)} ms` +
+      (violations.length > 0 ? `; OVER A D1 LIMIT: ${[...new Set(violations)].join("; ")}` : ""),
   );
 }
 
@@ -236,7 +241,7 @@ async function syncPhases(body: unknown): Promise<Record<Phase, number>> {
     headers: { "content-type": "application/json", "x-environment": "test", authorization: `Bearer ${key}` },
     body: JSON.stringify(body),
   }) as unknown as ApiRequest;
-  const mdb = openDb(meter.wrap(db));
+  const mdb = openDb(recorder.wrap(db));
   const t: number[] = [performance.now()];
   const mark = () => t.push(performance.now());
   const { value } = await readJsonBody(request);

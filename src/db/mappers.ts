@@ -1,4 +1,5 @@
-// Row → API object mappers. Key order follows API.md §4 exactly; absent optional values are null.
+// Row → API object mappers. Each renders the keys its entity declares (src/entities.ts), in that
+// order (API.md §4); absent optional values are null.
 import type {
   AddressRow,
   BankAccountRow,
@@ -7,6 +8,23 @@ import type {
   ContactMethodRow,
   DocumentRow,
 } from "./schema";
+import {
+  ADDRESS,
+  ADDRESS_KEYS,
+  BANK_ACCOUNT,
+  BANK_ACCOUNT_KEYS,
+  CLIENT,
+  CLIENT_KEYS,
+  CONTACT_METHOD,
+  CONTACT_METHOD_KEYS,
+  DOCUMENT,
+  DOCUMENT_KEYS,
+  FULL_CLIENT_KEYS,
+  LINK,
+  LINK_KEYS,
+  type StoredKey,
+} from "../entities";
+import { sha256Hex } from "../encoding";
 import { EMPLOYMENT_KEYS } from "../schemas/client";
 
 /** A client with everything its full representation needs (API.md §4.1). */
@@ -54,112 +72,30 @@ export function employmentOut(employment: Record<string, unknown> | null) {
   return Object.fromEntries(EMPLOYMENT_KEYS.map((k) => [k, employment[k] ?? null]));
 }
 
+/**
+ * The output object of an entity: its keys in their declared order, each taken from `computed` when
+ * given there, else from the row. (Key order is the API's: bodies and ETags depend on it.)
+ */
+function render<Row, Computed, K extends keyof Row | keyof Computed>(keys: readonly K[], row: Row, computed: Computed) {
+  const out = {} as Record<K, unknown>;
+  for (const key of keys) out[key] = Object.hasOwn(computed as object, key) ? computed[key as keyof Computed] : row[key as keyof Row];
+  return out as { [P in K]: P extends keyof Computed ? Computed[P] : P extends keyof Row ? Row[P] : never };
+}
+
 /** The client's own keys, `id` through `updatedAt` (also the `client` of a link). */
 export function clientFields(row: ClientRow, contacts: readonly ContactMethodRow[], today: Date) {
-  return {
-    id: row.id,
-    type: row.type,
-    name: row.name,
-    middleName: row.middleName,
-    lastName: row.lastName,
-    isPrimary: row.isPrimary,
-    nationalities: row.nationalities,
-    scopes: row.scopes,
-    externalId: row.externalId,
-    metadata: row.metadata,
-    birthDate: row.birthDate,
+  return render(CLIENT_KEYS, row, {
     age: ageOn(row.birthDate, today),
-    scopeData: row.scopeData,
     employment: employmentOut(row.employment),
     email: derivedValue(contacts, ["email"]),
     phone: derivedValue(contacts, ["phone", "mobile"]),
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
+  });
 }
 
-export function addressOut(row: AddressRow) {
-  return {
-    id: row.id,
-    clientId: row.clientId,
-    type: row.type,
-    isPrimary: row.isPrimary,
-    street: row.street,
-    city: row.city,
-    state: row.state,
-    postalCode: row.postalCode,
-    country: row.country,
-    externalId: row.externalId,
-    metadata: row.metadata,
-    scopeData: row.scopeData,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
-export function contactMethodOut(row: ContactMethodRow) {
-  return {
-    id: row.id,
-    clientId: row.clientId,
-    type: row.type,
-    value: row.value,
-    isPrimary: row.isPrimary,
-    label: row.label,
-    externalId: row.externalId,
-    metadata: row.metadata,
-    isVerified: row.isVerified,
-    verifiedAt: row.verifiedAt,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
-export function bankAccountOut(row: BankAccountRow) {
-  return {
-    id: row.id,
-    clientId: row.clientId,
-    accountNumber: row.accountNumber,
-    bankName: row.bankName,
-    bankCode: row.bankCode,
-    country: row.country,
-    currency: row.currency,
-    type: row.type,
-    isPrimary: row.isPrimary,
-    isActive: row.isActive,
-    label: row.label,
-    externalId: row.externalId,
-    metadata: row.metadata,
-    clabe: row.clabe,
-    codigoBanco: row.codigoBanco,
-    codigoPlaza: row.codigoPlaza,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
-export function documentOut(row: DocumentRow) {
-  return {
-    id: row.id,
-    clientId: row.clientId,
-    type: row.type,
-    category: row.category,
-    expiresAt: row.expiresAt,
-    externalId: row.externalId,
-    metadata: row.metadata,
-    fields: row.fields,
-    filename: row.filename,
-    contentType: row.contentType,
-    size: row.size,
-    status: row.status,
-    verifiedAt: row.verifiedAt,
-    verifiedBy: row.verifiedBy,
-    rejectionReason: row.rejectionReason,
-    reviewedAt: row.reviewedAt,
-    reviewedBy: row.reviewedBy,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
+export const addressOut = (row: AddressRow) => render(ADDRESS_KEYS, row, {});
+export const contactMethodOut = (row: ContactMethodRow) => render(CONTACT_METHOD_KEYS, row, {});
+export const bankAccountOut = (row: BankAccountRow) => render(BANK_ACCOUNT_KEYS, row, {});
+export const documentOut = (row: DocumentRow) => render(DOCUMENT_KEYS, row, {});
 
 export function linkOut(
   link: ClientLinkRow,
@@ -167,18 +103,8 @@ export function linkOut(
   linkedContacts: readonly ContactMethodRow[],
   today: Date,
 ) {
-  return {
-    id: link.id,
-    relationshipType: link.relationshipType,
-    client: clientFields(
-      linked,
-      linkedContacts.filter((c) => c.clientId === linked.id),
-      today,
-    ),
-    metadata: link.metadata,
-    createdAt: link.createdAt,
-    updatedAt: link.updatedAt,
-  };
+  const contacts = linkedContacts.filter((c) => c.clientId === linked.id);
+  return render(LINK_KEYS, link, { client: clientFields(linked, contacts, today) });
 }
 
 export function fullClient(graph: ClientGraph, today: Date) {
@@ -186,16 +112,15 @@ export function fullClient(graph: ClientGraph, today: Date) {
     const linked = graph.linkedClients.get(link.childClientId);
     return linked ? [linkOut(link, linked, graph.linkedContacts, today)] : [];
   });
-  return {
-    ...clientFields(graph.client, graph.contactMethods, today),
+  return render(FULL_CLIENT_KEYS, clientFields(graph.client, graph.contactMethods, today), {
     addresses: [...graph.addresses].sort(byCreation).map(addressOut),
     contactMethods: [...graph.contactMethods].sort(byCreation).map(contactMethodOut),
     bankAccounts: [...graph.bankAccounts].sort(byCreation).map(bankAccountOut),
     documents: [...graph.documents].sort(byCreation).map(documentOut),
     linkedClients: links,
     riskAssessments: {},
-    tags: [],
-  };
+    tags: [] as never[],
+  });
 }
 
 export type FullClient = ReturnType<typeof fullClient>;
@@ -207,7 +132,21 @@ export type LinkOut = ReturnType<typeof linkOut>;
  * body changes on a birthday, and so does the ETag.
  */
 export async function etagOf(client: FullClient): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(client)));
-  const hex = Array.from(new Uint8Array(digest).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `"${hex}"`;
+  // The first 128 bits of the SHA-256: plenty to tell two representations apart.
+  return `"${(await sha256Hex(JSON.stringify(client))).slice(0, 32)}"`;
 }
+
+// -------------------------------------------------------------------------------------------------
+// Compile-time check: each table's columns are its entity's stored keys (src/entities.ts) plus the
+// columns no answer shows, so that a column added to one and not the other fails the type check.
+// -------------------------------------------------------------------------------------------------
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type EntitiesMatchTables = [
+  Assert<Same<keyof ClientRow, StoredKey<typeof CLIENT> | "tenantId" | "version">>,
+  Assert<Same<keyof AddressRow, StoredKey<typeof ADDRESS> | "tenantId">>,
+  Assert<Same<keyof ContactMethodRow, StoredKey<typeof CONTACT_METHOD> | "tenantId">>,
+  Assert<Same<keyof BankAccountRow, StoredKey<typeof BANK_ACCOUNT> | "tenantId">>,
+  Assert<Same<keyof DocumentRow, StoredKey<typeof DOCUMENT> | "tenantId">>,
+  Assert<Same<keyof ClientLinkRow, StoredKey<typeof LINK> | "tenantId" | "parentClientId" | "childClientId">>,
+];

@@ -3,37 +3,72 @@ import type { FieldError } from "../field-errors";
 
 export { pointer, type FieldError } from "../field-errors";
 
-export const ERROR_STATUS = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  CONFLICT: 409,
-  PRECONDITION_FAILED: 412,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  UNPROCESSABLE_CONTENT: 422,
-  TOO_MANY_REQUESTS: 429,
-  INTERNAL_SERVER_ERROR: 500,
-} as const;
+/**
+ * THE error table: every code the API answers, with its HTTP status, the problem's `title`, and the
+ * `description` GET /problems/{slug} serves for its `type` URI.
+ */
+export const ERRORS = {
+  BAD_REQUEST: {
+    status: 400,
+    title: "Bad Request",
+    description: "The request is malformed or failed validation; `errors` lists every issue with a JSON Pointer into the body.",
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    title: "Unauthorized",
+    description: "The API key is missing, malformed, unknown, revoked, or belongs to the other environment.",
+  },
+  FORBIDDEN: { status: 403, title: "Forbidden", description: "The API key is valid but lacks the permission this operation needs." },
+  NOT_FOUND: {
+    status: 404,
+    title: "Not Found",
+    description: "The resource does not exist for this tenant and environment, or the path is unknown.",
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: "Method Not Allowed",
+    description: "The path exists but not with this method; the Allow header lists the methods it takes.",
+  },
+  CONFLICT: {
+    status: 409,
+    title: "Conflict",
+    description: "The request conflicts with stored data (an externalId already taken, or a concurrent change).",
+  },
+  PRECONDITION_FAILED: {
+    status: 412,
+    title: "Precondition Failed",
+    description: "If-Match did not match the client's current ETag: it changed since you read it.",
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "Payload Too Large", description: "The request body exceeds 5 MiB." },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: "Unsupported Media Type",
+    description: "The request body must be JSON (Content-Type: application/json).",
+  },
+  UNPROCESSABLE_CONTENT: {
+    status: 422,
+    title: "Unprocessable Content",
+    description: "The Idempotency-Key was already used with a different request body.",
+  },
+  TOO_MANY_REQUESTS: { status: 429, title: "Too Many Requests", description: "Too many requests; retry later." },
+  INTERNAL_SERVER_ERROR: {
+    status: 500,
+    title: "Internal Server Error",
+    description: "Something failed on our side. Nothing was written; quote the requestId when reporting it.",
+  },
+} as const satisfies Record<string, { status: number; title: string; description: string }>;
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorCode = keyof typeof ERRORS;
 
-export const ERROR_TITLES: Record<ErrorCode, string> = {
-  BAD_REQUEST: "Bad Request",
-  UNAUTHORIZED: "Unauthorized",
-  FORBIDDEN: "Forbidden",
-  NOT_FOUND: "Not Found",
-  METHOD_NOT_ALLOWED: "Method Not Allowed",
-  CONFLICT: "Conflict",
-  PRECONDITION_FAILED: "Precondition Failed",
-  PAYLOAD_TOO_LARGE: "Payload Too Large",
-  UNSUPPORTED_MEDIA_TYPE: "Unsupported Media Type",
-  UNPROCESSABLE_CONTENT: "Unprocessable Content",
-  TOO_MANY_REQUESTS: "Too Many Requests",
-  INTERNAL_SERVER_ERROR: "Internal Server Error",
-};
+/** Every code, in the table's order. */
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/** Views of the table, by code (for the modules that want one column of it). */
+const column = <K extends "status" | "title" | "description">(key: K) =>
+  Object.fromEntries(ERROR_CODES.map((code) => [code, ERRORS[code][key]])) as { [C in ErrorCode]: (typeof ERRORS)[C][K] };
+export const ERROR_STATUS = column("status");
+export const ERROR_TITLES = column("title");
+export const ERROR_DESCRIPTIONS = column("description");
 
 export interface Problem {
   type: string;

@@ -1,4 +1,6 @@
-// API keys: format, hashing and display prefix. No imports, so scripts/apikey.ts shares this file.
+// API keys: format, hashing and display prefix. scripts/ (Node) import this file as is: its only
+// import is another import-free module, named with its .ts extension.
+import { base64url, sha256Hex } from "../encoding.ts";
 
 export const KEY_PATTERN = /^sk_(test|live)_[A-Za-z0-9_-]{43,}$/;
 export const PERMISSIONS = ["clients:read", "clients:create", "clients:update", "clients:delete"] as const;
@@ -9,10 +11,7 @@ export const TENANT_PATTERN = /^[a-z0-9_-]{1,64}$/;
 export function generateKey(environment: "test" | "live"): string {
   const bytes = new Uint8Array(32);
   crypto.getRandomValues(bytes);
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  const random = btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-  return `sk_${environment}_${random}`;
+  return `sk_${environment}_${base64url(bytes)}`;
 }
 
 /** What is stored and shown: the environment prefix and the first 8 random characters. */
@@ -21,7 +20,5 @@ export function displayPrefix(key: string): string {
   return key.slice(0, environmentPrefix.length + 8);
 }
 
-export async function hashKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+/** What api_keys stores of a key: its SHA-256, hex. */
+export const hashKey = (key: string): Promise<string> => sha256Hex(key);

@@ -1,12 +1,9 @@
 // Shared fixtures of the POST /clients/batch tests (API.md §4.1, §5, §9).
 import { expect } from "vitest";
+import { FULL_CLIENT_KEYS } from "../support/contract-keys";
 import type { ApiResponse, Harness } from "../support/harness";
 
-export const FULL_CLIENT_KEYS = [
-  "id", "type", "name", "middleName", "lastName", "isPrimary", "nationalities", "scopes", "externalId", "metadata",
-  "birthDate", "age", "scopeData", "employment", "email", "phone", "createdAt", "updatedAt", "addresses",
-  "contactMethods", "bankAccounts", "documents", "linkedClients", "riskAssessments", "tags",
-];
+export { FULL_CLIENT_KEYS };
 
 export const PROBLEM_KEYS = ["type", "title", "status", "code", "detail", "requestId"];
 

@@ -3,17 +3,11 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents } from "../../src/db/schema";
+import { CLIENT_OWN_KEYS, FULL_CLIENT_KEYS, LINK_KEYS } from "../support/contract-keys";
 import { createHarness } from "../support/harness";
 
 const h = createHarness();
 
-const FULL_CLIENT_KEYS = [
-  "id", "type", "name", "middleName", "lastName", "isPrimary", "nationalities", "scopes", "externalId", "metadata",
-  "birthDate", "age", "scopeData", "employment", "email", "phone", "createdAt", "updatedAt", "addresses",
-  "contactMethods", "bankAccounts", "documents", "linkedClients", "riskAssessments", "tags",
-];
-const CLIENT_OWN_KEYS = FULL_CLIENT_KEYS.slice(0, FULL_CLIENT_KEYS.indexOf("updatedAt") + 1);
-const LINK_KEYS = ["id", "relationshipType", "client", "metadata", "createdAt", "updatedAt"];
 
 /** Whole years from a YYYY-MM-DD date to today, UTC (independent of the app's own helper). */
 function yearsSince(date: string): number {

@@ -5,8 +5,8 @@
 // whole stored state — through the API and straight from D1 — must equal the model's. Every sequence has its own tenants A and B (test) and A's live environment; they
 // share externalIds, and references to each other's ids must behave as unknown ids.
 //
-// Reproduce / vary: MODEL_SEED=<seed> MODEL_RUNS=<n> npx vitest run test/model
-// MODEL_STRICT=1 fails on the known bugs too (runner.ts KNOWN_BUGS); MODEL_TRACE=1 prints every sequence.
+// Reproduce / vary: MODEL_SEED=<seed> MODEL_RUNS=<n> npx vitest run test/model; MODEL_TRACE=1 prints
+// every sequence.
 import fc from "fast-check";
 import { afterAll, describe, expect, inject, it } from "vitest";
 
@@ -21,11 +21,10 @@ import { focusedSequence, newFigures, runSequence, sequence, type Cmd } from "./
 const h = createHarness();
 // Knobs from the environment of `vitest` (vitest.config.ts `provide`s them; import.meta.env is not
 // usable: vitest's transform cache keeps the values of the run that first transformed this file).
-const knobs = JSON.parse(inject("MODEL") ?? "{}") as { seed?: string; runs?: string; strict?: string; trace?: string };
+const knobs = JSON.parse(inject("MODEL") ?? "{}") as { seed?: string; runs?: string; trace?: string };
 const SEED = Number(knobs.seed || 20261121);
 const RUNS = Number(knobs.runs || 200);
 const FOCUSED_RUNS = Math.max(1, Math.round(RUNS * 0.75));
-const STRICT = knobs.strict === "1";
 const TRACE = knobs.trace === "1";
 const figures = newFigures();
 
@@ -34,7 +33,7 @@ afterAll(() => {
     `[model] seed=${SEED} numRuns=${RUNS} sequences run=${figures.sequences} (shrinking included) steps=${figures.steps} ` +
       `requests=${figures.requests} ops=${JSON.stringify(figures.ops)} expected statuses=${JSON.stringify(figures.statuses)} ` +
       `error pointers compared=${figures.pointers.compared} refusals leaving out other tiers=${JSON.stringify(figures.pointers.leftOut)} ` +
-      `known-bug hits=${JSON.stringify(figures.knownBugHits)} coverage=${JSON.stringify(figures.coverage)}`,
+      `coverage=${JSON.stringify(figures.coverage)}`,
   );
 });
 
@@ -42,7 +41,7 @@ describe("the service behaves like the model of API.md", () => {
   it(`random sequences (seed ${SEED}, ${RUNS} runs)`, { timeout: 900_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(sequence, async (cmds) => {
-        await runSequence(h, cmds, figures, STRICT, TRACE);
+        await runSequence(h, cmds, figures, TRACE);
       }),
       { seed: SEED, numRuns: RUNS, verbose: 0 },
     );
@@ -53,7 +52,7 @@ describe("the service behaves like the model of API.md", () => {
     const before = figures.sequences;
     await fc.assert(
       fc.asyncProperty(focusedSequence, async (cmds) => {
-        await runSequence(h, cmds, figures, STRICT, TRACE);
+        await runSequence(h, cmds, figures, TRACE);
       }),
       { seed: SEED, numRuns: FOCUSED_RUNS, verbose: 0 },
     );
@@ -176,30 +175,29 @@ SCENARIOS["a sync refused for shape and state problems at once names each"] = [
 describe("scenarios, through the same model", () => {
   for (const [title, cmds] of Object.entries(SCENARIOS)) {
     it(title, async () => {
-      await runSequence(h, cmds, figures, true, TRACE);
+      await runSequence(h, cmds, figures, TRACE);
     });
   }
 });
 
 // -------------------------------------------------------------------------------------------------
-// Discrepancies the model found, kept as regression cases (strict). While a bug is open, its case is
-// an `it.fails` and runner.ts KNOWN_BUGS lets the property accept the service's answer in exactly
-// that case (and count it), so that it keeps exploring; none is open now.
+// Discrepancies the model found, kept as regression cases. A discrepancy fails the property: a bug
+// it finds is fixed (or the model corrected), not tolerated.
 // -------------------------------------------------------------------------------------------------
 describe("discrepancies found by the model, now fixed", () => {
   // Shrunk from seed 20261121: a contact-method item that created a row with type phone/mobile/fax
   // and no `value` answered 500 (the phone rule ran on a missing value); now a 400 `required`.
   it("a contact method created with type phone and no value is a 400", async () => {
-    await runSequence(h, [e1(), e1({ contactMethods: [{ type: "phone" }] })], figures, true, TRACE);
+    await runSequence(h, [e1(), e1({ contactMethods: [{ type: "phone" }] })], figures, TRACE);
   });
 
   // DECISIONS: an unknown clientId is a 404 once the body's shape is valid, before the rules that
   // need the client (the model first expected the request-only 400s first).
   it("unknown clientId + an externalId twice in one list is a 404", async () => {
     const twice = { externalId: "a1", street: "S1", ...full };
-    await runSequence(h, [{ op: "sync", who: "A", clientId: "unknown", addresses: [twice, twice] }], figures, true, TRACE);
+    await runSequence(h, [{ op: "sync", who: "A", clientId: "unknown", addresses: [twice, twice] }], figures, TRACE);
   });
   it("unknown clientId + a link to that same clientId is a 404", async () => {
-    await runSequence(h, [{ op: "sync", who: "A", clientId: "unknown", client: { name: "Ana" }, linkedClients: [{ clientId: "unknown" }] }], figures, true, TRACE);
+    await runSequence(h, [{ op: "sync", who: "A", clientId: "unknown", client: { name: "Ana" }, linkedClients: [{ clientId: "unknown" }] }], figures, TRACE);
   });
 });

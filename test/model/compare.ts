@@ -1,17 +1,11 @@
 // Compares what the model expects (with Id/Ts/Unordered placeholders) with what the service
 // answered, unifying placeholders with real values: model id ↔ real id is a bijection kept for a
 // whole sequence, and step → timestamp a non-decreasing function.
+import { FULL_CLIENT_KEYS } from "../support/contract-keys";
 import { Id, Pointers, Some, Ts, Unordered } from "./model";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** The full client's keys, in the order of API.md §4.1. */
-export const FULL_CLIENT_KEYS = [
-  "id", "type", "name", "middleName", "lastName", "isPrimary", "nationalities", "scopes", "externalId", "metadata",
-  "birthDate", "age", "scopeData", "employment", "email", "phone", "createdAt", "updatedAt", "addresses",
-  "contactMethods", "bankAccounts", "documents", "linkedClients", "riskAssessments", "tags",
-];
 
 export class Mismatch extends Error {}
 

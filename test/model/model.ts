@@ -192,7 +192,7 @@ export interface Outcome {
   exactErrors?: boolean;
   /** The model ids a successful request created (persisted), by kind, in creation order. */
   createdClients?: string[];
-  /** Why the model chose this answer, where that is a documented choice (see KNOWN_BUGS). */
+  /** Why the model chose this answer (counted in the figures' coverage of refusals). */
   why?: string[];
 }
 

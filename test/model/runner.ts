@@ -205,20 +205,12 @@ function coverSync(figures: Figures, req: M.SyncIn, body: SyncBody) {
 /** An id no record ever had (a valid UUID, so the answer is 404, not 400). */
 export const UNKNOWN_ID = "01900000-0000-7000-8000-00000000dead";
 
-/**
- * Bugs the model has found and reported, each kept as an `it.fails` test in clients.model.test.ts.
- * While one is open the property accepts the service's answer in that exact case (and counts it)
- * so that it keeps exploring; VITE_MODEL_STRICT=1 turns that off.
- */
-export const KNOWN_BUGS: { name: string; applies(cmd: Cmd, expected: M.Outcome, status: number): boolean }[] = [];
-
 export interface Figures {
   sequences: number;
   steps: number;
   requests: number;
   ops: Record<string, number>;
   statuses: Record<string, number>;
-  knownBugHits: Record<string, number>;
   /** What the successful syncs did, per the model (coverage of the interesting cases). */
   coverage: Record<string, number>;
   /** Error pointers compared; refusals that left out predicted problems of other tiers, by tiers. */
@@ -230,12 +222,11 @@ export const newFigures = (): Figures => ({
   requests: 0,
   ops: {},
   statuses: {},
-  knownBugHits: {},
   coverage: {},
   pointers: { compared: 0, leftOut: {} },
 });
 
-export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Figures, strict = false, printTrace = false): Promise<void> {
+export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Figures, printTrace = false): Promise<void> {
   figures.sequences++;
   const tenants = { A: h.newTenant(), B: h.newTenant() };
   const keys: Record<Who, string> = {
@@ -450,12 +441,7 @@ export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Fig
         expected = { status: 200, body: res!.body };
       }
       trace.push(`#${step} ${w.padEnd(2)} ${described} → ${res.status}${res.status === expected.status ? "" : ` (model: ${expected.status})`}`);
-      const known = strict || res.status === expected.status ? undefined : KNOWN_BUGS.find((b) => b.applies(cmd, expected, res.status));
-      if (known) {
-        // The known bug answered instead of the model's error; both write nothing: go on.
-        figures.knownBugHits[known.name] = (figures.knownBugHits[known.name] ?? 0) + 1;
-        trace[trace.length - 1] += ` [known bug: ${known.name}]`;
-      } else await checkStatus(step, expected, res);
+      await checkStatus(step, expected, res);
       for (const mid of expected.createdClients ?? []) created.clients.push({ mid, who: w });
       // The whole state after the step: every store in D1, the touched one through the API too.
       await checkApi(w, etagAfterSync);

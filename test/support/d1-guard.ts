@@ -1,10 +1,12 @@
 // The D1 guard: a D1Database look-alike that wraps a real binding, to (a) record what a request
-// does to D1 — every statement, round trips, rows read/written from D1's own `meta` — and (b)
-// enforce the production limits that local D1 does not all enforce (API.md §9, d1-platform.md A.1).
+// does to D1 — every statement, round trips (and their wall time), rows read/written from D1's own
+// `meta` — and (b) enforce the production limits that local D1 does not all enforce (API.md §9,
+// d1-platform.md A.1). The tests use both; the benchmark's cost runner (bench/cost) uses it as its
+// recorder, with `enforceLimits: false`: a workload over a limit is measured there, not failed.
 //
-// A violation is recorded AND thrown as an Error whose message starts with "D1 guard:", so the
-// request fails and the harness fails the test. `failStatement` injects faults: a statement it
-// selects is replaced by one that fails at run time inside D1, so a batch aborts and rolls back.
+// A violation is recorded, and (enforcing) thrown as an Error whose message starts with
+// "D1 guard:", so the request fails and the harness fails the test. `failStatement` injects faults:
+// a statement it selects is replaced by one that fails at run time inside D1, so a batch aborts.
 
 /** Production D1 limits (developers.cloudflare.com/d1/platform/limits). */
 export const D1_LIMITS = {
@@ -30,6 +32,8 @@ export interface StatementRecord {
   sql: string;
   /** Number of bound parameters. */
   params: number;
+  /** The bound values themselves, when the guard keeps them (`keepValues`; the bench explains plans with them). */
+  values?: readonly unknown[];
   kind: CallKind;
   /** Index of the round trip (within its request) that carried it. */
   roundTrip: number;
@@ -62,7 +66,16 @@ export interface RequestRecord {
   unmeteredStatements: number;
   /** Statement count of each batch, in order. */
   batchSizes: number[];
+  /** Wall time of each round trip (ms), as the Worker waits for it (workerd's clock moves on I/O). */
+  roundTripMs: number[];
   violations: Violation[];
+}
+
+export interface D1GuardOptions {
+  /** Throw on a broken limit (default). false only records it: the bench measures such a request. */
+  enforceLimits?: boolean;
+  /** Keep every statement's bound values in its record (default false: tests bind megabytes). */
+  keepValues?: boolean;
 }
 
 /** What `failStatement` is asked about each statement before it is sent. */
@@ -87,6 +100,7 @@ export function emptyRecord(label = "(no database access)"): RequestRecord {
     rowsWritten: 0,
     unmeteredStatements: 0,
     batchSizes: [],
+    roundTripMs: [],
     violations: [],
   };
 }
@@ -330,7 +344,7 @@ class GuardedConnection {
   }
 
   /** Records the statements of one round trip, checks every limit, and picks the ones to fail. */
-  admit(kind: CallKind, statements: readonly GuardedStatement[]): { records: StatementRecord[]; faulty: boolean[] } {
+  admit(kind: CallKind, statements: readonly GuardedStatement[]): { records: StatementRecord[]; faulty: boolean[]; roundTrip: number } {
     const record = this.record;
     const roundTrip = record.roundTrips++;
     const records: StatementRecord[] = [];
@@ -350,6 +364,7 @@ class GuardedConnection {
         rowsWritten: null,
         injectedFault: fail,
       };
+      if (this.guard.keepValues) entry.values = statement.params;
       records.push(entry);
       record.statements.push(entry);
       record.statementCount++;
@@ -366,18 +381,28 @@ class GuardedConnection {
     if (violations.length > 0) {
       record.violations.push(...violations);
       this.guard.violations.push(...violations);
-      throw new Error(violations.map((v) => v.message).join("; "));
+      if (this.guard.enforceLimits) throw new Error(violations.map((v) => v.message).join("; "));
     }
-    return { records, faulty };
+    return { records, faulty, roundTrip };
   }
 
   private real(statement: GuardedStatement, faulty: boolean): D1PreparedStatement {
     return faulty ? this.executor.prepare(FAILING_SQL) : statement[REAL];
   }
 
+  /** Runs one round trip, timing it. */
+  async timed<R>(roundTrip: number, call: () => Promise<R>): Promise<R> {
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      this.record.roundTripMs[roundTrip] = performance.now() - started;
+    }
+  }
+
   async single<R>(statement: GuardedStatement, kind: CallKind, call: (s: D1PreparedStatement) => Promise<R>): Promise<R> {
-    const { records, faulty } = this.admit(kind, [statement]);
-    const result = await call(this.real(statement, faulty[0]!));
+    const { records, faulty, roundTrip } = this.admit(kind, [statement]);
+    const result = await this.timed(roundTrip, () => call(this.real(statement, faulty[0]!)));
     const { rowsRead, rowsWritten } = metaOf(result);
     if (rowsRead === null) this.record.unmeteredStatements++;
     else this.count(records[0]!, rowsRead, rowsWritten ?? 0);
@@ -396,8 +421,8 @@ class GuardedConnection {
       if (!isGuarded(s)) throw new Error(`D1 guard: batch statement ${i} was not prepared through the guarded binding`);
       return s;
     });
-    const { records, faulty } = this.admit("batch", guarded);
-    const results = await this.executor.batch<T>(guarded.map((s, i) => this.real(s, faulty[i]!)));
+    const { records, faulty, roundTrip } = this.admit("batch", guarded);
+    const results = await this.timed(roundTrip, () => this.executor.batch<T>(guarded.map((s, i) => this.real(s, faulty[i]!))));
     results.forEach((result, i) => {
       const { rowsRead, rowsWritten } = metaOf(result);
       if (rowsRead === null) this.record.unmeteredStatements++;
@@ -423,9 +448,9 @@ class GuardedDatabase extends GuardedConnection {
       .map((s) => s.trim())
       .filter((s) => s !== "");
     const statements = parts.map((sqlText) => new GuardedStatement(this, sqlText, [], null as unknown as D1PreparedStatement));
-    this.admit("exec", statements); // exec cannot inject faults: failStatement's answer is ignored
+    const { roundTrip } = this.admit("exec", statements); // exec cannot inject faults: failStatement's answer is ignored
     this.record.unmeteredStatements += statements.length;
-    return this.binding.exec(query);
+    return this.timed(roundTrip, () => this.binding.exec(query));
   }
 
   withSession(constraintOrBookmark?: string): D1DatabaseSession {
@@ -444,6 +469,13 @@ class GuardedDatabase extends GuardedConnection {
 }
 
 export class D1Guard {
+  readonly enforceLimits: boolean;
+  readonly keepValues: boolean;
+  constructor(options: D1GuardOptions = {}) {
+    this.enforceLimits = options.enforceLimits ?? true;
+    this.keepValues = options.keepValues ?? false;
+  }
+
   /** One record per `wrap` call (per request), oldest first. */
   readonly records: RequestRecord[] = [];
   /** Every violation seen, across requests. */
@@ -477,6 +509,6 @@ export class D1Guard {
   }
 }
 
-export function createD1Guard(): D1Guard {
-  return new D1Guard();
+export function createD1Guard(options?: D1GuardOptions): D1Guard {
+  return new D1Guard(options);
 }

@@ -24,6 +24,7 @@ import {
   type ContactMethodRow,
   type DocumentRow,
 } from "../../src/db/schema";
+import { ADDRESS, BANK_ACCOUNT, CLIENT, CONTACT_METHOD, DOCUMENT, LINK, storedKeys, type Entity } from "../../src/entities";
 import type { Env, Environment } from "../../src/env";
 import { displayPrefix, generateKey, hashKey, PERMISSIONS, type Permission } from "../../src/http/keys";
 import { newId } from "../../src/ids";
@@ -165,164 +166,22 @@ export function createHarness() {
   // Seeding: rows written straight into D1 (not through the API).
   // ---------------------------------------------------------------------------------------------
 
-  async function seedClient(environment: Environment, tenantId: string, row: Partial<ClientRow> = {}): Promise<ClientRow> {
-    const at = row.createdAt ?? now();
-    const value: ClientRow = {
-      id: newId(),
-      tenantId,
-      type: "individual",
-      name: "Ada",
-      middleName: null,
-      lastName: null,
-      isPrimary: true,
-      nationalities: [],
-      scopes: [],
-      externalId: null,
-      metadata: {},
-      birthDate: null,
-      scopeData: {},
-      employment: null,
-      version: 1,
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(clients).values(value);
-    return value;
+  async function insert<Row>(environment: Environment, table: SQLiteTable, row: Row): Promise<Row> {
+    await db(environment).insert(table).values(row as never);
+    return row;
   }
-
-  async function seedAddress(environment: Environment, client: ClientRow, row: Partial<AddressRow> = {}): Promise<AddressRow> {
-    const at = row.createdAt ?? now();
-    const value: AddressRow = {
-      id: newId(),
-      tenantId: client.tenantId,
-      clientId: client.id,
-      type: "home",
-      isPrimary: false,
-      street: "Av. Reforma 1",
-      city: "CDMX",
-      state: "CDMX",
-      postalCode: "06600",
-      country: "MX",
-      externalId: null,
-      metadata: {},
-      scopeData: {},
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(addresses).values(value);
-    return value;
-  }
-
-  async function seedContactMethod(
-    environment: Environment,
-    client: ClientRow,
-    row: Partial<ContactMethodRow> = {},
-  ): Promise<ContactMethodRow> {
-    const at = row.createdAt ?? now();
-    const value: ContactMethodRow = {
-      id: newId(),
-      tenantId: client.tenantId,
-      clientId: client.id,
-      type: "email",
-      value: "ada@example.com",
-      isPrimary: false,
-      label: null,
-      externalId: null,
-      metadata: {},
-      isVerified: false,
-      verifiedAt: null,
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(contactMethods).values(value);
-    return value;
-  }
-
-  async function seedBankAccount(
-    environment: Environment,
-    client: ClientRow,
-    row: Partial<BankAccountRow> = {},
-  ): Promise<BankAccountRow> {
-    const at = row.createdAt ?? now();
-    const value: BankAccountRow = {
-      id: newId(),
-      tenantId: client.tenantId,
-      clientId: client.id,
-      accountNumber: "1234567890",
-      bankName: "Banco",
-      bankCode: null,
-      country: "MX",
-      currency: "MXN",
-      type: "checking",
-      isPrimary: false,
-      isActive: true,
-      label: null,
-      externalId: null,
-      metadata: {},
-      clabe: null,
-      codigoBanco: null,
-      codigoPlaza: null,
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(bankAccounts).values(value);
-    return value;
-  }
-
-  async function seedDocument(environment: Environment, client: ClientRow, row: Partial<DocumentRow> = {}): Promise<DocumentRow> {
-    const at = row.createdAt ?? now();
-    const value: DocumentRow = {
-      id: newId(),
-      tenantId: client.tenantId,
-      clientId: client.id,
-      type: "passport",
-      category: "identity",
-      expiresAt: null,
-      externalId: null,
-      metadata: {},
-      fields: {},
-      filename: null,
-      contentType: null,
-      size: null,
-      status: "pending_upload",
-      verifiedAt: null,
-      verifiedBy: null,
-      rejectionReason: null,
-      reviewedAt: null,
-      reviewedBy: null,
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(documents).values(value);
-    return value;
-  }
-
-  async function seedLink(
-    environment: Environment,
-    parent: ClientRow,
-    child: ClientRow,
-    row: Partial<ClientLinkRow> = {},
-  ): Promise<ClientLinkRow> {
-    const at = row.createdAt ?? now();
-    const value: ClientLinkRow = {
-      id: newId(),
-      tenantId: parent.tenantId,
-      parentClientId: parent.id,
-      childClientId: child.id,
-      relationshipType: null,
-      metadata: {},
-      createdAt: at,
-      updatedAt: at,
-      ...row,
-    };
-    await db(environment).insert(clientLinks).values(value);
-    return value;
-  }
+  const seedClient = (environment: Environment, tenantId: string, row: Partial<ClientRow> = {}) =>
+    insert(environment, clients, clientRow(tenantId, row));
+  const seedAddress = (environment: Environment, client: ClientRow, row: Partial<AddressRow> = {}) =>
+    insert(environment, addresses, addressRow(client, row));
+  const seedContactMethod = (environment: Environment, client: ClientRow, row: Partial<ContactMethodRow> = {}) =>
+    insert(environment, contactMethods, contactMethodRow(client, row));
+  const seedBankAccount = (environment: Environment, client: ClientRow, row: Partial<BankAccountRow> = {}) =>
+    insert(environment, bankAccounts, bankAccountRow(client, row));
+  const seedDocument = (environment: Environment, client: ClientRow, row: Partial<DocumentRow> = {}) =>
+    insert(environment, documents, documentRow(client, row));
+  const seedLink = (environment: Environment, parent: ClientRow, child: ClientRow, row: Partial<ClientLinkRow> = {}) =>
+    insert(environment, clientLinks, linkRow(parent, child, row));
 
   // ---------------------------------------------------------------------------------------------
   // Checking the databases
@@ -383,6 +242,60 @@ export function createHarness() {
 
 export type Harness = ReturnType<typeof createHarness>;
 
+// ---------------------------------------------------------------------------------------------
+// Row builders (what the seed helpers insert; test/d1-guard.test.ts inserts them itself)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A row built from its entity's declaration (src/entities.ts): null in every stored key, then a
+ * new id and createdAt = updatedAt = now (or the test's createdAt), then `values` (the builder's
+ * non-null defaults), then the test's own `row`.
+ */
+function rowOf<Row>(entity: Entity, values: Partial<Row>, row: Partial<Row>): Row {
+  const at = (row as { createdAt?: string }).createdAt ?? now();
+  return {
+    ...Object.fromEntries(storedKeys(entity).map((key) => [key, null])),
+    id: newId(),
+    createdAt: at,
+    updatedAt: at,
+    ...values,
+    ...row,
+  } as Row;
+}
+
+/** The columns every child row (address, contact method, bank account, document) fills alike. */
+const childOf = (client: Pick<ClientRow, "id" | "tenantId">) => ({ tenantId: client.tenantId, clientId: client.id, metadata: {} });
+
+export const clientRow = (tenantId: string, row: Partial<ClientRow> = {}) =>
+  rowOf<ClientRow>(
+    CLIENT,
+    { tenantId, type: "individual", name: "Ada", isPrimary: true, nationalities: [], scopes: [], metadata: {}, scopeData: {}, version: 1 },
+    row,
+  );
+
+export const addressRow = (client: Pick<ClientRow, "id" | "tenantId">, row: Partial<AddressRow> = {}) =>
+  rowOf<AddressRow>(
+    ADDRESS,
+    { ...childOf(client), type: "home", isPrimary: false, street: "Av. Reforma 1", city: "CDMX", state: "CDMX", postalCode: "06600", country: "MX", scopeData: {} },
+    row,
+  );
+
+export const contactMethodRow = (client: Pick<ClientRow, "id" | "tenantId">, row: Partial<ContactMethodRow> = {}) =>
+  rowOf<ContactMethodRow>(CONTACT_METHOD, { ...childOf(client), type: "email", value: "ada@example.com", isPrimary: false, isVerified: false }, row);
+
+export const bankAccountRow = (client: Pick<ClientRow, "id" | "tenantId">, row: Partial<BankAccountRow> = {}) =>
+  rowOf<BankAccountRow>(
+    BANK_ACCOUNT,
+    { ...childOf(client), accountNumber: "1234567890", bankName: "Banco", country: "MX", currency: "MXN", type: "checking", isPrimary: false, isActive: true },
+    row,
+  );
+
+export const documentRow = (client: Pick<ClientRow, "id" | "tenantId">, row: Partial<DocumentRow> = {}) =>
+  rowOf<DocumentRow>(DOCUMENT, { ...childOf(client), type: "passport", category: "identity", fields: {}, status: "pending_upload" }, row);
+
+export const linkRow = (parent: Pick<ClientRow, "id" | "tenantId">, child: Pick<ClientRow, "id">, row: Partial<ClientLinkRow> = {}) =>
+  rowOf<ClientLinkRow>(LINK, { tenantId: parent.tenantId, parentClientId: parent.id, childClientId: child.id, metadata: {} }, row);
+
 function merge(records: RequestRecord[]): RequestRecord {
   const merged = emptyRecord(records.map((r) => r.label).join(" + "));
   for (const r of records) {
@@ -393,6 +306,7 @@ function merge(records: RequestRecord[]): RequestRecord {
     merged.rowsWritten += r.rowsWritten;
     merged.unmeteredStatements += r.unmeteredStatements;
     merged.batchSizes.push(...r.batchSizes);
+    merged.roundTripMs.push(...r.roundTripMs);
     merged.violations.push(...r.violations);
   }
   return merged;
