@@ -2,7 +2,7 @@
 // of src/schemas: request bodies from the request schemas (their input side), response bodies from
 // src/schemas/responses.ts, with z.toJSONSchema (JSON Schema 2020-12, OpenAPI 3.1's dialect).
 // Only the prose (descriptions) and the examples (./examples.ts) are written here.
-import { z } from "zod";
+import * as z from "zod";
 import { ERROR_STATUS, ERROR_TITLES, type ErrorCode } from "../http/errors";
 import { addressItem } from "../schemas/address";
 import { bankAccountItem } from "../schemas/bank-account";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { addressOut } from "../db/mappers";
 import { addresses, type AddressRow } from "../db/schema";
 import { countryCode, fieldError, jsonObject, text } from "./common";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { bankAccountOut } from "../db/mappers";
 import { bankAccounts, type BankAccountRow } from "../db/schema";
 import { clabeBankCode, clabePlazaCode, clabeProblems } from "../validators/mexico";

@@ -1,6 +1,6 @@
 // Client input (API.md §4.1): the shape, checked by zod, and the rules that depend on the whole
 // client (type-dependent RFC/CURP rules, required keys on create), checked on the merged state.
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldError } from "../http/errors";
 import { curpProblems, normalizeCurp, normalizeRfc, rfcProblems } from "../validators/mexico";
 import { countryCode, date, fieldError, jsonObject, metadata, text, uniqueList } from "./common";

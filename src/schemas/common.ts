@@ -1,5 +1,5 @@
 // Building blocks of every request schema, and the one place zod issues become JSON Pointer errors.
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldError } from "../http/errors";
 import { pointer } from "../http/errors";
 import { isUuid } from "../ids";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { contactMethodOut } from "../db/mappers";
 import { contactMethods, type ContactMethodRow } from "../db/schema";
 import { fieldError, text } from "./common";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { documentOut } from "../db/mappers";
 import { documents, type DocumentRow } from "../db/schema";
 import { date, FIELDS_MAX_BYTES, jsonObject, text } from "./common";

@@ -1,5 +1,5 @@
 // The request bodies of the two write endpoints.
-import { z } from "zod";
+import * as z from "zod";
 import { addressItem } from "./address";
 import { bankAccountItem } from "./bank-account";
 import { clientInput } from "./client";

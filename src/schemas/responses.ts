@@ -2,7 +2,7 @@
 // shapes in the OpenAPI document (src/openapi/document.ts). The mappers in src/db/mappers.ts build
 // the values; the key sets are checked against them at compile time (bottom of this file), and the
 // values by test/openapi, which validates live responses against the generated document.
-import { z } from "zod";
+import * as z from "zod";
 import type { FullClient, LinkOut } from "../db/mappers";
 import type { addressOut, bankAccountOut, clientFields, contactMethodOut, documentOut } from "../db/mappers";
 import { ERROR_STATUS, type FieldError as FieldErrorShape, type Problem as ProblemShape } from "../http/errors";

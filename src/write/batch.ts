@@ -1,7 +1,7 @@
 // POST /clients/batch (API.md §5): validate every item, check externalIds against the body and the
 // tenant's clients, then write all new clients in ONE D1 batch (one json_each INSERT per 1.9 MB).
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { insertRows } from "../db/bulk";
 import { isUniqueViolation } from "../db/constraints";
 import { runBatch, type Db } from "../db/database";

@@ -6,7 +6,7 @@ import { addresses, bankAccounts, clientLinks, clients, contactMethods, document
 import type { ApiRequest } from "../http/context";
 import { notFound } from "../http/errors";
 import { json } from "../http/pipeline";
-import { clientIdParam } from "./clients.get";
+import { clientIdParam } from "../routes/clients.get";
 
 export async function deleteClient(request: ApiRequest) {
   const id = clientIdParam(request);

@@ -5,7 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { addresses, clients, contactMethods } from "../../src/db/schema";
-import { MAX_SYNC_ATTEMPTS } from "../../src/routes/clients.sync";
+import { MAX_SYNC_ATTEMPTS } from "../../src/write/sync";
 import { emptyRecord, type RequestRecord } from "../support/d1-guard";
 import { createHarness } from "../support/harness";
 import { dumpTenant, uniq } from "./helpers";
