@@ -18,7 +18,7 @@ export const documentItem = z.strictObject({
   filename: text(255).nullable().optional(),
   contentType: z.enum(DOCUMENT_CONTENT_TYPES).nullable().optional(),
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
-});
+}).meta({ id: "DocumentInput", description: "A document item (API.md §4.5). `status` is the server's." });
 
 export const documentKind: ChildKind<DocumentRow> = {
   list: "documents",
