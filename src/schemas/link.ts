@@ -18,7 +18,7 @@ export const linkItem = z
     description:
       "A `linkedClients` item (API.md §6, Links): `clientId` links an existing client, `child` creates (or, by its " +
       "externalId, updates) one; `_delete` removes the link only. It needs clientId, child, or both.",
-    anyOf: [{ required: ["clientId"] }, { required: ["child"] }],
+    allOf: [{ anyOf: [{ required: ["clientId"] }, { required: ["child"] }] }],
   });
 
 export type LinkItem = z.infer<typeof linkItem>;
