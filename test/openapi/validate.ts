@@ -53,6 +53,11 @@ export function documentValidator(document: Json) {
     },
     /** Errors of a body against a component schema, e.g. "#/components/schemas/Client". */
     errorsOf,
+    /** Errors of a value against an inline schema without references (a parameter's, a header's). */
+    errorsOfSchema(schema: Json, value: unknown): string[] {
+      const validate = ajv.compile(schema);
+      return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`);
+    },
     documented,
     operationNamed,
   };
