@@ -18,7 +18,8 @@ export const linkItem = z
     description:
       "A `linkedClients` item (API.md §6, Links): `clientId` links an existing client, `child` creates (or, by its " +
       "externalId, updates) one; `_delete` removes the link only. It needs clientId, child, or both.",
-    allOf: [{ anyOf: [{ required: ["clientId"] }, { required: ["child"] }] }],
+    if: { not: { required: ["clientId"] } },
+    then: { required: ["child"] },
   });
 
 export type LinkItem = z.infer<typeof linkItem>;

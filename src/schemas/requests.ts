@@ -40,10 +40,11 @@ export const syncRequest = z
     description:
       "Makes one client graph match the caller's view (API.md §6): the client `clientId` names, else the one whose externalId " +
       "is `client.externalId`, else a new one (then `client.type` and `client.name` are required). Every list holds at most 250 items.",
-    // Checked by the sync on the whole request: without clientId, client is required. (Inside allOf,
-    // so that generated clients keep the object's type: openapi-typescript reads a bare anyOf of
-    // `required` lists as alternatives of unknown type.)
-    allOf: [{ anyOf: [{ required: ["clientId"] }, { required: ["client"] }] }],
+    // Checked by the sync on the whole request: without clientId, client is required. (As if/then,
+    // which generated clients and the reference page leave the object's type and fields to; an
+    // anyOf of `required` lists reads to them as alternatives of unknown type.)
+    if: { not: { required: ["clientId"] } },
+    then: { required: ["client"] },
   });
 
 export type SyncRequest = z.infer<typeof syncRequest>;
