@@ -54,7 +54,7 @@ export function createApp(options: WorkerOptions = {}) {
   const environment = withEnvironment(options);
   const register = (operation: Operation) => {
     const guards: Handler[] = operation.permissions ? [environment, withApiKey(...operation.permissions)] : [];
-    const run: Handler = (request, env) => operation.handler(request, parseInput(operation, request), env);
+    const run: Handler = async (request, env) => operation.handler(request, await parseInput(operation, request), env);
     for (const method of methodsOf([operation])) router[method.toLowerCase()]!(routerPath(operation.path), ...guards, run);
   };
   // Literal paths first, each closed by a 405, so that GET /clients/batch is a 405, not a bad id.

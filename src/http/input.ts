@@ -31,7 +31,7 @@ function queryErrors(error: z.ZodError, raw: Record<string, unknown>): FieldErro
 }
 
 /** The operation's input from the request: its query and path, each parsed by its schema. */
-export function parseInput(operation: Operation, request: ApiRequest): OperationInput<unknown, unknown> {
+export async function parseInput(operation: Operation, request: ApiRequest): Promise<OperationInput<unknown, unknown>> {
   let params: unknown;
   if (operation.params) {
     const parsed = operation.params.safeParse(request.params);
@@ -42,7 +42,12 @@ export function parseInput(operation: Operation, request: ApiRequest): Operation
   let query: unknown;
   if (operation.query) {
     const parsed = operation.query.safeParse(request.query);
-    if (!parsed.success) throw badRequest("Invalid query parameters", queryErrors(parsed.error, request.query));
+    // Every problem in one answer: the schema's, and those only the request can tell, each parameter once.
+    const errors = parsed.success ? [] : queryErrors(parsed.error, request.query);
+    for (const error of (await operation.checkQuery?.(request.query, request)) ?? []) {
+      if (!errors.some((e) => e.pointer === error.pointer)) errors.push(error);
+    }
+    if (errors.length > 0) throw badRequest("Invalid query parameters", errors);
     query = parsed.data;
   }
   return { query, params };

@@ -5,7 +5,7 @@ import { fullClient } from "../db/mappers";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import { badRequest } from "../http/errors";
 import { json } from "../http/pipeline";
-import { listQuery } from "../schemas/list-query";
+import { INVALID_CURSOR, listQuery } from "../schemas/list-query";
 import { clientListResponse } from "../schemas/responses";
 import { ENVIRONMENT_PROBLEM, KEY_ERRORS, operation } from "./operation";
 
@@ -14,15 +14,18 @@ export default operation({
   path: "/clients",
   permissions: ["clients:read"],
   query: listQuery,
+  // A cursor is a position only for the query it was issued to.
+  async checkQuery(raw, { tenantId }) {
+    const { cursor, externalId } = raw;
+    if (typeof cursor !== "string" || (externalId !== undefined && typeof externalId !== "string")) return [];
+    if (await decodeCursor(cursor, { tenantId, externalId })) return [];
+    return [{ pointer: "/cursor", code: "invalid_value", detail: INVALID_CURSOR }];
+  },
   async handler(request, { query }) {
     const { db, tenantId } = request;
     const scope = { tenantId, externalId: query.externalId };
     const after = query.cursor === undefined ? null : await decodeCursor(query.cursor, scope);
-    if (query.cursor !== undefined && !after) {
-      throw badRequest("Invalid query parameters", [
-        { pointer: "/cursor", code: "invalid_value", detail: "Invalid cursor: pass back the nextCursor of the previous page, with the same query, exactly as received" },
-      ]);
-    }
+    if (query.cursor !== undefined && !after) throw badRequest("Invalid query parameters"); // checkQuery has refused it
     const { graphs, hasMore } = await readClientPage(db, tenantId, { limit: query.limit, after, externalId: query.externalId });
     const today = new Date();
     const last = graphs.at(-1)?.client;

@@ -4,7 +4,7 @@
 import type * as z from "zod";
 import type { Env } from "../env";
 import type { ApiRequest } from "../http/context";
-import type { ErrorCode } from "../http/errors";
+import type { ErrorCode, FieldError } from "../http/errors";
 import type { Permission } from "../http/keys";
 import type { OperationId } from "../openapi/examples";
 
@@ -24,6 +24,11 @@ export interface Operation<Query extends z.ZodType = z.ZodType, Params extends z
   permissions?: readonly Permission[];
   /** Parsed before the handler runs: a query that fails is a 400 listing every problem. */
   query?: Query;
+  /**
+   * Problems of the raw query that only the request can tell (a cursor issued to another tenant),
+   * reported in the same answer as the schema's.
+   */
+  checkQuery?(query: Readonly<Record<string, unknown>>, request: ApiRequest): Promise<FieldError[]>;
   /** Parsed before the handler runs: a path that fails is a 400. */
   params?: Params;
   handler(request: ApiRequest, input: OperationInput<z.output<Query>, z.output<Params>>, env: Env): Response | Promise<Response>;

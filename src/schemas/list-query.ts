@@ -7,6 +7,7 @@ import { isUuid } from "../ids";
 export const CURSOR_FORMAT = /^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{22}$/;
 
 const LIMIT_MESSAGE = "limit must be an integer from 1 to 200";
+export const INVALID_CURSOR = "Invalid cursor: pass back the nextCursor of the previous page, with the same query, exactly as received";
 
 export const listQuery = z.strictObject({
   // A query value is text: only plain digits stand for a number (no sign, exponent or fraction).
@@ -18,9 +19,7 @@ export const listQuery = z.strictObject({
     .describe("Page size, 1–200"),
   cursor: z
     .string()
-    .regex(CURSOR_FORMAT, {
-      error: "Invalid cursor: pass back the nextCursor of the previous page, with the same query, exactly as received",
-    })
+    .regex(CURSOR_FORMAT, { error: INVALID_CURSOR })
     .optional()
     .describe("Opaque: the `nextCursor` of the previous page, passed back exactly, with the same query. Any other value is a 400."),
   externalId: z
