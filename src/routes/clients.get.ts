@@ -1,24 +1,37 @@
 // GET /clients/{id}: the full client (API.md §4.1), with its ETag.
-import { runBatch } from "../db/database";
-import { assembleGraphs, graphStatements, selectClientById } from "../db/graph";
+import * as z from "zod";
+import { readClientGraph } from "../db/clients-read";
 import { etagOf, fullClient } from "../db/mappers";
 import type { ApiRequest } from "../http/context";
 import { badRequest, notFound } from "../http/errors";
 import { json } from "../http/pipeline";
-import { isUuid } from "../ids";
+import { clientIdParams } from "../schemas/list-query";
+import { clientResponse, etagHeader } from "../schemas/responses";
+import { ENVIRONMENT_PROBLEM, KEY_ERRORS, operation } from "./operation";
 
+export default operation({
+  method: "GET",
+  path: "/clients/{id}",
+  permissions: ["clients:read"],
+  params: clientIdParams,
+  async handler(request, { params }) {
+    const graph = await readClientGraph(request.db, request.tenantId, params.id);
+    if (!graph) throw notFound(`Client ${params.id} not found`);
+    const client = fullClient(graph, new Date());
+    return json(client, { headers: { etag: await etagOf(client) } });
+  },
+  doc: {
+    operationId: "getClient",
+    summary: "Get a client",
+    description: "The full client with its addresses, contact methods, bank accounts, documents and links (API.md §7).",
+    response: { description: "The full client.", schema: clientResponse, headers: z.object({ ETag: etagHeader }) },
+    errors: { BAD_REQUEST: `A malformed id, ${ENVIRONMENT_PROBLEM}.`, ...KEY_ERRORS, NOT_FOUND: "No such client for this tenant." },
+  },
+});
+
+/** The client id of a /clients/{id} request (DELETE's handler reads it itself). */
 export function clientIdParam(request: ApiRequest): string {
-  const id = request.params.id ?? "";
-  // The value is not echoed: a caller may have put a secret in the path by mistake.
-  if (!isUuid(id)) throw badRequest("Malformed client id in the path: ids are UUIDs");
-  return id.toLowerCase();
-}
-
-export async function getClient(request: ApiRequest) {
-  const id = clientIdParam(request);
-  const { db, tenantId } = request;
-  const [graph] = assembleGraphs(await runBatch(db, graphStatements(db, tenantId, selectClientById(db, tenantId, id))));
-  if (!graph) throw notFound(`Client ${id} not found`);
-  const client = fullClient(graph, new Date());
-  return json(client, { headers: { etag: await etagOf(client) } });
+  const parsed = clientIdParams.safeParse(request.params);
+  if (!parsed.success) throw badRequest(parsed.error.issues[0]!.message);
+  return parsed.data.id;
 }

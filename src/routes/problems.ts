@@ -1,7 +1,8 @@
 // GET /problems/{slug}: what each problem `type` URI of an error body means.
-import type { ApiRequest } from "../http/context";
+import * as z from "zod";
 import { ERROR_STATUS, ERROR_TITLES, notFound, problemSlug, type ErrorCode } from "../http/errors";
 import { json } from "../http/pipeline";
+import { operation } from "./operation";
 
 const DESCRIPTIONS: Record<ErrorCode, string> = {
   BAD_REQUEST: "The request is malformed or failed validation; `errors` lists every issue with a JSON Pointer into the body.",
@@ -18,8 +19,14 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   INTERNAL_SERVER_ERROR: "Something failed on our side. Nothing was written; quote the requestId when reporting it.",
 };
 
-export function describeProblem(request: ApiRequest) {
-  const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((c) => problemSlug(c) === request.params.slug);
-  if (!code) throw notFound(`No problem type "${request.params.slug}"`);
-  return json({ type: `${request.origin}/problems/${problemSlug(code)}`, title: ERROR_TITLES[code], status: ERROR_STATUS[code], code, description: DESCRIPTIONS[code] });
-}
+export default operation({
+  method: "GET",
+  path: "/problems/{slug}",
+  params: z.strictObject({ slug: z.string() }),
+  handler(request, { params }) {
+    const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((c) => problemSlug(c) === params.slug);
+    if (!code) throw notFound(`No problem type "${params.slug}"`);
+    const type = `${request.origin}/problems/${problemSlug(code)}`;
+    return json({ type, title: ERROR_TITLES[code], status: ERROR_STATUS[code], code, description: DESCRIPTIONS[code] });
+  },
+});

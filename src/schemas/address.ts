@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { addressOut } from "../db/mappers";
 import { addresses, type AddressRow } from "../db/schema";
 import { countryCode, fieldError, jsonObject, text } from "./common";
@@ -21,7 +21,7 @@ export const addressScopeData = z.strictObject({
     })
     .optional(),
   US: jsonObject(64 * 1024).optional(),
-});
+}).meta({ id: "AddressScopeData", description: "Data of the regulatory scopes (`{}` when none)." });
 
 export const addressItem = z.strictObject({
   ...childItemKeys,
@@ -32,6 +32,9 @@ export const addressItem = z.strictObject({
   postalCode: text(255).optional(),
   country: countryCode.nullable().optional(),
   scopeData: addressScopeData.nullable().optional(),
+}).meta({
+  id: "AddressInput",
+  description: "An address item (API.md §4.2): `street`, `city`, `state` and `postalCode` are required when creating; a Mexican postal code is 5 digits.",
 });
 
 export type AddressItem = z.infer<typeof addressItem>;

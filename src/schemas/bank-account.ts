@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { bankAccountOut } from "../db/mappers";
 import { bankAccounts, type BankAccountRow } from "../db/schema";
 import { clabeBankCode, clabePlazaCode, clabeProblems } from "../validators/mexico";
@@ -26,6 +26,11 @@ export const bankAccountItem = z.strictObject({
     .optional(),
   codigoBanco: threeDigits.nullable().optional(),
   codigoPlaza: threeDigits.nullable().optional(),
+}).meta({
+  id: "BankAccountInput",
+  description:
+    "A bank account item (API.md §4.4): `accountNumber`, `bankName` and `currency` are required when creating; a CLABE's " +
+    "check digit must verify, and it fills `codigoBanco` and `codigoPlaza`.",
 });
 
 export type BankAccountItem = z.infer<typeof bankAccountItem>;

@@ -1,7 +1,7 @@
 // What the four child lists (addresses, contact methods, bank accounts, documents) have in common:
 // an input schema, the keys an item may set, a new row's values, and rules on the merged row.
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldError } from "../field-errors";
 import { metadata, text, uuid } from "./common";
 

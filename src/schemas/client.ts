@@ -1,6 +1,6 @@
 // Client input (API.md §4.1): the shape, checked by zod, and the rules that depend on the whole
 // client (type-dependent RFC/CURP rules, required keys on create), checked on the merged state.
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldError } from "../field-errors";
 import { curpProblems, normalizeCurp, normalizeRfc, rfcProblems } from "../validators/mexico";
 import { countryCode, date, fieldError, jsonObject, metadata, text, uniqueList } from "./common";
@@ -28,7 +28,8 @@ const todayIso = () => new Date().toISOString().slice(0, 10);
 
 const birthDate = date
   .refine((d) => d >= "1900-01-01", { message: "Must not be before 1900-01-01" })
-  .refine((d) => d <= todayIso(), { message: "Must not be in the future" });
+  .refine((d) => d <= todayIso(), { message: "Must not be in the future" })
+  .describe("A real date from 1900-01-01 to today");
 
 const nationalities = z
   .union([countryCode.transform((c) => [c]), uniqueList(countryCode, 10)])
@@ -39,13 +40,13 @@ const empty = z.strictObject({});
 const mxScopeData = z.strictObject({
   rfc: z
     .string()
-    .transform(normalizeRfc)
+    .overwrite(normalizeRfc)
     .superRefine((rfc, ctx) => rfcProblems(rfc).forEach((message) => ctx.addIssue({ code: "custom", message })))
     .nullable()
     .optional(),
   curp: z
     .string()
-    .transform(normalizeCurp)
+    .overwrite(normalizeCurp)
     .superRefine((curp, ctx) => curpProblems(curp).forEach((message) => ctx.addIssue({ code: "custom", message })))
     .nullable()
     .optional(),
@@ -73,10 +74,17 @@ const mxScopeData = z.strictObject({
     .optional(),
 });
 
-export const clientScopeData = z.strictObject({
-  MX: mxScopeData.optional(),
-  US: jsonObject(64 * 1024).optional(),
-});
+export const clientScopeData = z
+  .strictObject({
+    MX: mxScopeData.optional(),
+    US: jsonObject(64 * 1024).optional(),
+  })
+  .meta({
+    id: "ClientScopeData",
+    description:
+      "Data of the regulatory scopes (`{}` when none). `MX.rfc` and `MX.curp` are upper-cased, then checked (format, real date, CURP check " +
+      "digit; an RFC has 13 characters for an individual, 12 for a company; a CURP is for individuals only).",
+  });
 
 export const employment = z.strictObject({
   isEmployee: z.boolean().nullable().optional(),
@@ -87,7 +95,7 @@ export const employment = z.strictObject({
 });
 
 /** Every key optional: what is required depends on whether the client exists (see `clientRules`). */
-export const clientInput = z.strictObject({
+const clientKeys = {
   type: z.enum(CLIENT_TYPES).optional(),
   name: text(300).optional(),
   middleName: text(300).nullable().optional(),
@@ -99,9 +107,25 @@ export const clientInput = z.strictObject({
   metadata: metadata.nullable().optional(),
   employment: employment.nullable().optional(),
   scopeData: clientScopeData.nullable().optional(),
+};
+
+export const clientInput = z.strictObject(clientKeys).meta({
+  id: "ClientInput",
+  description:
+    "A client's own fields (API.md §4.1). `type` and `name` are required when creating; in a sync, a present key replaces " +
+    "the stored value, `null` clears it, an absent key leaves it unchanged.",
 });
 
 export type ClientInput = z.infer<typeof clientInput>;
+
+/**
+ * A client input that creates a client: `type` and `name` required. For the document of a batch item;
+ * the batch validates each item with `clientInput` and reports the missing keys with its other problems.
+ */
+export const newClientInput = z.strictObject({ ...clientKeys, type: z.enum(CLIENT_TYPES), name: text(300) }).meta({
+  id: "NewClientInput",
+  description: "A new client's fields (API.md §4.1, §5): `type` and `name` are required.",
+});
 
 /** The stored state of a client's own fields (what `clientInput` merges into). */
 export interface ClientState {

@@ -1,5 +1,5 @@
 // Building blocks of every request schema, and the one place zod issues become JSON Pointer errors.
-import { z } from "zod";
+import * as z from "zod";
 import { pointer, type FieldError } from "../field-errors";
 import { isUuid } from "../ids";
 import { isRealDate } from "../validators/mexico";
@@ -32,10 +32,13 @@ export function text(max: number) {
     .max(max)
     .refine((s) => s.trim().length > 0, { message: "Must not be empty or only spaces" })
     .refine((s) => !s.includes("\u0000"), { message: "Must not contain NUL characters" })
-    .refine((s) => !LONE_SURROGATE.test(s), { message: "Must not contain unpaired UTF-16 surrogates" });
+    .refine((s) => !LONE_SURROGATE.test(s), { message: "Must not contain unpaired UTF-16 surrogates" })
+    // For the document: the refinements above are invisible to JSON Schema; "not blank" is these two.
+    .meta({ minLength: 1, pattern: "\\S" });
 }
 
-// `.meta` carries the checks a refinement makes into the OpenAPI document as JSON Schema formats.
+// `.meta` carries the checks a refinement makes into the OpenAPI document (JSON Schema formats,
+// patterns): the document shows what the service accepts.
 export const uuid = z
   .string()
   .refine(isUuid, { message: "Must be a UUID" })
@@ -50,7 +53,8 @@ export const date = z
 export const countryCode = z
   .string()
   .transform((s) => s.toUpperCase())
-  .refine((s) => ISO_COUNTRIES.has(s), { message: "Must be an ISO 3166-1 alpha-2 country code" });
+  .refine((s) => ISO_COUNTRIES.has(s), { message: "Must be an ISO 3166-1 alpha-2 country code" })
+  .meta({ pattern: "^[A-Za-z]{2}$", description: "An ISO 3166-1 alpha-2 country code, in any case (stored upper-cased)" });
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -94,6 +98,12 @@ export function jsonObject(maxBytes: number) {
       if (utf8Length(JSON.stringify(o)) > maxBytes) {
         ctx.addIssue({ code: "custom", message: `Must be at most ${maxBytes / 1024} KiB once serialized` });
       }
+    })
+    // For the document: an object with any keys (a typed client can send any key).
+    .meta({
+      type: "object",
+      additionalProperties: {},
+      description: `A free-form JSON object: any keys, at most ${maxBytes / 1024} KiB serialized, nested at most ${MAX_JSON_DEPTH} levels`,
     });
 }
 
@@ -112,7 +122,8 @@ export function uniqueList<T extends z.ZodType<string>>(item: T, max: number) {
         if (seen.has(value)) ctx.addIssue({ code: "custom", path: [index], message: `Duplicate value "${value}"` });
         seen.add(value);
       });
-    });
+    })
+    .meta({ uniqueItems: true });
 }
 
 /** zod issues → FieldErrors with JSON Pointers, prefixed by `base` (e.g. ["items", 3]). */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { contactMethodOut } from "../db/mappers";
 import { contactMethods, type ContactMethodRow } from "../db/schema";
 import { fieldError, text } from "./common";
@@ -24,6 +24,9 @@ export const contactMethodItem = z.strictObject({
   type: z.enum(CONTACT_TYPES).optional(),
   value: text(320).optional(),
   label: text(255).nullable().optional(),
+}).meta({
+  id: "ContactMethodInput",
+  description: "A contact method item (API.md §4.3): `value` is required when creating; `type` is inferred from it when absent.",
 });
 
 export type ContactMethodItem = z.infer<typeof contactMethodItem>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { documentOut } from "../db/mappers";
 import { documents, type DocumentRow } from "../db/schema";
 import { date, FIELDS_MAX_BYTES, jsonObject, text } from "./common";
@@ -18,7 +18,7 @@ export const documentItem = z.strictObject({
   filename: text(255).nullable().optional(),
   contentType: z.enum(DOCUMENT_CONTENT_TYPES).nullable().optional(),
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
-});
+}).meta({ id: "DocumentInput", description: "A document item (API.md §4.5). `status` is the server's." });
 
 export type DocumentItem = z.infer<typeof documentItem>;
 

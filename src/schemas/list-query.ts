@@ -1,10 +1,44 @@
-// The query parameters of GET /clients (API.md §7), as a zod schema for the OpenAPI document.
-// The route (src/routes/clients.list.ts) parses the query by hand, with its own messages; the
-// bounds here are checked against it by test/openapi/live.test.ts.
-import { z } from "zod";
+// The request inputs of the read operations (API.md §7): the query of GET /clients and the path of
+// /clients/{id}. The registry parses requests with these schemas, and the OpenAPI document shows them.
+import * as z from "zod";
+import { isUuid } from "../ids";
+
+/** A cursor's shape: `<position>.<MAC>`, both base64url. Whether this service issued it is checked on use. */
+export const CURSOR_FORMAT = /^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{22}$/;
+
+const LIMIT_MESSAGE = "limit must be an integer from 1 to 200";
+export const INVALID_CURSOR = "Invalid cursor: pass back the nextCursor of the previous page, with the same query, exactly as received";
 
 export const listQuery = z.strictObject({
-  limit: z.int().min(1).max(200).default(20).describe("Page size, 1–200"),
-  cursor: z.string().optional().describe("Opaque: the `nextCursor` of the previous page, passed back exactly. A bad cursor is a 400."),
-  externalId: z.string().min(1).max(255).optional().describe("Only the client with this externalId"),
+  // A query value is text: only plain digits stand for a number (no sign, exponent or fraction).
+  limit: z
+    .preprocess(
+      (value) => (typeof value === "string" && /^\d{1,3}$/.test(value) ? Number(value) : value),
+      z.int({ error: LIMIT_MESSAGE }).min(1, { error: LIMIT_MESSAGE }).max(200, { error: LIMIT_MESSAGE }).default(20),
+    )
+    .describe("Page size, 1–200"),
+  cursor: z
+    .string()
+    .regex(CURSOR_FORMAT, { error: INVALID_CURSOR })
+    .optional()
+    .describe("Opaque: the `nextCursor` of the previous page, passed back exactly, with the same query. Any other value is a 400."),
+  externalId: z
+    .string()
+    .max(255, { error: "externalId must be 1–255 characters" })
+    .refine((s) => s.trim().length > 0, { error: "externalId must be 1–255 characters" })
+    .meta({ minLength: 1, pattern: "\\S" })
+    .optional()
+    .describe("Only the client with this externalId"),
+});
+
+export type ListQuery = z.output<typeof listQuery>;
+
+/** The path of /clients/{id}. A malformed id is a 400 that does not echo it (it may be a secret sent by mistake). */
+export const clientIdParams = z.strictObject({
+  id: z
+    .string()
+    .refine(isUuid, { error: "Malformed client id in the path: ids are UUIDs" })
+    .meta({ format: "uuid" })
+    .transform((id) => id.toLowerCase())
+    .describe("The client's id. A malformed id is a 400; an unknown id, or another tenant's, a 404."),
 });

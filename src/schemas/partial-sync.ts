@@ -4,7 +4,7 @@
 // reduced to what names a record (`id`, `externalId`, a link's `clientId`/`child.externalId`) — the
 // planner checks those references (unknown ids, duplicates, externalIds of other clients) and
 // nothing else of them, since their fields are already reported.
-import { z } from "zod";
+import * as z from "zod";
 import type { ListName } from "./child";
 import { clientInput } from "./client";
 import { text, uuid } from "./common";

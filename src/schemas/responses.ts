@@ -1,14 +1,14 @@
-// The response bodies of the API (API.md §3–§7), as zod schemas: the single source of the response
-// shapes in the OpenAPI document (src/openapi/document.ts). The mappers in src/db/mappers.ts build
-// the values; the key sets are checked against them at compile time (bottom of this file), and the
-// values by test/openapi, which validates live responses against the generated document.
-import { z } from "zod";
+// The response bodies and headers of the API (API.md §3–§7), as zod schemas: the single source of the
+// response shapes in the OpenAPI document (src/openapi/document.ts). The mappers in src/db/mappers.ts
+// build the values; the key sets are checked against them at compile time (bottom of this file), and
+// the values by test/openapi, which validates live responses against the generated document.
+import * as z from "zod";
 import type { FullClient, LinkOut } from "../db/mappers";
 import type { addressOut, bankAccountOut, clientFields, contactMethodOut, documentOut } from "../db/mappers";
 import { ERROR_STATUS, type FieldError as FieldErrorShape, type Problem as ProblemShape } from "../http/errors";
-import { ADDRESS_TYPES } from "./address";
+import { ADDRESS_TYPES, addressScopeData } from "./address";
 import { BANK_ACCOUNT_TYPES } from "./bank-account";
-import { CLIENT_TYPES, SCOPES } from "./client";
+import { CLIENT_TYPES, clientScopeData, SCOPES } from "./client";
 import { CONTACT_TYPES } from "./contact-method";
 import { DOCUMENT_CATEGORIES, DOCUMENT_CONTENT_TYPES } from "./document";
 import { RELATIONSHIP_TYPES } from "./link";
@@ -34,10 +34,10 @@ export const addressResponse = z
     country: country.nullable(),
     externalId: z.string().nullable(),
     metadata: object,
-    scopeData: object.describe("As sent (see AddressInput.scopeData)"),
+    scopeData: addressScopeData,
     ...stamps,
   })
-  .meta({ description: "An address of a client (API.md §4.2)." });
+  .meta({ id: "Address", description: "An address of a client (API.md §4.2)." });
 
 export const contactMethodResponse = z
   .strictObject({
@@ -52,7 +52,7 @@ export const contactMethodResponse = z
     verifiedAt: timestamp.nullable(),
     ...stamps,
   })
-  .meta({ description: "A contact method of a client (API.md §4.3). `isVerified` is false until verification exists." });
+  .meta({ id: "ContactMethod", description: "A contact method of a client (API.md §4.3). `isVerified` is false until verification exists." });
 
 export const bankAccountResponse = z
   .strictObject({
@@ -73,7 +73,7 @@ export const bankAccountResponse = z
     codigoPlaza: z.string().regex(/^\d{3}$/).nullable().describe("Digits 4–6 of the CLABE"),
     ...stamps,
   })
-  .meta({ description: "A bank account of a client (API.md §4.4)." });
+  .meta({ id: "BankAccount", description: "A bank account of a client (API.md §4.4)." });
 
 export const documentResponse = z
   .strictObject({
@@ -95,7 +95,7 @@ export const documentResponse = z
     reviewedBy: z.string().nullable(),
     ...stamps,
   })
-  .meta({ description: "A document of a client (API.md §4.5). The review keys are null until review exists." });
+  .meta({ id: "Document", description: "A document of a client (API.md §4.5). The review keys are null until review exists." });
 
 const employmentResponse = z.strictObject({
   isEmployee: z.boolean().nullable(),
@@ -118,7 +118,7 @@ const clientOwnKeys = {
   metadata: object,
   birthDate: calendarDate.nullable(),
   age: z.int().min(0).nullable().describe("Whole years from birthDate to today (UTC)"),
-  scopeData: object.describe("As sent (see ClientInput.scopeData), with RFC and CURP upper-cased"),
+  scopeData: clientScopeData,
   employment: employmentResponse.nullable(),
   email: z.string().nullable().describe("The primary email contact method's value, else the oldest one's"),
   phone: z.string().nullable().describe("Likewise over phone, then mobile contact methods"),
@@ -127,7 +127,7 @@ const clientOwnKeys = {
 
 export const linkedClientResponse = z
   .strictObject(clientOwnKeys)
-  .meta({ description: "A linked client's own keys (a full client without its child lists)." });
+  .meta({ id: "LinkedClient", description: "A linked client's own keys (a full client without its child lists)." });
 
 export const linkResponse = z
   .strictObject({
@@ -137,7 +137,7 @@ export const linkResponse = z
     metadata: object,
     ...stamps,
   })
-  .meta({ description: "A link from this client (the parent) to another client (API.md §6, Links)." });
+  .meta({ id: "Link", description: "A link from this client (the parent) to another client (API.md §6, Links)." });
 
 export const clientResponse = z
   .strictObject({
@@ -150,7 +150,7 @@ export const clientResponse = z
     riskAssessments: object.describe("{} until risk assessments exist"),
     tags: z.array(z.string()).describe("[] until tags exist"),
   })
-  .meta({ description: "The full client (API.md §4.1). Child lists are ordered by createdAt, then id." });
+  .meta({ id: "Client", description: "The full client (API.md §4.1). Child lists are ordered by createdAt, then id." });
 
 export const clientListResponse = z
   .strictObject({
@@ -160,11 +160,11 @@ export const clientListResponse = z
       nextCursor: z.string().nullable().describe("Opaque; pass it back as `cursor` for the next page"),
     }),
   })
-  .meta({ description: "A page of clients, ordered by createdAt, then id." });
+  .meta({ id: "ClientList", description: "A page of clients, ordered by createdAt, then id." });
 
 export const deleteResponse = z
   .strictObject({ id, deleted: z.literal(true) })
-  .meta({ description: "The client, its children and every link touching it were deleted." });
+  .meta({ id: "DeleteResult", description: "The client, its children and every link touching it were deleted." });
 
 export const fieldErrorResponse = z
   .strictObject({
@@ -172,7 +172,7 @@ export const fieldErrorResponse = z
     code: z.string(),
     detail: z.string(),
   })
-  .meta({ description: "One problem with one place in the request." });
+  .meta({ id: "FieldError", description: "One problem with one place in the request." });
 
 export const problemResponse = z
   .strictObject({
@@ -184,11 +184,11 @@ export const problemResponse = z
     requestId: z.string().describe("Also in the X-Request-Id header; quote it when reporting a problem"),
     errors: z.array(fieldErrorResponse).describe("Every issue found, each with a JSON Pointer into the request; `[]` when there is nothing to point at"),
   })
-  .meta({ description: "An RFC 9457 problem: every error of the API has this body (application/problem+json)." });
+  .meta({ id: "Problem", description: "An RFC 9457 problem: every error of the API has this body (application/problem+json)." });
 
 export const batchAtomicResponse = z
   .strictObject({ atomic: z.literal(true), data: z.array(clientResponse).describe("The created clients, in input order") })
-  .meta({ description: "atomic: true — every item was created." });
+  .meta({ id: "BatchAtomicResult", description: "atomic: true — every item was created." });
 
 export const batchPartialResponse = z
   .strictObject({
@@ -197,11 +197,11 @@ export const batchPartialResponse = z
     succeeded: z.array(z.strictObject({ index: z.int().min(0), data: clientResponse })),
     failed: z.array(z.strictObject({ index: z.int().min(0), error: problemResponse })),
   })
-  .meta({ description: "atomic: false — every valid item was created; the others are reported in `failed`." });
+  .meta({ id: "BatchPartialResult", description: "atomic: false — every valid item was created; the others are reported in `failed`." });
 
 export const batchResponse = z
   .discriminatedUnion("atomic", [batchAtomicResponse, batchPartialResponse])
-  .meta({ description: "The answer of POST /clients/batch; its shape depends on the request's `atomic`." });
+  .meta({ id: "BatchResult", description: "The answer of POST /clients/batch; its shape depends on the request's `atomic`." });
 
 function changes<T extends z.ZodType>(item: T, deleted: string) {
   return z.strictObject({ created: z.array(item), updated: z.array(item), deleted: z.array(id).describe(deleted) });
@@ -218,7 +218,24 @@ export const syncResponse = z
     linkedClients: changes(linkResponse, "Ids of the deleted links"),
     dryRun: z.boolean(),
   })
-  .meta({ description: "What a sync did (or, with dryRun, would do) to the client graph (API.md §6)." });
+  .meta({ id: "SyncResult", description: "What a sync did (or, with dryRun, would do) to the client graph (API.md §6)." });
+
+// --- Response headers ---------------------------------------------------------------------------------
+
+export const requestIdHeader = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+  .describe("The request's id: the caller's X-Request-Id when it is a sane token, else a generated one.");
+
+export const etagHeader = z
+  .string()
+  .regex(/^"[0-9a-f]{32}"$/)
+  .describe("The client's ETag (a strong validator); it changes whenever anything in its graph changes.");
+
+export const replayedHeader = z
+  .literal("true")
+  .optional()
+  .describe("Present, `true`, when this is the stored answer to an earlier request with the same Idempotency-Key.");
 
 // ---------------------------------------------------------------------------------------------------
 // Compile-time check: each schema has exactly the keys its mapper (or the error module) produces.

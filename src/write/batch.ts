@@ -1,6 +1,6 @@
 // POST /clients/batch (API.md §5): validate every item, check externalIds against the body and the
 // tenant's clients, then write all new clients in ONE D1 batch (one json_each INSERT per 1.9 MB).
-import { z } from "zod";
+import * as z from "zod";
 import {
   batchAnswer,
   duplicateFailures,

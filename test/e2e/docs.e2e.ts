@@ -1,13 +1,14 @@
 // GET /docs in a real browser: the Worker runs under `wrangler dev` on a free local port, headless
-// Chromium (Debian's, driven by playwright-core) loads the page, which renders /openapi.json. Checks
-// that every operation and its fields are shown, that nothing is fetched from another origin, and
-// that "Try it" reaches the API; keeps a screenshot in test-artifacts/docs.png.
+// Chromium (Debian's, driven by playwright-core) loads the page — Scalar's API reference, served from
+// the Worker's static assets — which renders /openapi.json. Checks that every operation and its fields
+// are shown, that nothing is fetched from another origin, and that "Test Request" reaches the API;
+// keeps screenshots in test-artifacts/ (docs.png, docs-sync.png).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -31,6 +32,8 @@ let browser: Browser;
 let page: Page;
 let origin: string;
 const requested: string[] = [];
+/** The headers of the last request to each path. */
+const sentHeaders = new Map<string, Record<string, string>>();
 const consoleErrors: string[] = [];
 
 function freePort(): Promise<number> {
@@ -81,7 +84,10 @@ beforeAll(async () => {
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("request", (request) => requested.push(request.url()));
+  page.on("request", (request) => {
+    requested.push(request.url());
+    sentHeaders.set(new URL(request.url()).pathname, request.headers());
+  });
   page.on("console", (message) => {
     if (message.type() === "error") consoleErrors.push(message.text());
   });
@@ -99,59 +105,80 @@ afterAll(async () => {
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
+/** Scalar's element for an operation (`GET /clients`) or one of its fields (`GET /clients`, `query.limit`). */
+function reference(operation: string, field?: string): Locator {
+  const [method, path] = operation.split(" ");
+  return page.locator(`[id$="tag/clients/${method}${path}${field ? `.${field}` : ""}"]`);
+}
+
+const OPERATIONS = {
+  "POST /clients/batch": ["Create clients in a batch", ["headers.X-Environment", "headers.Idempotency-Key", "body.items", "body.atomic"]],
+  "POST /clients/sync": [
+    "Sync a client graph",
+    ["headers.X-Environment", "headers.If-Match", "headers.Idempotency-Key", ...["clientId", "client", "addresses", "contactMethods", "bankAccounts", "documents", "linkedClients", "replaceMode", "dryRun"].map((f) => `body.${f}`)],
+  ],
+  "GET /clients": ["List clients", ["headers.X-Environment", "query.limit", "query.cursor", "query.externalId"]],
+  "GET /clients/{id}": ["Get a client", ["headers.X-Environment", "path.id"]],
+  "DELETE /clients/{id}": ["Delete a client", ["headers.X-Environment", "path.id"]],
+} as const;
+
 describe("GET /docs", () => {
   it("renders every operation and its fields from /openapi.json, needing no API key", async () => {
     const response = await page.goto(`${origin}/docs`);
     expect(response?.status()).toBe(200);
     expect(response?.headers()["content-type"]).toMatch(/^text\/html/);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
+    expect(response?.headers()["content-security-policy"]).toMatch(/connect-src 'self'/);
+    await reference("POST /clients/batch").waitFor({ timeout: 30_000 });
 
-    const operations = {
-      listClients: ["GET", "/clients", ["limit", "cursor", "externalId"]],
-      getClient: ["GET", "/clients/{id}", ["id"]],
-      deleteClient: ["DELETE", "/clients/{id}", ["id"]],
-      createClients: ["POST", "/clients/batch", ["items", "atomic"]],
-      syncClient: ["POST", "/clients/sync", ["clientId", "client", "addresses", "contactMethods", "bankAccounts", "documents", "linkedClients", "replaceMode", "dryRun", "If-Match"]],
-    } as const;
-    for (const [operationId, [method, path, fields]] of Object.entries(operations)) {
-      const section = page.locator(`section[data-operation=${operationId}]`);
-      await expect(section.locator("h2").innerText()).resolves.toBe(`${method}\n${path}`);
+    for (const [operation, [summary, fields]] of Object.entries(OPERATIONS)) {
+      // The sidebar leads to each operation (Scalar renders an operation when it is reached).
+      await page.getByRole("link", { name: summary }).first().click();
+      const section = reference(operation);
+      await section.waitFor();
+      await expect(section.getByRole("heading", { name: summary }).first().isVisible(), operation).resolves.toBe(true);
       for (const field of fields) {
-        await expect(section.locator(`tr[data-field="${field}"]`).first().isVisible(), `${operationId} ${field}`).resolves.toBe(true);
+        await expect(reference(operation, field).first().isVisible(), `${operation} ${field}`).resolves.toBe(true);
       }
       // The answer's schema and the documented errors.
-      await expect(section.locator(".response[data-status='200']").isVisible()).resolves.toBe(true);
-      await expect(section.locator(".response[data-status='401']").isVisible()).resolves.toBe(true);
+      await expect(reference(operation, "responses.200").first().isVisible(), `${operation} 200`).resolves.toBe(true);
+      await expect(reference(operation, "responses.401").count(), `${operation} 401`).resolves.toBeGreaterThan(0);
     }
-    // Sync's 200: the fields of the response are shown.
-    const sync = page.locator("section[data-operation=syncClient]");
+    // Sync's 200: the fields of the answer are shown.
     for (const field of ["action", "client", "dryRun"]) {
-      await expect(sync.locator(`.response[data-status='200'] tr[data-field="${field}"]`).first().isVisible()).resolves.toBe(true);
+      await expect(reference("POST /clients/sync", `responses.200.${field}`).first().isVisible(), field).resolves.toBe(true);
     }
-    // Nested schemas open on demand: the client of a sync request, then its scopeData.
-    await sync.locator(".request-body tr[data-field=client] summary").first().click();
-    await expect(sync.locator('.request-body tr[data-field="nationalities"]').first().isVisible()).resolves.toBe(true);
-    await expect(sync.locator('.request-body tr[data-field="scopeData"]').first().isVisible()).resolves.toBe(true);
+    // Nested schemas open on demand: the client of a sync request shows its nationalities and scopeData.
+    const client = reference("POST /clients/sync", "body.client").locator("xpath=ancestor::li[1]");
+    await client.locator("button[data-schema-toggle]").first().click();
+    await expect(client.getByText("nationalities", { exact: true }).first().isVisible()).resolves.toBe(true);
+    await expect(client.getByText("scopeData", { exact: true }).first().isVisible()).resolves.toBe(true);
     // The request example is the one the test suite sends.
-    await expect(sync.locator(".examples pre").first().innerText()).resolves.toContain('"externalId": "crm-1001"');
+    await expect(reference("POST /clients/sync").innerText()).resolves.toContain("crm-1001");
   });
 
-  it("sends requests from 'Try it' to the API itself", async () => {
-    const list = page.locator("section[data-operation=listClients]");
-    await list.locator("details.try > summary").click();
-    await list.locator("details.try button").click();
-    await list.locator(".result .status").waitFor();
-    await expect(list.locator(".result .status").innerText()).resolves.toBe("401");
-    await expect(list.locator(".result").innerText()).resolves.toContain("Missing Authorization header");
+  it("sends requests from 'Test Request' to the API itself, with the required X-Environment filled in", async () => {
+    await page.getByRole("link", { name: "List clients" }).first().click();
+    await reference("GET /clients").getByRole("button", { name: /Test Request/ }).first().click();
+    const client = page.getByRole("dialog").first();
+    await client.getByRole("button", { name: /^Send/ }).first().click();
+    await client.getByText("401 Unauthorized").first().waitFor({ timeout: 20_000 });
+    await expect(client.innerText()).resolves.toContain("Authorization header must be");
+    const sent = requested.filter((url) => new URL(url).pathname === "/clients");
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sentHeaders.get("/clients")?.["x-environment"]).toBe("test");
+    await page.keyboard.press("Escape");
   });
 
-  it("loads nothing from another origin and logs no error; keeps a screenshot", async () => {
+  it("loads nothing from another origin and logs no error; keeps screenshots", async () => {
     expect(requested.length).toBeGreaterThan(0);
     expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
-    // The one expected error: Chromium logs the 401 that "Try it" got without a key.
+    // The one expected error: Chromium logs the 401 that "Test Request" got without a key.
     expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
+    await page.goto(`${origin}/docs`);
+    await reference("POST /clients/batch").waitFor();
     await page.screenshot({ path: join(ARTIFACTS, "docs.png"), fullPage: false });
-    await page.locator("section[data-operation=syncClient]").screenshot({ path: join(ARTIFACTS, "docs-sync.png") });
+    await page.getByRole("link", { name: "Sync a client graph" }).first().click();
+    await reference("POST /clients/sync").screenshot({ path: join(ARTIFACTS, "docs-sync.png") });
   });
 });

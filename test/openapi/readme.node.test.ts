@@ -1,5 +1,5 @@
 // The README's curl walkthrough matches the OpenAPI document: every path it calls is a documented
-// operation, every header it sends is a documented parameter or security scheme, and every JSON
+// operation, every header it sends is a documented parameter or the security scheme, and every JSON
 // body it sends validates against the operation's request schema. (The Workers tests check that
 // the service answers what the document says; together, the walkthrough works as written.)
 import { readFileSync } from "node:fs";
@@ -68,7 +68,6 @@ describe("the README's curl walkthrough", () => {
     const documented = new Set<string>([
       ...(operation.parameters ?? []).filter((p: any) => p.in === "header").map((p: any) => p.name.toLowerCase()),
       "authorization", // the Bearer scheme
-      "x-environment", // the environment scheme
       ...(operation.requestBody ? ["content-type"] : []),
     ]);
     expect(call.headers.filter((h) => !documented.has(h))).toEqual([]);

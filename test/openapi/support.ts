@@ -1,7 +1,7 @@
 // Shared by the test/openapi tests: sending a document example through the harness, and comparing
 // an answer with an example where the values are deterministic.
-import { OPERATIONS } from "../../src/openapi/document";
-import { EXAMPLES, type ApiExample } from "../../src/openapi/examples";
+import { EXAMPLES, type ApiExample, type OperationId } from "../../src/openapi/examples";
+import { OPERATIONS } from "../../src/routes";
 import type { ApiResponse, Harness } from "../support/harness";
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
@@ -35,6 +35,13 @@ export function normalize(value: unknown): unknown {
   return visit(value);
 }
 
+/** The method of the operation with this operationId (from the operation list, src/routes). */
+export function methodOf(operationId: OperationId): string {
+  const operation = OPERATIONS.find((o) => o.doc?.operationId === operationId);
+  if (!operation) throw new Error(`No operation ${operationId}`);
+  return operation.method;
+}
+
 export function exampleNamed(name: string): ApiExample {
   const example = EXAMPLES.find((e) => e.name === name);
   if (!example) throw new Error(`No example ${name}`);
@@ -51,13 +58,12 @@ export async function sendExample(h: Harness, example: ApiExample): Promise<ApiR
   let path = example.request.path;
   if (example.given) {
     const given = exampleNamed(example.given);
-    const setup = await h.request(OPERATIONS[given.operationId].method.toUpperCase(), given.request.path, {
+    const setup = await h.request(methodOf(given.operationId), given.request.path, {
       key,
       body: given.request.body,
     });
     if (setup.status !== 200) throw new Error(`${example.given} answered ${setup.status}: ${setup.text}`);
     path = path.replace("{id}", setup.body.client.id);
   }
-  const method = OPERATIONS[example.operationId].method.toUpperCase();
-  return h.request(method, path, { key, body: example.request.body });
+  return h.request(methodOf(example.operationId), path, { key, body: example.request.body });
 }

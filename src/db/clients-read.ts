@@ -1,0 +1,44 @@
+// The reads of GET /clients/{id} and GET /clients: whole client graphs, each in ONE round trip.
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { runBatch, type Db } from "./database";
+import { assembleGraphs, graphStatements, selectClientById } from "./graph";
+import type { ClientGraph } from "./mappers";
+import { clients } from "./schema";
+
+/** The client's graph, or null when the tenant has no such client. */
+export async function readClientGraph(db: Db, tenantId: string, id: string): Promise<ClientGraph | null> {
+  const [graph] = assembleGraphs(await runBatch(db, graphStatements(db, tenantId, selectClientById(db, tenantId, id))));
+  return graph ?? null;
+}
+
+/** Where a page starts: after this client in (createdAt, id) order. */
+export interface PagePosition {
+  createdAt: string;
+  id: string;
+}
+
+export interface PageQuery {
+  limit: number;
+  after: PagePosition | null;
+  externalId: string | undefined;
+}
+
+/**
+ * One page of the tenant's clients in (createdAt, id) order, and whether more follow: the graphs of
+ * `limit` clients and a probe for one more, in one batch.
+ */
+export async function readClientPage(db: Db, tenantId: string, query: PageQuery): Promise<{ graphs: ClientGraph[]; hasMore: boolean }> {
+  const conditions: SQL[] = [eq(clients.tenantId, tenantId)];
+  if (query.externalId !== undefined) conditions.push(eq(clients.externalId, query.externalId));
+  if (query.after) conditions.push(sql`(${clients.createdAt}, ${clients.id}) > (${query.after.createdAt}, ${query.after.id})`);
+  const page = (n: number, offset = 0) =>
+    db
+      .select({ id: clients.id })
+      .from(clients)
+      .where(and(...conditions))
+      .orderBy(asc(clients.createdAt), asc(clients.id))
+      .limit(n)
+      .offset(offset);
+  const results = await runBatch(db, [...graphStatements(db, tenantId, page(query.limit)), page(1, query.limit)]);
+  return { graphs: assembleGraphs(results.slice(0, -1)), hasMore: (results.at(-1) as unknown[]).length > 0 };
+}

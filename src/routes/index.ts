@@ -1,0 +1,23 @@
+// Every route of the service, in one list: the router (src/app.ts) and the OpenAPI document
+// (src/openapi/document.ts) are both built from it.
+import createClients from "./clients.batch";
+import deleteClient from "./clients.delete";
+import getClient from "./clients.get";
+import listClients from "./clients.list";
+import syncClient from "./clients.sync";
+import { docsFile, docsPage } from "./docs";
+import openApi from "./openapi";
+import type { Operation } from "./operation";
+import problems from "./problems";
+
+export const OPERATIONS: readonly Operation[] = [
+  createClients,
+  syncClient,
+  listClients,
+  getClient,
+  deleteClient,
+  problems,
+  openApi,
+  docsPage,
+  docsFile,
+];

@@ -1,0 +1,143 @@
+// The document is exact where tools found it was not (issue 11): what its schemas refuse, the
+// service refuses, and what they accept, it accepts — batch items need type and name, strings are
+// not blank, country codes are ISO alpha-2 of any case, scopes are unique, a cursor is never "",
+// a sync names its client, free-form objects take any key, X-Environment is a required header
+// (400 without it, not 401), and the ETag and Idempotent-Replayed headers have their types.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createHarness } from "../support/harness";
+import { documentValidator } from "./validate";
+
+const h = createHarness();
+let document: Record<string, any>;
+let validator: ReturnType<typeof documentValidator>;
+let key: string;
+
+beforeAll(async () => {
+  document = (await h.get("/openapi.json", { env: null })).body;
+  validator = documentValidator(document);
+  ({ key } = await h.newTenantWithKey());
+});
+
+const parameter = (path: string, method: string, name: string) =>
+  document.paths[path][method].parameters.find((p: any) => p.name === name);
+
+/** Both say no: the document's schema refuses the body, and the service answers 400 at `pointer`. */
+async function bothRefuse(path: string, schema: string, body: unknown, pointer: string) {
+  expect(validator.errorsOf(`#/components/schemas/${schema}`, body), JSON.stringify(body)).not.toEqual([]);
+  const res = await h.post(path, body, { key });
+  expect(res.status, res.text).toBe(400);
+  expect(res.body.errors.map((e: any) => e.pointer)).toContain(pointer);
+}
+
+/** Both say yes: the document's schema accepts the body, and the service answers 200. */
+async function bothAccept(path: string, schema: string, body: unknown) {
+  expect(validator.errorsOf(`#/components/schemas/${schema}`, body)).toEqual([]);
+  const res = await h.post(path, body, { key });
+  expect(res.status, res.text).toBe(200);
+  return res;
+}
+
+describe("the document refuses what the service refuses, and accepts what it accepts", () => {
+  it("a batch item needs type and name", async () => {
+    await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "individual" }] }, "/items/0/name");
+    await bothRefuse("/clients/batch", "BatchRequest", { items: [{ name: "Ana" }] }, "/items/0/type");
+    await bothAccept("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "Ana" }] });
+  });
+
+  it("strings are not empty or blank", async () => {
+    await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "company", name: "" }] }, "/items/0/name");
+    await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "company", name: " \t " }] }, "/items/0/name");
+    await bothRefuse("/clients/sync", "SyncRequest", { client: { type: "company", name: "X", lastName: "  " } }, "/client/lastName");
+    await bothAccept("/clients/batch", "BatchRequest", { items: [{ type: "company", name: " X " }] });
+  });
+
+  it("country codes are ISO 3166-1 alpha-2, in any case", async () => {
+    await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", nationalities: ["MEX"] }] }, "/items/0/nationalities/0");
+    await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", nationalities: "M" }] }, "/items/0/nationalities");
+    const address = { street: "S", city: "C", state: "ST", postalCode: "1000", country: "Mexico" };
+    await bothRefuse("/clients/sync", "SyncRequest", { client: { type: "company", name: "X" }, addresses: [address] }, "/addresses/0/country");
+    await bothAccept("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", nationalities: ["mx", "US"] }] });
+    await bothAccept("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", nationalities: "es" }] });
+  });
+
+  it("scopes are unique", async () => {
+    await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", scopes: ["MX", "MX"] }] }, "/items/0/scopes/1");
+    await bothAccept("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", scopes: ["base", "MX"] }] });
+  });
+
+  it("a sync without clientId names its client", async () => {
+    await bothRefuse("/clients/sync", "SyncRequest", { dryRun: true }, "/client");
+    await bothAccept("/clients/sync", "SyncRequest", { client: { type: "trust", name: "T" }, dryRun: true });
+  });
+
+  it("metadata, fields and scopeData.US take any key", async () => {
+    const anything = { "any key": [1, { deep: null }], "ñ": true };
+    await bothAccept("/clients/sync", "SyncRequest", {
+      client: { type: "individual", name: "A", metadata: anything, scopeData: { US: anything } },
+      documents: [{ type: "passport", fields: anything, metadata: anything }],
+      addresses: [{ street: "S", city: "C", state: "ST", postalCode: "1000", scopeData: { US: anything } }],
+    });
+    await bothRefuse("/clients/sync", "SyncRequest", { client: { type: "individual", name: "A", metadata: ["a list"] } }, "/client/metadata");
+  });
+
+  it("a cursor is never empty: the document's pattern and the service both refuse it", async () => {
+    const cursor = parameter("/clients", "get", "cursor").schema;
+    expect(validator.errorsOfSchema(cursor, "")).not.toEqual([]);
+    expect((await h.get("/clients?cursor=", { key })).status).toBe(400);
+    const first = await h.get("/clients?limit=1", { key });
+    const issued = first.body.pagination.nextCursor;
+    expect(issued).toEqual(expect.any(String));
+    expect(validator.errorsOfSchema(cursor, issued)).toEqual([]);
+    expect((await h.get(`/clients?limit=1&cursor=${issued}`, { key })).status).toBe(200);
+  });
+
+  it("limit is an integer from 1 to 200, 20 by default", async () => {
+    const limit = parameter("/clients", "get", "limit");
+    expect(limit.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 200, default: 20 });
+    for (const value of [0, 201, 1.5]) {
+      expect(validator.errorsOfSchema(limit.schema, value)).not.toEqual([]);
+      expect((await h.get(`/clients?limit=${value}`, { key })).status).toBe(400);
+    }
+    expect((await h.get(`/clients?limit=200`, { key })).status).toBe(200);
+  });
+});
+
+describe("headers", () => {
+  it("X-Environment is a required header parameter of every operation: without it, a 400 (not a 401)", async () => {
+    for (const [path, item] of Object.entries(document.paths) as [string, any][]) {
+      for (const [method, operation] of Object.entries(item) as [string, any][]) {
+        const environment = operation.parameters.find((p: any) => p.name === "X-Environment");
+        expect(environment, `${method} ${path}`).toMatchObject({ in: "header", required: true, schema: { type: "string", enum: ["test", "live"] } });
+        expect(operation.responses["400"].description, `${method} ${path}`).toMatch(/X-Environment/);
+      }
+    }
+    expect(document.components.securitySchemes).not.toHaveProperty("Environment");
+    const without = await h.get("/clients", { key, env: null });
+    expect(without.status).toBe(400);
+    expect((await h.get("/clients", { key, env: "prod" })).status).toBe(400);
+  });
+
+  it("ETag and Idempotent-Replayed are typed, and the live headers have those types", async () => {
+    const sync = document.paths["/clients/sync"].post.responses["200"].headers;
+    expect(sync.ETag).toMatchObject({ required: true, schema: { type: "string" } });
+    expect(sync["Idempotent-Replayed"].schema).toMatchObject({ type: "string", const: "true" });
+    expect(document.paths["/clients/{id}"].get.responses["200"].headers.ETag.schema).toEqual(sync.ETag.schema);
+    expect(document.paths["/clients/batch"].post.responses["200"].headers["Idempotent-Replayed"].schema).toEqual(sync["Idempotent-Replayed"].schema);
+
+    const body = { client: { type: "individual", name: "Ana", externalId: `etag-${crypto.randomUUID()}` } };
+    const first = await h.post("/clients/sync", body, { key, headers: { "idempotency-key": crypto.randomUUID() } });
+    expect(first.status).toBe(200);
+    expect(validator.errorsOfSchema(sync.ETag.schema, first.headers.get("etag"))).toEqual([]);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    const got = await h.get(`/clients/${first.body.client.id}`, { key });
+    expect(validator.errorsOfSchema(sync.ETag.schema, got.headers.get("etag"))).toEqual([]);
+    const idempotencyKey = crypto.randomUUID();
+    await h.post("/clients/batch", { items: [{ type: "trust", name: "T" }] }, { key, headers: { "idempotency-key": idempotencyKey } });
+    const replay = await h.post("/clients/batch", { items: [{ type: "trust", name: "T" }] }, { key, headers: { "idempotency-key": idempotencyKey } });
+    expect(validator.errorsOfSchema(sync["Idempotent-Replayed"].schema, replay.headers.get("idempotent-replayed"))).toEqual([]);
+    for (const res of [first, got, replay]) {
+      const requestId = document.paths["/clients/sync"].post.responses["200"].headers["X-Request-Id"].schema;
+      expect(validator.errorsOfSchema(requestId, res.headers.get("x-request-id"))).toEqual([]);
+    }
+  });
+});
