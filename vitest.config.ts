@@ -25,7 +25,7 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
           setupFiles: ["./test/setup/apply-migrations.ts"],
           // The model-based test's knobs (test/model), read with inject(): MODEL_SEED=… npm test.
-          provide: { MODEL: JSON.stringify({ seed: process.env.MODEL_SEED, runs: process.env.MODEL_RUNS, strict: process.env.MODEL_STRICT, trace: process.env.MODEL_TRACE }) },
+          provide: { MODEL: JSON.stringify({ seed: process.env.MODEL_SEED, runs: process.env.MODEL_RUNS, trace: process.env.MODEL_TRACE }) },
         },
       },
       {

@@ -43,6 +43,9 @@ function clientsRead(loaded: Loaded): Map<string, ClientRow> {
 }
 
 /** The stored rows (as read) of `ids`; every id the plan names was read. */
+/** A row holding a primary slot (API.md §4.6); documents have none. */
+const isPrimaryRow = (row: ChildRow): boolean => "isPrimary" in row && row.isPrimary === true;
+
 function asRead<T extends { id: string }>(stored: Map<string, T>, ids: Iterable<string>): T[] {
   return [...ids].map((id) => stored.get(id)!);
 }
@@ -60,8 +63,8 @@ function relaxedPreconditions(plan: Plan, loaded: Loaded, request: SyncRequest):
     const storedById = byId(stored);
     const content = asRead(storedById, changes.update.map((r) => r.id));
     // A primary written here demoted the primaries the read saw: no other primary may appear meanwhile.
-    if ([...changes.insert, ...changes.update].some((row) => kind.primarySlot(row as never) !== null)) {
-      const primaries = stored.filter((row) => (row as unknown as { isPrimary: boolean }).isPrimary);
+    if ([...changes.insert, ...changes.update].some(isPrimaryRow)) {
+      const primaries = stored.filter(isPrimaryRow);
       content.push(...primaries);
       out.push({ kind: "count", table: kind.table, ownerKey: "clientId", primaryOnly: true, count: primaries.length });
     }

@@ -5,6 +5,7 @@
 // caller's own tenant.
 import type { PagePosition } from "../db/clients-read";
 import { CURSOR_FORMAT } from "../schemas/list-query";
+import { base64url } from "../encoding";
 
 const CURSOR_MAC_KEY = crypto.subtle.importKey(
   "raw",
@@ -14,8 +15,6 @@ const CURSOR_MAC_KEY = crypto.subtle.importKey(
   ["sign", "verify"],
 );
 
-const base64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 
 /** The query a cursor belongs to. */
 export interface CursorScope {

@@ -15,6 +15,7 @@ import {
 } from "../db/idempotency";
 import type { ApiRequest } from "./context";
 import { ApiError, badRequest } from "./errors";
+import { sha256Hex } from "../encoding";
 
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 /** Records are kept at least this long; older ones are purged a few at a time by later writes. */
@@ -50,11 +51,6 @@ export interface Idempotency {
   record(stored: StoredAnswer): Statement[];
   /** After a write batch failed: the answer another request stored under this key meanwhile. */
   replayAfterRace(error: unknown): Promise<Response | null>;
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
@@ -110,7 +106,7 @@ export async function idempotencyOf(request: ApiRequest, bodyText: string): Prom
   }
   const { db, tenantId } = request;
   // The endpoint is part of the request: one key cannot stand for a batch and then a sync.
-  const requestHash = await sha256(`${request.method} ${new URL(request.url).pathname}\n${bodyText}`);
+  const requestHash = await sha256Hex(`${request.method} ${new URL(request.url).pathname}\n${bodyText}`);
   // Set by replayOf: the lookup found rows of this key that are not a complete record.
   let incomplete = false;
   return {

@@ -739,10 +739,7 @@ describe(`deep nesting inside free-form objects (${DEPTH} levels where the size 
 
 // ------------------------------------------------------------------------------------------------
 // A body is read exactly or refused (API.md §1, amended): a duplicate key at any level, or a number
-// that would not be stored exactly, is a 400 with its pointer. The strict body reader is another
-// change under way (src/http/body.ts): until it lands these cases are `it.fails` — today the last
-// duplicate wins and the number is stored changed. When it lands, they pass: turn `it.fails` into
-// `it` (vitest then reports each of them as "expected to fail" until someone does).
+// that would not be stored exactly, is a 400 with its pointer, and nothing is written.
 // ------------------------------------------------------------------------------------------------
 
 /** [name, endpoint, JSON text ($CLIENT: a client of the tenant), the one pointer expected]. */
