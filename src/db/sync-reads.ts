@@ -10,6 +10,7 @@ import { runRead, tenantFilter, type Db, type Read, type Statement } from "./dat
 import { assembleGraphs, graphStatements, selectClientByExternalId, selectClientById } from "./graph";
 import type { ClientGraph } from "./mappers";
 import { clients, contactMethods, type ClientRow, type ContactMethodRow } from "./schema";
+import { CHILD_TABLES } from "./child-tables";
 
 const json = (values: readonly string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
@@ -42,7 +43,7 @@ export function syncRead(db: Db, tenantId: string, request: SyncRequest): Read<L
     );
     if (wanted.length === 0) continue;
     ownerLists.push(kind.list);
-    const table = kind.table as typeof contactMethods;
+    const table = CHILD_TABLES[kind.list] as typeof contactMethods;
     statements.push(
       db
         .select({ id: table.id, clientId: table.clientId, externalId: table.externalId })

@@ -18,6 +18,7 @@ import { deleteRows, insertRows, updateRows } from "./bulk";
 import { tenantFilter, type Db, type Statement } from "./database";
 import { guardStatements, type Precondition } from "./guards";
 import { clientLinks, clients, contactMethods, type ClientRow } from "./schema";
+import { CHILD_TABLES } from "./child-tables";
 
 export type WriteMode = "strict" | "relaxed";
 
@@ -66,16 +67,16 @@ function relaxedPreconditions(plan: Plan, loaded: Loaded, request: SyncRequest):
     if ([...changes.insert, ...changes.update].some(isPrimaryRow)) {
       const primaries = stored.filter(isPrimaryRow);
       content.push(...primaries);
-      out.push({ kind: "count", table: kind.table, ownerKey: "clientId", primaryOnly: true, count: primaries.length });
+      out.push({ kind: "count", table: CHILD_TABLES[kind.list], ownerKey: "clientId", primaryOnly: true, count: primaries.length });
     }
-    out.push({ kind: "rows", table: kind.table, keys: kind.fields, rows: content });
+    out.push({ kind: "rows", table: CHILD_TABLES[kind.list], keys: kind.fields, rows: content });
     if (request.replaceMode && request[kind.list] !== undefined) {
       // replaceMode deleted whatever the read saw untargeted: the list must hold exactly those rows.
-      out.push({ kind: "count", table: kind.table, ownerKey: "clientId", primaryOnly: false, count: stored.length });
-      out.push({ kind: "rows", table: kind.table, keys: ["clientId"], rows: stored });
+      out.push({ kind: "count", table: CHILD_TABLES[kind.list], ownerKey: "clientId", primaryOnly: false, count: stored.length });
+      out.push({ kind: "rows", table: CHILD_TABLES[kind.list], keys: ["clientId"], rows: stored });
     } else {
       // An item deletes the row its id or externalId named.
-      out.push({ kind: "rows", table: kind.table, keys: ["externalId"], rows: asRead(storedById, changes.delete) });
+      out.push({ kind: "rows", table: CHILD_TABLES[kind.list], keys: ["externalId"], rows: asRead(storedById, changes.delete) });
     }
   }
   const links = byId(graph.links);
@@ -152,11 +153,11 @@ export function syncWrite(db: Db, tenantId: string, plan: Plan, loaded: Loaded, 
   }
   clientStatements.to = statements.length;
   statements.push(...deleteRows(db, clientLinks, tenantId, plan.links.delete));
-  for (const kind of CHILD_KINDS) statements.push(...deleteRows(db, kind.table, tenantId, plan.children[kind.list].delete));
+  for (const kind of CHILD_KINDS) statements.push(...deleteRows(db, CHILD_TABLES[kind.list], tenantId, plan.children[kind.list].delete));
   for (const kind of CHILD_KINDS) {
     const release = plan.children[kind.list].release;
     if (release.length === 0) continue;
-    const table = kind.table as typeof contactMethods;
+    const table = CHILD_TABLES[kind.list] as typeof contactMethods;
     statements.push(
       db
         .update(table)
@@ -166,8 +167,8 @@ export function syncWrite(db: Db, tenantId: string, plan: Plan, loaded: Loaded, 
   }
   for (const kind of CHILD_KINDS) {
     const changes = plan.children[kind.list];
-    statements.push(...insertRows(db, kind.table, changes.insert.map((row) => ({ ...row, tenantId }))));
-    statements.push(...updateRows(db, kind.table, tenantId, changes.update, [...kind.fields, "updatedAt"]));
+    statements.push(...insertRows(db, CHILD_TABLES[kind.list], changes.insert.map((row) => ({ ...row, tenantId }))));
+    statements.push(...updateRows(db, CHILD_TABLES[kind.list], tenantId, changes.update, [...kind.fields, "updatedAt"]));
   }
   statements.push(...insertRows(db, clientLinks, plan.links.insert));
   statements.push(...updateRows(db, clientLinks, tenantId, plan.links.update, [...LINK_KEYS, "updatedAt"]));

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { addressOut } from "../db/mappers";
-import { addresses, type AddressRow } from "../db/schema";
+import type { AddressRow } from "../db/schema";
 import { countryCode, fieldError, jsonObject, text } from "./common";
 import { childItemKeys, primaryFlag, type ChildKind } from "./child";
 
@@ -42,7 +42,6 @@ export type AddressItem = z.infer<typeof addressItem>;
 export const addressKind: ChildKind<AddressRow, AddressItem> = {
   list: "addresses",
   noun: "address",
-  table: addresses,
   item: addressItem,
   fields: ["type", "isPrimary", "street", "city", "state", "postalCode", "country", "externalId", "metadata", "scopeData"],
   newRow: (common) => ({

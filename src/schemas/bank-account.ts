@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { bankAccountOut } from "../db/mappers";
-import { bankAccounts, type BankAccountRow } from "../db/schema";
+import type { BankAccountRow } from "../db/schema";
 import { clabeBankCode, clabePlazaCode, clabeProblems } from "../validators/mexico";
 import { countryCode, fieldError, text } from "./common";
 import { childItemKeys, primaryFlag, type ChildKind } from "./child";
@@ -38,7 +38,6 @@ export type BankAccountItem = z.infer<typeof bankAccountItem>;
 export const bankAccountKind: ChildKind<BankAccountRow, BankAccountItem> = {
   list: "bankAccounts",
   noun: "bank account",
-  table: bankAccounts,
   item: bankAccountItem,
   fields: [
     "accountNumber",

@@ -1,6 +1,5 @@
 // What the four child lists (addresses, contact methods, bank accounts, documents) have in common:
 // an input schema, the keys an item may set, a new row's values, and rules on the merged row.
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import * as z from "zod";
 import type { FieldError } from "../field-errors";
 import { metadata, text, uuid } from "./common";
@@ -50,7 +49,6 @@ export interface ChildKind<Row extends ChildRow, Item extends ChildItem> {
   list: ListName;
   /** Singular noun for messages ("address"). */
   noun: string;
-  table: SQLiteTable;
   item: z.ZodType<Item>;
   /** Keys an item may set, as stored (id, clientId, _delete and timestamps excluded). */
   fields: readonly ItemField<Row, Item>[];

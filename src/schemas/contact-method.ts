@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { contactMethodOut } from "../db/mappers";
-import { contactMethods, type ContactMethodRow } from "../db/schema";
+import type { ContactMethodRow } from "../db/schema";
 import { fieldError, text } from "./common";
 import { childItemKeys, primaryFlag, type ChildKind } from "./child";
 
@@ -34,7 +34,6 @@ export type ContactMethodItem = z.infer<typeof contactMethodItem>;
 export const contactMethodKind: ChildKind<ContactMethodRow, ContactMethodItem> = {
   list: "contactMethods",
   noun: "contact method",
-  table: contactMethods,
   item: contactMethodItem,
   fields: ["type", "value", "isPrimary", "label", "externalId", "metadata"],
   // No type yet: the item gives it, or `complete` infers it from the value.

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { documentOut } from "../db/mappers";
-import { documents, type DocumentRow } from "../db/schema";
+import type { DocumentRow } from "../db/schema";
 import { date, FIELDS_MAX_BYTES, jsonObject, text } from "./common";
 import { childItemKeys, NO_PRIMARY, type ChildKind } from "./child";
 
@@ -25,7 +25,6 @@ export type DocumentItem = z.infer<typeof documentItem>;
 export const documentKind: ChildKind<DocumentRow, DocumentItem> = {
   list: "documents",
   noun: "document",
-  table: documents,
   item: documentItem,
   fields: ["type", "category", "expiresAt", "externalId", "metadata", "fields", "filename", "contentType", "size"],
   newRow: (common) => ({

@@ -53,4 +53,18 @@ describe("the sync planner's layering", () => {
     );
     expect(casts).toEqual([]);
   });
+
+  it("schemas/ imports no table and no SQL, and http/ runs no SQL (all of it lives in db/)", () => {
+    const files = (dir: string) => readdirSync(join(SRC, dir)).filter((name) => name.endsWith(".ts")).map((name) => join(SRC, dir, name));
+    const offending = [...files("schemas"), ...files("http"), ...files("routes")].flatMap((file) => {
+      const source = readFileSync(file, "utf8");
+      const problems: string[] = [];
+      if (/from\s+"drizzle-orm/.test(source)) problems.push("imports drizzle-orm");
+      // A value import from db/schema (a table); `import type` of row types is fine.
+      if (/^import\s+(?!type\b)[^;]*from\s+"\.\.\/db\/schema"/m.test(source)) problems.push("imports a table");
+      if (/\.prepare\(|\b(db|binding)\.(batch|exec|select|insert|update|delete)\(/.test(source)) problems.push("runs SQL");
+      return problems.map((p) => `${relative(SRC, file)}: ${p}`);
+    });
+    expect(offending).toEqual([]);
+  });
 });
