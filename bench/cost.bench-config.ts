@@ -18,6 +18,12 @@ const positive = (name: string, fallback: number) => {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
   return value;
 };
+const rttLevels = (value: string) => {
+  if (value === "") return "";
+  const levels = value.split(",").map(Number);
+  if (!levels.every((ms) => Number.isInteger(ms) && ms >= 0 && ms <= 10_000)) throw new Error("BENCH_RTT must be integers (ms) from 0 to 10000, comma-separated");
+  return levels.join(",");
+};
 const clients = positive("BENCH_CLIENTS", 10_000);
 const out = process.env.BENCH_COST_OUT;
 
@@ -36,6 +42,8 @@ export default defineConfig({
           BENCH_POPULATE: populateStatements(clients),
           BENCH_COST_REPS: positive("BENCH_COST_REPS", 7),
           BENCH_FLOOR_REPS: positive("BENCH_FLOOR_REPS", 9),
+          // `--rtt` of bench/run.ts: round-trip times in ms, comma-separated ("" = no edge sweep).
+          BENCH_RTT: rttLevels(process.env.BENCH_RTT ?? ""),
         },
       },
     }),

@@ -1,4 +1,4 @@
-// `npm run bench [-- --clients 100000] [--scale 0.5] [--skip-http] [--skip-cost] …]` (`-- --help` lists them all)
+// `npm run bench [-- --clients 100000] [--scale 0.5] [--skip-http] [--skip-cost] [--rtt 0,20,80] …]` (`-- --help` lists them all)
 //
 // The benchmark of the Worker, on this machine, all on loopback:
 //   1. the deployable bundle (`wrangler deploy --dry-run`) and its gzip size;
@@ -10,6 +10,8 @@
 //      (test/support/d1-guard.ts, limits recorded, not enforced: statements, round trips,
 //      rows read and written from D1's meta, query plans) and the floor of W2 (its rows inserted
 //      straight through the binding, one json_each INSERT per table);
+//   3b. with --rtt: the cost runner sends every workload again with each D1 round trip delayed by
+//      each given round-trip time (bench/cost/rtt-delay.ts, under the guard) and times it in-process;
 //   4. a table on stdout; the same figures in bench/results/latest.json (and n<N>.json, which the
 //      next run at another N is compared with). See docs/PERFORMANCE.md.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -23,6 +25,7 @@ import { gzipSync } from "node:zlib";
 import { displayPrefix, generateKey, hashKey } from "../src/http/keys.ts";
 import { projectRoot, wranglerCapture } from "../scripts/lib/wrangler.ts";
 import { apiKeyStatement, populatedCounts, populatedId, populateStatements, smallClientIndex } from "./lib/populate.ts";
+import { markdown, rttRows, type RttResult } from "./lib/rtt-table.ts";
 import { fmt, summarize, table, type LatencySummary } from "./lib/stats.ts";
 import { batchBody, changedSyncBody, maximalSyncBody, WORKLOADS, type WorkloadId } from "./lib/workloads.ts";
 
@@ -40,7 +43,10 @@ const USAGE = `Usage: npm run bench [-- options]
   --skip-http      only the cost runner (statements, rows, floor) and the bundle
   --skip-cost      only the HTTP latencies and the bundle
   --keep-state     keep wrangler dev's database (bench/.state/n<N>) after the run
-  --out <file>     where to write the JSON (default bench/results/latest.json)`;
+  --out <file>     where to write the JSON (default bench/results/latest.json)
+  --rtt <ms>[,<ms>…]  also time every workload in-process with that delay added to each D1 round trip
+                   (0 is always measured too; "edge" = 0,20,80). Needs the cost part. Quick:
+                   BENCH_COST_REPS=5 npm run bench -- --skip-http --clients 1000 --rtt edge`;
 
 // -------------------------------------------------------------------------------------------------
 // Options
@@ -55,6 +61,7 @@ const { values: opts } = parseArgs({
     "skip-cost": { type: "boolean" },
     "keep-state": { type: "boolean" },
     out: { type: "string" },
+    rtt: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   strict: true,
@@ -74,6 +81,14 @@ if (!(SCALE > 0 && SCALE <= 100)) fail("--scale must be a number above 0");
 const fixedPort = opts.port === undefined ? undefined : Number(opts.port);
 if (fixedPort !== undefined && !(Number.isInteger(fixedPort) && fixedPort > 0 && fixedPort < 65536)) fail("--port must be a port number");
 const outFile = opts.out ?? join(resultsDir, "latest.json");
+/** Round-trip times of --rtt (ms), 0 first; empty without it. */
+const RTT_LEVELS: number[] = (() => {
+  if (opts.rtt === undefined) return [];
+  const given = opts.rtt === "edge" ? [0, 20, 80] : opts.rtt.split(",").map(Number);
+  if (!given.every((ms) => Number.isInteger(ms) && ms >= 0 && ms <= 10_000)) fail('--rtt must be "edge" or milliseconds from 0 to 10000, comma-separated');
+  return [...new Set([0, ...given])].sort((a, b) => a - b);
+})();
+if (RTT_LEVELS.length > 0 && opts["skip-cost"]) fail("--rtt is measured by the cost part: drop --skip-cost");
 
 /** Timed requests per workload at concurrency 1 and 8 (times --scale), and untimed warm-ups. */
 const BASE_COUNTS: Record<WorkloadId, { warmup: number; c1: number; c8: number }> = {
@@ -441,6 +456,8 @@ interface CostResult {
   workloads: Record<WorkloadId, CostWorkload>;
   /** Requests measured besides the workloads (W2 with an Idempotency-Key, and its replay). */
   extras: Record<string, { ms: number; statements: number; roundTrips: number; batchSizes: number[]; rowsRead: number; rowsWritten: number }>;
+  /** With --rtt: every workload's in-process ms with each round trip delayed by each level. */
+  rtt: RttResult | null;
   /** Median ms of each step of POST /clients/sync, for W2, W3 and W4. */
   syncPhases: Record<string, Record<string, number>>;
   floor: {
@@ -459,7 +476,7 @@ async function costPart(): Promise<CostResult> {
   try {
     const child = spawn(process.execPath, [vitestBin, "run", "--config", "bench/cost.bench-config.ts"], {
       cwd: projectRoot,
-      env: { ...process.env, BENCH_CLIENTS: String(N), BENCH_COST_OUT: out, FORCE_COLOR: "0" },
+      env: { ...process.env, BENCH_CLIENTS: String(N), BENCH_COST_OUT: out, BENCH_RTT: RTT_LEVELS.join(","), FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -525,7 +542,7 @@ function otherRuns(): { clients: number; file: string; rowsRead: Record<string, 
 // -------------------------------------------------------------------------------------------------
 
 async function main() {
-  progress(`N = ${N.toLocaleString("en")} clients; scale ${SCALE}; concurrency ${CONCURRENCY.join(" and ")}`);
+  progress(`N = ${N.toLocaleString("en")} clients; scale ${SCALE}; concurrency ${CONCURRENCY.join(" and ")}${RTT_LEVELS.length > 0 ? `; rtt ${RTT_LEVELS.join(", ")} ms` : ""}`);
   const machine = await machineInfo();
   progress(`machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, wrangler ${machine.wrangler}`);
   progress(`load: ${machine.uptimeAtStart}`);
@@ -634,12 +651,13 @@ async function main() {
     finishedAt: finishedAt.toISOString(),
     durationS: Math.round((finishedAt.getTime() - runStart) / 1000),
     machine: { ...machine, uptimeAtEnd },
-    config: { clients: N, scale: SCALE, counts: COUNTS, concurrency: CONCURRENCY, populatedPerTable: populatedCounts(N) },
+    config: { clients: N, scale: SCALE, counts: COUNTS, concurrency: CONCURRENCY, rtt: RTT_LEVELS, populatedPerTable: populatedCounts(N) },
     bundle,
     populate: { httpMs: http?.populateMs ?? null, costMs: cost?.populate.ms ?? null },
     http: http ? { port: http.port, clientsAtEnd: http.clientsAtEnd } : null,
     floor: cost?.floor ?? null,
     syncPhases: cost?.syncPhases ?? null,
+    rtt: cost?.rtt ?? null,
     extras: cost?.extras ?? null,
     workloads,
     targets,
@@ -696,6 +714,14 @@ async function main() {
         `p50 ${fmt(f.p50)} ms, min ${fmt(f.min)} ms over ${f.reps.length} runs; rows read ${f.rowsRead}, rows written ${f.rowsWritten}`,
     );
     console.log(`  W2 in-process, each run just before a floor run: p50 ${fmt(f.pairedW2.p50)} ms, min ${fmt(f.pairedW2.min)} ms (×${fmt(f.pairedW2.p50 / f.p50, 2)} the floor at p50, ×${fmt(f.pairedW2.min / f.min, 2)} at min)`);
+  }
+  if (cost?.rtt) {
+    const rows = rttRows(cost.rtt);
+    console.log("");
+    console.log(`At the edge: in-process p50 (ms, ${cost.rtt.reps} requests per level) with every D1 round trip delayed by the rtt; added = p50 − p50 @0:`);
+    console.log(table(rows));
+    console.log("");
+    console.log(markdown(rows));
   }
   if (cost?.syncPhases) {
     console.log("");

@@ -27,7 +27,8 @@ import { syncRequest } from "../../src/schemas/requests";
 import { planSync } from "../../src/sync/plan";
 import { apiKeyStatement, BENCH_TENANT, populatedCounts, populatedId, smallClientIndex } from "../lib/populate";
 import { batchBody, changedSyncBody, maximalSyncBody, type WorkloadId } from "../lib/workloads";
-import { createD1Guard, type RequestRecord } from "../../test/support/d1-guard";
+import { createD1Guard, type D1Guard, type RequestRecord } from "../../test/support/d1-guard";
+import { withRoundTripDelay } from "./rtt-delay";
 
 const MARKER = "@@bench-cost@@";
 
@@ -37,11 +38,14 @@ const benchEnv = workerEnv as unknown as Env & {
   BENCH_POPULATE: string[];
   BENCH_COST_REPS: number;
   BENCH_FLOOR_REPS: number;
+  /** Round-trip times (ms) of `--rtt`, comma-separated; "" without it. */
+  BENCH_RTT: string;
 };
 const db = benchEnv.DB_TEST;
 const N = benchEnv.BENCH_CLIENTS;
 const REPS = Math.max(1, benchEnv.BENCH_COST_REPS);
 const FLOOR_REPS = Math.max(1, benchEnv.BENCH_FLOOR_REPS);
+const RTT_LEVELS = benchEnv.BENCH_RTT === "" ? [] : benchEnv.BENCH_RTT.split(",").map(Number);
 
 const progress = (line: string) => console.log(`@@bench-progress@@ ${line}`);
 const median = (values: number[]) => {
@@ -59,10 +63,18 @@ interface Sent {
 // Bound values are kept: each statement's query plan is explained with them.
 const recorder = createD1Guard({ enforceLimits: false, keepValues: true });
 const logged: unknown[] = [];
-const app = createApp({ wrapDatabase: recorder.wrap, logError: (message, details) => logged.push({ message, details }) });
+const logError = (message: string, details: Record<string, unknown>) => logged.push({ message, details });
+const app = createApp({ wrapDatabase: recorder.wrap, logError });
 let key = "";
 
-async function send(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<Sent> {
+/** An app and the recorder of its D1 calls. */
+interface Via {
+  app: ReturnType<typeof createApp>;
+  recorder: D1Guard;
+}
+const direct: Via = { app, recorder };
+
+async function send(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}, { app, recorder }: Via = direct): Promise<Sent> {
   const headers = new Headers({ "x-environment": "test", authorization: `Bearer ${key}`, ...extraHeaders });
   let text: string | undefined;
   if (body !== undefined) {
@@ -272,6 +284,63 @@ function medianPhases(runs: Record<Phase, number>[]): Record<Phase, number> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// At the edge: the workloads with `rttMs` added to every D1 round trip (rtt-delay.ts)
+// ---------------------------------------------------------------------------------------------
+
+interface RttOut {
+  levels: number[];
+  reps: number;
+  /** Per workload: its round trips (every rep, every level) and the in-process ms of each rep per level. */
+  workloads: Record<WorkloadId, { roundTrips: number[]; ms: Record<string, number[]>; p50: Record<string, number> }>;
+}
+
+/**
+ * Rep by rep, each workload at every level in turn (so that a change of load on the machine hits
+ * every level alike). Fresh clients for W1, W2 and W4 at every level and rep.
+ */
+async function rttSweep(tag: string, referenceId: string): Promise<RttOut> {
+  const vias = RTT_LEVELS.map((rttMs) => {
+    const delayedRecorder = createD1Guard({ enforceLimits: false });
+    const delayedApp = createApp({ wrapDatabase: (binding, request) => delayedRecorder.wrap(withRoundTripDelay(binding, rttMs), request), logError });
+    return { rttMs, via: { app: delayedApp, recorder: delayedRecorder } };
+  });
+  const requests: Record<WorkloadId, (tagOf: string, rep: number, via: Via) => Promise<Sent>> = {
+    W1: (t, rep, via) => send("POST", "/clients/batch", batchBody(`${t}-w1-${rep}`), {}, via),
+    W2: (t, rep, via) => send("POST", "/clients/sync", maximalSyncBody(`${t}-w2-${rep}`), {}, via),
+    W3: (_t, _rep, via) => send("POST", "/clients/sync", maximalSyncBody(`${tag}-ref`), {}, via),
+    W4: (t, rep, via) => send("POST", "/clients/sync", changedSyncBody(`${t}-w2-${rep}`), {}, via),
+    W5: (_t, _rep, via) => send("GET", `/clients/${referenceId}`, undefined, {}, via),
+    W6: (_t, rep, via) => send("GET", `/clients/${populatedId("clients", smallClientIndex((rep + 0.5) / REPS, N))}`, undefined, {}, via),
+    W7: (_t, _rep, via) => send("GET", "/clients?limit=20", undefined, {}, via),
+  };
+  const expected: Record<WorkloadId, (body: any) => boolean> = {
+    W1: (b) => b.data?.length === 250,
+    W2: (b) => b.action === "created",
+    W3: (b) => b.action === "unchanged",
+    W4: (b) => b.addresses?.deleted?.length === 25,
+    W5: (b) => b.addresses?.length === 250,
+    W6: (b) => b.addresses?.length === 2,
+    W7: (b) => b.data?.length === 20,
+  };
+  const workloads = {} as RttOut["workloads"];
+  for (const id of Object.keys(requests) as WorkloadId[]) {
+    const out: RttOut["workloads"][WorkloadId] = { roundTrips: [], ms: {}, p50: {} };
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const { rttMs, via } of vias) {
+        const sent = await requests[id](`${tag}-rtt${rttMs}`, rep, via);
+        if (!expected[id](sent.body)) throw new Error(`rtt ${rttMs} ${id}: unexpected answer ${JSON.stringify(sent.body).slice(0, 500)}`);
+        (out.ms[rttMs] ??= []).push(sent.ms);
+        out.roundTrips.push(sent.record.roundTrips);
+      }
+    }
+    for (const rttMs of RTT_LEVELS) out.p50[rttMs] = median(out.ms[rttMs]!);
+    workloads[id] = out;
+    progress(`cost rtt ${id}: ${[...new Set(out.roundTrips)].join("/")} round trips; p50 ${RTT_LEVELS.map((r) => `${out.p50[r]!.toFixed(0)} ms at ${r}`).join(", ")}`);
+  }
+  return { levels: RTT_LEVELS, reps: REPS, workloads };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () => {
   await applyD1Migrations(db, benchEnv.BENCH_MIGRATIONS);
@@ -357,6 +426,9 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
   }
   progress(`cost floor: ${floorMs.join(", ")} ms (median ${median(floorMs)}); W2 in-process alongside: ${pairedW2Ms.join(", ")} ms (median ${median(pairedW2Ms)})`);
 
+  // At the edge (`--rtt`): every workload again, with each D1 round trip delayed by each rtt.
+  const rtt = RTT_LEVELS.length === 0 ? null : await rttSweep(tag, referenceId);
+
   // The same W2 graph rows, counted.
   const rowCounts = Object.fromEntries(GRAPH_TABLES.map((t) => [t, w2Rows[t].length]));
   console.log(
@@ -368,6 +440,7 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
         workloads: results,
         syncPhases: phases,
         extras,
+        rtt,
         floor: { reps: floorMs, p50: median(floorMs), min: Math.min(...floorMs), pairedW2: { reps: pairedW2Ms, p50: median(pairedW2Ms), min: Math.min(...pairedW2Ms) }, statements: GRAPH_TABLES.length, roundTrips: 1, rows: rowCounts, ...floorMeta },
         loggedErrors: logged,
       }),
