@@ -304,3 +304,24 @@ describe("as the bench's recorder (enforceLimits: false, keepValues)", () => {
     await expect(binding.prepare(`SELECT ${placeholders(101)}`).bind(...numbers(101)).all()).rejects.toThrow(/^D1 guard: 101 bound parameters/);
   });
 });
+
+describe("sessions", () => {
+  it("records what runs through a D1 session in the request's record, with where the session started, and still enforces the limits", async () => {
+    const { guard, binding, record } = guarded();
+    await binding.prepare("SELECT 1").all(); // outside any session
+    const session = binding.withSession("first-primary");
+    expect(session.getBookmark()).toBeNull(); // nothing ran in it yet
+    const db = drizzle(session as unknown as D1Database);
+    await db.batch([db.select().from(clients).where(eq(clients.id, "none")), db.run(sql`SELECT 2`)]);
+    const bookmark = session.getBookmark();
+    expect(bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
+    const resumed = binding.withSession(bookmark!);
+    expect(resumed.getBookmark()).toBe(bookmark); // a session opened at a bookmark starts there
+    await expect(resumed.prepare(`SELECT ${placeholders(101)}`).bind(...numbers(101)).all()).rejects.toThrow(/^D1 guard: 101 bound parameters/);
+    binding.withSession(); // D1's default start
+    expect(record.sessions).toEqual(["first-primary", bookmark, "first-unconstrained"]);
+    expect(record.statements.map((s) => s.session)).toEqual([null, "first-primary", "first-primary", bookmark]);
+    expect([record.roundTrips, record.batchSizes]).toEqual([3, [2]]);
+    expect(guard.violations.map((v) => v.limit)).toEqual(["maxParams"]);
+  });
+});

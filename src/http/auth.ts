@@ -1,8 +1,10 @@
-// X-Environment selects the database; the Bearer key is checked against that database's own
+// X-Environment selects the database, and the request's D1 session on it starts where
+// X-Consistency-Token or the method says (consistency.ts); the Bearer key is checked against that database's own
 // api_keys table (only SHA-256 hashes are stored), which gives the tenant and the permissions.
 import { findApiKey } from "../db/api-keys";
 import { openDb } from "../db/database";
 import { databaseOf, ENVIRONMENTS, type Env, type Environment } from "../env";
+import { sessionStartOf } from "./consistency";
 import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError, badRequest } from "./errors";
 import { hashKey, KEY_PATTERN, type Permission } from "./keys";
@@ -15,9 +17,13 @@ export function withEnvironment(options: WorkerOptions) {
       throw badRequest(`Invalid X-Environment header "${header.slice(0, 20)}": it must be test or live`);
     }
     const environment = header as Environment;
+    const start = sessionStartOf(request); // a malformed X-Consistency-Token is a 400, before the key
     const binding = databaseOf(env, environment);
+    const session = (options.wrapDatabase ? options.wrapDatabase(binding, request) : binding).withSession(start);
     request.environment = environment;
-    request.db = openDb(options.wrapDatabase ? options.wrapDatabase(binding, request) : binding);
+    request.session = session;
+    // drizzle needs only prepare() and batch(), which a session has.
+    request.db = openDb(session as unknown as D1Database);
   };
 }
 

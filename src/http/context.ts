@@ -9,6 +9,8 @@ export interface ApiRequest extends IRequestStrict {
   origin: string;
   /** Set by `withEnvironment`. */
   environment: Environment;
+  /** The request's D1 session (every query of `db` runs in it); its bookmark is the response's X-Consistency-Token. */
+  session?: D1DatabaseSession;
   db: Db;
   /** Set by `withApiKey`. */
   tenantId: string;

@@ -1,6 +1,7 @@
 // The request pipeline around every route: request id, problem responses for every error
 // (including 404/405), a 500 problem for anything unexpected, logged with the request id, and
 // bodiless answers to HEAD.
+import { CONSISTENCY_TOKEN_HEADER } from "./consistency";
 import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError, problemOf, problemResponse, type ProblemSource } from "./errors";
 
@@ -39,11 +40,16 @@ export function handleError(options: WorkerOptions) {
   };
 }
 
-/** Every response carries the request id. */
+/**
+ * Every response carries the request id and, once the request has a D1 session with a bookmark,
+ * that bookmark as X-Consistency-Token (errors included: a 404 read still tells how fresh it was).
+ */
 export function withRequestIdHeader(response: Response | undefined, request: ApiRequest): Response | undefined {
   if (!response) return response;
   const headers = new Headers(response.headers);
   headers.set("x-request-id", request.requestId);
+  const bookmark = request.session?.getBookmark() ?? null;
+  if (bookmark !== null) headers.set(CONSISTENCY_TOKEN_HEADER, bookmark);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 

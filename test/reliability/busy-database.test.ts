@@ -10,6 +10,7 @@ import { createApp } from "../../src/app";
 import { isBusyDatabaseError } from "../../src/db/busy";
 import { clients } from "../../src/db/schema";
 import { FAILING_SQL } from "../support/d1-guard";
+import { interceptBatches } from "../support/batch-hook";
 import { createHarness } from "../support/harness";
 
 const h = createHarness();
@@ -29,21 +30,13 @@ afterEach(() => {
 
 /** The binding, with the lock played on the batch calls `locked` picks. */
 function lockable(binding: D1Database): D1Database {
-  return new Proxy(binding, {
-    get(target, property) {
-      if (property === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          const call = calls++;
-          if (otherError !== undefined) throw new Error(otherError);
-          if (!locked(call)) return target.batch(statements);
-          // The statements run, then the batch fails inside its transaction: all of it rolls back.
-          await expect(target.batch([...statements, target.prepare(FAILING_SQL)])).rejects.toThrow();
-          throw new Error(LOCKED);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
+  return interceptBatches(binding, async (statements, connection) => {
+    const call = calls++;
+    if (otherError !== undefined) throw new Error(otherError);
+    if (!locked(call)) return connection.batch(statements);
+    // The statements run, then the batch fails inside its transaction: all of it rolls back.
+    await expect(connection.batch([...statements, connection.prepare(FAILING_SQL)])).rejects.toThrow();
+    throw new Error(LOCKED);
   });
 }
 

@@ -35,6 +35,8 @@ export interface StatementRecord {
   /** The bound values themselves, when the guard keeps them (`keepValues`; the bench explains plans with them). */
   values?: readonly unknown[];
   kind: CallKind;
+  /** Where the D1 session that carried it started (its withSession argument); null outside a session. */
+  session: string | null;
   /** Index of the round trip (within its request) that carried it. */
   roundTrip: number;
   /** Position inside its batch (0 for single calls). */
@@ -66,6 +68,8 @@ export interface RequestRecord {
   unmeteredStatements: number;
   /** Statement count of each batch, in order. */
   batchSizes: number[];
+  /** Each D1 session opened (withSession), as where it started: "first-primary", "first-unconstrained" or a bookmark. */
+  sessions: string[];
   /** Wall time of each round trip (ms), as the Worker waits for it (workerd's clock moves on I/O). */
   roundTripMs: number[];
   violations: Violation[];
@@ -100,6 +104,7 @@ export function emptyRecord(label = "(no database access)"): RequestRecord {
     rowsWritten: 0,
     unmeteredStatements: 0,
     batchSizes: [],
+    sessions: [],
     roundTripMs: [],
     violations: [],
   };
@@ -337,6 +342,8 @@ class GuardedConnection {
     readonly guard: D1Guard,
     readonly executor: Executor,
     readonly record: RequestRecord,
+    /** Where this connection's session started; null for the binding itself. */
+    readonly session: string | null = null,
   ) {}
 
   prepare(query: string): D1PreparedStatement {
@@ -358,6 +365,7 @@ class GuardedConnection {
         sql: statement.sql,
         params: statement.params.length,
         kind,
+        session: this.session,
         roundTrip,
         index,
         rowsRead: null,
@@ -455,7 +463,9 @@ class GuardedDatabase extends GuardedConnection {
 
   withSession(constraintOrBookmark?: string): D1DatabaseSession {
     const session = this.binding.withSession(constraintOrBookmark);
-    const connection = new GuardedConnection(this.guard, session, this.record);
+    const start = constraintOrBookmark ?? "first-unconstrained"; // D1's default
+    this.record.sessions.push(start);
+    const connection = new GuardedConnection(this.guard, session, this.record, start);
     return {
       prepare: (query: string) => connection.prepare(query),
       batch: <T = unknown>(statements: D1PreparedStatement[]) => connection.batch<T>(statements),

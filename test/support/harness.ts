@@ -306,6 +306,7 @@ function merge(records: RequestRecord[]): RequestRecord {
     merged.rowsWritten += r.rowsWritten;
     merged.unmeteredStatements += r.unmeteredStatements;
     merged.batchSizes.push(...r.batchSizes);
+    merged.sessions.push(...r.sessions);
     merged.roundTripMs.push(...r.roundTripMs);
     merged.violations.push(...r.violations);
   }

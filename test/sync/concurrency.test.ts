@@ -7,6 +7,7 @@ import { createApp } from "../../src/app";
 import { addresses, clients, contactMethods } from "../../src/db/schema";
 import { MAX_SYNC_ATTEMPTS } from "../../src/write/sync";
 import { emptyRecord, type RequestRecord } from "../support/d1-guard";
+import { interceptBatches } from "../support/batch-hook";
 import { createHarness } from "../support/harness";
 import { dumpTenant, uniq } from "./helpers";
 
@@ -93,17 +94,9 @@ function appWithHook(beforeBatch: (call: number, size: number) => Promise<void>)
     wrapDatabase: (binding, request) => {
       const guarded = h.guard.wrap(binding, request);
       let call = 0;
-      return new Proxy(guarded, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target);
-          if (prop === "batch") {
-            return async (statements: D1PreparedStatement[]) => {
-              await beforeBatch(call++, statements.length);
-              return (value as D1Database["batch"]).call(target, statements);
-            };
-          }
-          return typeof value === "function" ? value.bind(target) : value;
-        },
+      return interceptBatches(guarded, async (statements, connection) => {
+        await beforeBatch(call++, statements.length);
+        return connection.batch(statements);
       });
     },
     logError: (message, details) => h.logs.push({ message, details }),

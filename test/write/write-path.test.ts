@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { addresses, clientLinks, clients, idempotencyKeys } from "../../src/db/schema";
 import { emptyRecord, type RequestRecord } from "../support/d1-guard";
+import { interceptBatches } from "../support/batch-hook";
 import { createHarness } from "../support/harness";
 import { uniq } from "../sync/helpers";
 
@@ -16,19 +17,10 @@ const h = createHarness();
 function hooked(beforeBatch: (call: number) => Promise<void>) {
   const app = createApp({
     wrapDatabase: (binding, request) => {
-      const guarded = h.guard.wrap(binding, request);
       let call = 0;
-      return new Proxy(guarded, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target);
-          if (prop === "batch") {
-            return async (statements: D1PreparedStatement[]) => {
-              await beforeBatch(call++);
-              return (value as D1Database["batch"]).call(target, statements);
-            };
-          }
-          return typeof value === "function" ? value.bind(target) : value;
-        },
+      return interceptBatches(h.guard.wrap(binding, request), async (statements, connection) => {
+        await beforeBatch(call++);
+        return connection.batch(statements);
       });
     },
     logError: (message, details) => h.logs.push({ message, details }),
