@@ -18,6 +18,22 @@ const environmentHeader = z
   .enum(ENVIRONMENTS)
   .describe("Which environment (and database) the call works on. Missing or any other value: 400, before the API key is looked at.");
 
+const consistencyTokenParameter = z
+  .string()
+  .regex(/^[0-9a-f]+(?:-[0-9a-f]+){1,7}$/)
+  .max(128)
+  .optional()
+  .describe(
+    "The X-Consistency-Token of an earlier response: this call then sees at least what that one saw or wrote (read-your-writes " +
+      "from any region). Without it a read may be served by the nearest D1 replica, a little behind. Malformed: 400.",
+  );
+
+const consistencyTokenHeader = z
+  .string()
+  .regex(/^[0-9a-f]+(?:-[0-9a-f]+){1,7}$/)
+  .optional()
+  .describe("The D1 bookmark after this call (API.md §13): send it back as X-Consistency-Token to read your own writes.");
+
 const requestIdParameter = z
   .string()
   .optional()
@@ -50,7 +66,11 @@ function responsesOf(operation: Documented): ZodOpenApiResponsesObject {
   const responses: ZodOpenApiResponsesObject = {
     "200": {
       description: doc.response.description,
-      headers: z.object({ "X-Request-Id": requestIdHeader, ...doc.response.headers?.shape }),
+      headers: z.object({
+        "X-Request-Id": requestIdHeader,
+        ...(operation.permissions ? { "X-Consistency-Token": consistencyTokenHeader } : {}),
+        ...doc.response.headers?.shape,
+      }),
       content: {
         "application/json": {
           schema: doc.response.schema,
@@ -65,6 +85,7 @@ function responsesOf(operation: Documented): ZodOpenApiResponsesObject {
       description,
       headers: z.object({
         "X-Request-Id": requestIdHeader,
+        ...(operation.permissions ? { "X-Consistency-Token": consistencyTokenHeader } : {}),
         ...(code === "UNAUTHORIZED" ? { "WWW-Authenticate": z.literal('Bearer realm="clients-api"') } : {}),
       }),
       content: {
@@ -93,7 +114,7 @@ function operationObject(operation: Documented): ZodOpenApiOperationObject {
       ...(operation.params ? { path: operation.params as z.ZodObject } : {}),
       ...(operation.query ? { query: operation.query as z.ZodObject } : {}),
       header: z.object({
-        ...(operation.permissions ? { "X-Environment": environmentHeader } : {}),
+        ...(operation.permissions ? { "X-Environment": environmentHeader, "X-Consistency-Token": consistencyTokenParameter } : {}),
         ...doc.headers?.shape,
         "X-Request-Id": requestIdParameter,
       }),

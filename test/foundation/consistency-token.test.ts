@@ -166,3 +166,23 @@ describe("a malformed X-Consistency-Token is a 400, checked before the key, and 
     expect(res.body.detail).toMatch(/X-Environment/);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("documents X-Consistency-Token on every /clients operation, as a request header and on every answer", async () => {
+    const doc = (await h.get("/openapi.json")).body;
+    let operations = 0;
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      if (!path.startsWith("/clients")) continue;
+      for (const operation of Object.values<any>(item)) {
+        operations++;
+        const parameter = operation.parameters.find((p: any) => p.in === "header" && p.name === "X-Consistency-Token");
+        expect(parameter, `${path}`).toMatchObject({ in: "header" });
+        expect(parameter.required ?? false).toBe(false);
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          expect(response.headers?.["X-Consistency-Token"], `${path} ${status}`).toBeDefined();
+        }
+      }
+    }
+    expect(operations).toBe(5);
+  });
+});
