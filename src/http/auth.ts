@@ -91,7 +91,9 @@ export async function keyCheckedFirst(request: ApiRequest, run: () => Promise<Re
   try {
     return await run();
   } catch (error) {
-    if (error instanceof ApiError && request.apiKey && !keyChecked(request)) await checkKey(request);
+    // A 401/403 is the key's own answer (its check refused it): not checked again.
+    const keyAnswer = error instanceof ApiError && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN");
+    if (error instanceof ApiError && !keyAnswer && request.apiKey && !keyChecked(request)) await checkKey(request);
     throw error;
   }
 }
