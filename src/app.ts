@@ -2,7 +2,7 @@
 // operation needs, the 404/405 fallback, HEAD wherever GET is (RFC 9110 §9.3.2), and `OPTIONS *`.
 import { Router, type RequestHandler } from "itty-router";
 import type { Env } from "./env";
-import { withApiKey, withEnvironment } from "./http/auth";
+import { keyCheckedFirst, withApiKey, withEnvironment } from "./http/auth";
 import type { ApiRequest, WorkerOptions } from "./http/context";
 import { ApiError } from "./http/errors";
 import { parseInput } from "./http/input";
@@ -54,7 +54,8 @@ export function createApp(options: WorkerOptions = {}) {
   const environment = withEnvironment(options);
   const register = (operation: Operation) => {
     const guards: Handler[] = operation.permissions ? [environment, withApiKey(...operation.permissions)] : [];
-    const run: Handler = async (request, env) => operation.handler(request, await parseInput(operation, request), env);
+    const handle = async (request: ApiRequest, env: Env) => operation.handler(request, await parseInput(operation, request), env);
+    const run: Handler = operation.permissions ? (request, env) => keyCheckedFirst(request, () => handle(request, env)) : handle;
     for (const method of methodsOf([operation])) router[method.toLowerCase()]!(routerPath(operation.path), ...guards, run);
   };
   // Literal paths first, each closed by a 405, so that GET /clients/batch is a 405, not a bad id.

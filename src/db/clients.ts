@@ -2,12 +2,12 @@
 // exists, creating clients in bulk, and deleting a client with everything that hangs from it.
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { insertRows } from "./bulk";
-import { tenantFilter, type Db, type Read, type Statement } from "./database";
+import { tenantFilter, type Db, type Read, type Statement, type Tenant } from "./database";
 import { guardStatements } from "./guards";
 import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents, type ClientRow } from "./schema";
 
 /** The tenant's clients holding any of these externalIds (unique index on tenant + externalId). */
-export function clientsByExternalId(db: Db, tenantId: string, externalIds: readonly string[]) {
+export function clientsByExternalId(db: Db, tenantId: Tenant, externalIds: readonly string[]) {
   return db
     .select({ id: clients.id, externalId: clients.externalId })
     .from(clients)
@@ -20,7 +20,7 @@ export function clientsByExternalId(db: Db, tenantId: string, externalIds: reado
 }
 
 /** Which of these externalIds the tenant's clients hold (no statement when there are none). */
-export function takenExternalIdsRead(db: Db, tenantId: string, externalIds: readonly string[]): Read<Set<string>> {
+export function takenExternalIdsRead(db: Db, tenantId: Tenant, externalIds: readonly string[]): Read<Set<string>> {
   if (externalIds.length === 0) return { statements: [], parse: () => new Set() };
   return {
     statements: [clientsByExternalId(db, tenantId, externalIds)],
@@ -34,7 +34,7 @@ export interface ClientVersion {
 }
 
 /** The tenant's client `id` (its version), or null when there is none. */
-export function clientVersionRead(db: Db, tenantId: string, id: string): Read<ClientVersion | null> {
+export function clientVersionRead(db: Db, tenantId: Tenant, id: string): Read<ClientVersion | null> {
   return {
     statements: [
       db

@@ -6,6 +6,11 @@ import { retryWhileBusy } from "./busy";
 
 export type Db = DrizzleD1Database;
 export type Statement = BatchItem<"sqlite">;
+/**
+ * The tenant a statement is scoped to: its id, or, in a route's first read, the API key row's
+ * tenant as a subquery (db/api-keys.ts keyTenant), NULL for a refused key.
+ */
+export type Tenant = string | SQL;
 
 export function openDb(binding: D1Database): Db {
   return drizzle(binding);
@@ -43,6 +48,6 @@ export async function runRead<T>(db: Db, read: Read<T>): Promise<T> {
  * `+` keeps SQLite from choosing a tenant_id-prefixed index instead, which would read every row the
  * tenant has: the tenant condition confirms the row, it must not select it.
  */
-export function tenantFilter(column: SQLiteColumn, tenantId: string): SQL {
+export function tenantFilter(column: SQLiteColumn, tenantId: Tenant): SQL {
   return sql`+${column} = ${tenantId}`;
 }

@@ -2,7 +2,7 @@
 // children by client_id, links by parent), so rows read depend on the graphs, not on the database.
 import { and, asc, eq, inArray, type SQLWrapper } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { tenantFilter, type Db, type Statement } from "./database";
+import { tenantFilter, type Db, type Statement, type Tenant } from "./database";
 import type { ClientGraph } from "./mappers";
 import {
   addresses,
@@ -22,14 +22,14 @@ import {
 /** Which clients to load: a subquery yielding client ids (already scoped to the tenant). */
 export type ClientSelector = SQLWrapper;
 
-export function selectClientById(db: Db, tenantId: string, id: string) {
+export function selectClientById(db: Db, tenantId: Tenant, id: string) {
   return db
     .select({ id: clients.id })
     .from(clients)
     .where(and(tenantFilter(clients.tenantId, tenantId), eq(clients.id, id)));
 }
 
-export function selectClientByExternalId(db: Db, tenantId: string, externalId: string) {
+export function selectClientByExternalId(db: Db, tenantId: Tenant, externalId: string) {
   return db
     .select({ id: clients.id })
     .from(clients)
@@ -37,7 +37,7 @@ export function selectClientByExternalId(db: Db, tenantId: string, externalId: s
 }
 
 /** The statements that load the graphs of the selected clients; parse their results with `assembleGraphs`. */
-export function graphStatements(db: Db, tenantId: string, selector: ClientSelector): Statement[] {
+export function graphStatements(db: Db, tenantId: Tenant, selector: ClientSelector): Statement[] {
   const children = <T extends typeof addresses | typeof contactMethods | typeof bankAccounts | typeof documents>(
     table: T,
   ) =>

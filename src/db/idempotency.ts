@@ -1,7 +1,7 @@
 // The idempotency_keys table: one stored answer per (tenant, key), in parts of at most PART_BYTES
 // (http/idempotency.ts says what a record is and when it is complete).
 import { and, asc, count, eq, getTableColumns, lt, sql } from "drizzle-orm";
-import { runBatch, type Db, type Statement } from "./database";
+import { runBatch, type Db, type Statement, type Tenant } from "./database";
 import { idempotencyKeys } from "./schema";
 
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
@@ -9,15 +9,15 @@ export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 /** Parts per INSERT: each row binds one value per column, and a statement binds at most 100. */
 const PARTS_PER_INSERT = Math.floor(100 / Object.keys(getTableColumns(idempotencyKeys)).length);
 
-const ofKey = (tenantId: string, key: string) => and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key));
+const ofKey = (tenantId: Tenant, key: string) => and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key));
 
 /** The rows stored under a key, in part order. */
-export function recordRows(db: Db, tenantId: string, key: string) {
+export function recordRows(db: Db, tenantId: Tenant, key: string) {
   return db.select().from(idempotencyKeys).where(ofKey(tenantId, key)).orderBy(asc(idempotencyKeys.part));
 }
 
 /** `recordRows` as a round trip of its own. */
-export async function readRecordRows(db: Db, tenantId: string, key: string): Promise<IdempotencyRow[]> {
+export async function readRecordRows(db: Db, tenantId: Tenant, key: string): Promise<IdempotencyRow[]> {
   const [rows] = (await runBatch(db, [recordRows(db, tenantId, key)])) as [IdempotencyRow[]];
   return rows;
 }

@@ -6,7 +6,7 @@ import type { ListName } from "../schemas/child";
 import { CHILD_KINDS } from "../schemas/kinds";
 import type { SyncRequest } from "../schemas/requests";
 import type { ChildOwner, Loaded } from "../sync/load";
-import { runRead, tenantFilter, type Db, type Read, type Statement } from "./database";
+import { runRead, tenantFilter, type Db, type Read, type Statement, type Tenant } from "./database";
 import { assembleGraphs, graphStatements, selectClientByExternalId, selectClientById } from "./graph";
 import type { ClientGraph } from "./mappers";
 import { clients, contactMethods, type ClientRow, type ContactMethodRow } from "./schema";
@@ -26,7 +26,7 @@ function namedIds(request: SyncRequest) {
 }
 
 /** The read of a sync: the statements, and the `Loaded` the planner gets from their results. */
-export function syncRead(db: Db, tenantId: string, request: SyncRequest): Read<Loaded> {
+export function syncRead(db: Db, tenantId: Tenant, request: SyncRequest): Read<Loaded> {
   const externalId = request.client?.externalId;
   const selector = request.clientId
     ? selectClientById(db, tenantId, request.clientId)
@@ -100,12 +100,12 @@ export function syncRead(db: Db, tenantId: string, request: SyncRequest): Read<L
 }
 
 /** `syncRead` as a round trip of its own. */
-export function loadForSync(db: Db, tenantId: string, request: SyncRequest): Promise<Loaded> {
+export function loadForSync(db: Db, tenantId: Tenant, request: SyncRequest): Promise<Loaded> {
   return runRead(db, syncRead(db, tenantId, request));
 }
 
 /** The client as it is now (one round trip), or null when it no longer exists. */
-export async function loadClient(db: Db, tenantId: string, id: string): Promise<ClientGraph | null> {
+export async function loadClient(db: Db, tenantId: Tenant, id: string): Promise<ClientGraph | null> {
   return runRead(db, {
     statements: graphStatements(db, tenantId, selectClientById(db, tenantId, id)),
     parse: (results) => assembleGraphs(results)[0] ?? null,

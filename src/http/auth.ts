@@ -1,8 +1,12 @@
 // X-Environment selects the database, and the request's D1 session on it starts where
 // X-Consistency-Token or the method says (consistency.ts); the Bearer key is checked against that database's own
 // api_keys table (only SHA-256 hashes are stored), which gives the tenant and the permissions.
-import { findApiKey } from "../db/api-keys";
-import { openDb } from "../db/database";
+// The key is looked up in the route's first read batch, not a round trip of its own (API.md §13):
+// withApiKey checks what needs no database; readWithKey runs the route's first read with the key
+// lookup first, every other statement scoped by the key row's tenant (so a refused key reads
+// nothing), then refuses the key exactly as a lookup of its own would have. Nothing is cached.
+import { apiKeyByHash, keyTenant, type ApiKeyRow } from "../db/api-keys";
+import { openDb, runBatch, type Read } from "../db/database";
 import { databaseOf, ENVIRONMENTS, type Env, type Environment } from "../env";
 import { sessionStartOf } from "./consistency";
 import type { ApiRequest, WorkerOptions } from "./context";
@@ -30,7 +34,10 @@ export function withEnvironment(options: WorkerOptions) {
 const unauthorized = (detail: string) =>
   new ApiError("UNAUTHORIZED", detail, undefined, { "www-authenticate": 'Bearer realm="clients-api"' });
 
-/** Authenticates the key and checks it has every permission the route needs. */
+/**
+ * Checks the key's format and environment, and notes its hash and the permissions the route
+ * needs; the key itself is looked up by the route's first read (readWithKey).
+ */
 export function withApiKey(...needed: Permission[]) {
   return async (request: ApiRequest) => {
     const header = request.headers.get("authorization");
@@ -45,14 +52,54 @@ export function withApiKey(...needed: Permission[]) {
         `This is a ${keyMatch[1]} key (sk_${keyMatch[1]}_…), but X-Environment is ${request.environment}: use a sk_${request.environment}_ key`,
       );
     }
-    const row = await findApiKey(request.db, await hashKey(key));
-    if (!row) throw unauthorized("Unknown API key");
-    if (row.revokedAt !== null) throw unauthorized("This API key has been revoked");
-    const missing = needed.find((p) => !row.permissions.includes(p));
-    if (missing) {
-      throw new ApiError("FORBIDDEN", `API key lacks permission: ${request.environment}:${missing}`);
-    }
-    request.tenantId = row.tenantId;
-    request.permissions = row.permissions as Permission[];
+    const hash = await hashKey(key);
+    request.apiKey = { hash, needed };
+    request.tenant = keyTenant(hash, needed);
   };
+}
+
+const keyChecked = (request: ApiRequest) => typeof request.tenant === "string";
+
+/** Refuses a key row as the route would (401 before 403), or makes its tenant the request's. */
+function acceptKey(request: ApiRequest, row: ApiKeyRow | undefined): void {
+  if (!row) throw unauthorized("Unknown API key");
+  if (row.revokedAt !== null) throw unauthorized("This API key has been revoked");
+  const missing = request.apiKey.needed.find((p) => !row.permissions.includes(p));
+  if (missing) throw new ApiError("FORBIDDEN", `API key lacks permission: ${request.environment}:${missing}`);
+  request.tenantId = row.tenantId;
+  request.tenant = row.tenantId;
+  request.permissions = row.permissions as Permission[];
+}
+
+/**
+ * The route's first read round trip, with the key lookup first in the same batch: the read's
+ * statements are built from `request.tenant`, so until the key is checked they read nothing of a
+ * key that is unknown, revoked or without the permissions. Once checked (a write's retry), the
+ * read runs alone.
+ */
+export async function readWithKey<T>(request: ApiRequest, read: Read<T>): Promise<T> {
+  if (keyChecked(request)) return read.parse(await runBatch(request.db, read.statements));
+  const [keyRows, ...results] = await runBatch(request.db, [apiKeyByHash(request.db, request.apiKey.hash), ...read.statements]);
+  acceptKey(request, (keyRows as ApiKeyRow[])[0]);
+  return read.parse(results);
+}
+
+/** The key checked on its own (one round trip), unless the route's first read has checked it. */
+export async function checkKey(request: ApiRequest): Promise<void> {
+  if (!keyChecked(request)) await readWithKey(request, { statements: [], parse: () => undefined });
+}
+
+/**
+ * Runs a keyed route's input parsing and handler. A problem found before the key was checked (a
+ * malformed query, path or body) is answered after the key's own: 401 before 403 before the route's.
+ */
+export async function keyCheckedFirst(request: ApiRequest, run: () => Promise<Response>): Promise<Response> {
+  try {
+    return await run();
+  } catch (error) {
+    // A 401/403 is the key's own answer (its check refused it): not checked again.
+    const keyAnswer = error instanceof ApiError && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN");
+    if (error instanceof ApiError && !keyAnswer && request.apiKey && !keyChecked(request)) await checkKey(request);
+    throw error;
+  }
 }

@@ -1,5 +1,5 @@
 import type { IRequestStrict } from "itty-router";
-import type { Db } from "../db/database";
+import type { Db, Tenant } from "../db/database";
 import type { Environment } from "../env";
 import type { Permission } from "./keys";
 
@@ -12,7 +12,14 @@ export interface ApiRequest extends IRequestStrict {
   /** The request's D1 session (every query of `db` runs in it); its bookmark is the response's X-Consistency-Token. */
   session?: D1DatabaseSession;
   db: Db;
-  /** Set by `withApiKey`. */
+  /** Set by `withApiKey`: the key's hash and the permissions the route needs, not yet looked up. */
+  apiKey: { hash: string; needed: readonly Permission[] };
+  /**
+   * What the route's first read is scoped by: before the key is checked, the key row's tenant as a
+   * subquery (http/auth.ts readWithKey); after, the tenant id.
+   */
+  tenant: Tenant;
+  /** Set once the key row is checked (in the route's first read): until then, not to be used. */
   tenantId: string;
   permissions: readonly Permission[];
 }

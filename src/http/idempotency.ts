@@ -104,13 +104,13 @@ export async function idempotencyOf(request: ApiRequest, bodyText: string): Prom
   if (key.length < 1 || key.length > 255 || key.trim() === "") {
     throw badRequest("Idempotency-Key must be 1–255 characters");
   }
-  const { db, tenantId } = request;
+  const { db } = request;
   // The endpoint is part of the request: one key cannot stand for a batch and then a sync.
   const requestHash = await sha256Hex(`${request.method} ${new URL(request.url).pathname}\n${bodyText}`);
   // Set by replayOf: the lookup found rows of this key that are not a complete record.
   let incomplete = false;
   return {
-    lookup: () => recordRows(db, tenantId, key),
+    lookup: () => recordRows(db, request.tenant, key),
     replayOf(rows) {
       const found = foundIn(rows as IdempotencyRow[]);
       incomplete = !found && (rows as IdempotencyRow[]).length > 0;
@@ -121,6 +121,7 @@ export async function idempotencyOf(request: ApiRequest, bodyText: string): Prom
       const createdAt = now.toISOString();
       const expired = new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString();
       const bodies = splitUtf8(stored.body);
+      const { tenantId } = request;
       const rows = bodies.map((body, part) => ({
         tenantId,
         key,
@@ -140,7 +141,7 @@ export async function idempotencyOf(request: ApiRequest, bodyText: string): Prom
     },
     async replayAfterRace(error) {
       if (!isUniqueViolation(error, "idempotency_keys")) return null;
-      const found = foundIn(await readRecordRows(db, tenantId, key));
+      const found = foundIn(await readRecordRows(db, request.tenantId, key));
       return found ? replayOrReject(found, requestHash) : null;
     },
   };

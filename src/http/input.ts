@@ -42,9 +42,11 @@ export async function parseInput(operation: Operation, request: ApiRequest): Pro
   let query: unknown;
   if (operation.query) {
     const parsed = operation.query.safeParse(request.query);
-    // Every problem in one answer: the schema's, and those only the request can tell, each parameter once.
+    // Every problem in one answer: the schema's, and those only the request can tell, each parameter
+    // once. The latter are looked for here only when the schema fails (a valid query's are the handler's).
     const errors = parsed.success ? [] : queryErrors(parsed.error, request.query);
-    for (const error of (await operation.checkQuery?.(request.query, request)) ?? []) {
+    const extra = errors.length > 0 ? ((await operation.checkQuery?.(request.query, request)) ?? []) : [];
+    for (const error of extra) {
       if (!errors.some((e) => e.pointer === error.pointer)) errors.push(error);
     }
     if (errors.length > 0) throw badRequest("Invalid query parameters", errors);

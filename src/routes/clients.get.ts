@@ -1,7 +1,8 @@
 // GET /clients/{id}: the full client (API.md §4.1), with its ETag.
 import * as z from "zod";
-import { readClientGraph } from "../db/clients-read";
+import { clientGraphRead } from "../db/clients-read";
 import { etagOf, fullClient } from "../db/mappers";
+import { readWithKey } from "../http/auth";
 import type { ApiRequest } from "../http/context";
 import { badRequest, notFound } from "../http/errors";
 import { json } from "../http/pipeline";
@@ -15,7 +16,7 @@ export default operation({
   permissions: ["clients:read"],
   params: clientIdParams,
   async handler(request, { params }) {
-    const graph = await readClientGraph(request.db, request.tenantId, params.id);
+    const graph = await readWithKey(request, clientGraphRead(request.db, request.tenant, params.id));
     if (!graph) throw notFound(`Client ${params.id} not found`);
     const client = fullClient(graph, new Date());
     return json(client, { headers: { etag: await etagOf(client) } });

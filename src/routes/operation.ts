@@ -26,7 +26,8 @@ export interface Operation<Query extends z.ZodType = z.ZodType, Params extends z
   query?: Query;
   /**
    * Problems of the raw query that only the request can tell (a cursor issued to another tenant),
-   * reported in the same answer as the schema's.
+   * reported in the same answer as the schema's. Called only when the schema refuses the query;
+   * the handler checks a valid query's itself, after the first read has checked the key.
    */
   checkQuery?(query: Readonly<Record<string, unknown>>, request: ApiRequest): Promise<FieldError[]>;
   /** Parsed before the handler runs: a path that fails is a 400. */

@@ -57,14 +57,14 @@ export async function createClients(request: ApiRequest) {
   const failing = new Set(invalid.map((f) => f.index));
   const valid = checked.candidates.filter((c) => !failing.has(c.index));
 
-  const { db, tenantId } = request;
+  const { db } = request;
   const now = new Date();
   const answerOf = (created: readonly Created[], failures: readonly Failure[]) => batchAnswer(atomic, created, failures, now, sourceOf(request));
 
   const operation: WriteOperation<Set<string>> = {
     // Read even when some items are invalid: an atomic failure lists EVERY failing item (§5),
     // conflicting ones included.
-    read: () => takenExternalIdsRead(db, tenantId, externalIdsOf(valid)),
+    read: () => takenExternalIdsRead(db, request.tenant, externalIdsOf(valid)),
     async decide(taken): Promise<WriteDecision> {
       const conflicts = takenFailures(valid, taken);
       const failures = [...invalid, ...conflicts];
@@ -72,7 +72,7 @@ export async function createClients(request: ApiRequest) {
       const conflicting = new Set(conflicts.map((f) => f.index));
       const created = valid
         .filter((c) => !conflicting.has(c.index))
-        .map((c: Candidate): Created => ({ index: c.index, row: newClientRow(c.state, tenantId, true, now.toISOString()) }));
+        .map((c: Candidate): Created => ({ index: c.index, row: newClientRow(c.state, request.tenantId, true, now.toISOString()) }));
       const rows = created.map((c) => c.row);
       const changes = rows.map((row) => ({ clientId: row.id, action: "created" as const }));
       if (atomic || idempotency) {

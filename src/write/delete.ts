@@ -12,16 +12,16 @@ const MAX_DELETE_ATTEMPTS = 3;
 
 export async function deleteClient(request: ApiRequest) {
   const id = clientIdParam(request);
-  const { db, tenantId } = request;
+  const { db } = request;
   const operation: WriteOperation<ClientVersion | null> = {
-    read: () => clientVersionRead(db, tenantId, id),
+    read: () => clientVersionRead(db, request.tenant, id),
     async decide(client) {
       if (!client) throw notFound(`Client ${id} not found`);
       // The client must still exist when the batch runs (else another request deleted it first, and
       // this one answers 404). Its other changes meanwhile do not matter: everything of it goes.
       return {
         answer: { status: 200, headers: {}, body: JSON.stringify({ id, deleted: true }) },
-        writes: [...clientStillExists(db, tenantId, id), ...deleteClientGraph(db, tenantId, id)],
+        writes: [...clientStillExists(db, request.tenantId, id), ...deleteClientGraph(db, request.tenantId, id)],
         changes: [{ clientId: id, action: "deleted" }],
       };
     },

@@ -1,5 +1,6 @@
 // The one write path: every write operation (batch, sync, DELETE) runs here as
-//   one read round trip (with the Idempotency-Key's record, when there is a key)
+//   one read round trip (with the Idempotency-Key's record, when there is a key, and on the first
+//   attempt the API key lookup: http/auth.ts readWithKey)
 //   → a decision made from what was read, with no I/O
 //   → one D1 write batch: the stored answer first, then the decision's guards and rows
 //   → the answer (made from the batch's results when only the batch can tell what it did).
@@ -8,6 +9,7 @@
 // from a fresh read; after the last attempt the answer is 409. A concurrent request that stored
 // an answer under the same key meanwhile is replayed instead.
 import { runBatch, type Read, type Statement } from "../db/database";
+import { readWithKey } from "../http/auth";
 import type { ApiRequest } from "../http/context";
 import { ApiError } from "../http/errors";
 import { answer, type Idempotency, type StoredAnswer } from "../http/idempotency";
@@ -70,7 +72,10 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
   const { db } = request;
   for (let attempt = 1; ; attempt++) {
     const read = operation.read();
-    const results = await runBatch(db, [...read.statements, ...(idempotency ? [idempotency.lookup()] : [])]);
+    const results = await readWithKey(request, {
+      statements: [...read.statements, ...(idempotency ? [idempotency.lookup()] : [])],
+      parse: (results) => results,
+    });
     // A key used before answers first: its replay, or a 422 when this body is not that request's.
     const replay = idempotency?.replayOf(results.at(-1));
     if (replay) return replay;

@@ -1,11 +1,11 @@
 // POST /clients/sync (API.md §6): one read batch, a pure plan, one write batch. A plan made from
 // state that changed before it was written is refused by the batch itself and made again.
 import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
-import { runRead } from "../db/database";
 import { etagOf, fullClient } from "../db/mappers";
 import { loadClient, syncRead } from "../db/sync-reads";
 import { syncWrite } from "../db/sync-writes";
 import { readJsonBody, withInexact } from "../http/body";
+import { readWithKey } from "../http/auth";
 import type { ApiRequest } from "../http/context";
 import { ApiError, VALIDATION_DETAIL, type FieldError } from "../http/errors";
 import { idempotencyOf, type StoredAnswer } from "../http/idempotency";
@@ -59,7 +59,8 @@ async function invalidBody(request: ApiRequest, raw: unknown, shapeErrors: Field
   const parts = checkableParts(raw);
   const stateErrors: FieldError[] = [];
   if (parts) {
-    const loaded = await runRead(request.db, syncRead(request.db, request.tenantId, parts.request));
+    // The first read: it checks the API key too, so a refused key answers 401/403 first.
+    const loaded = await readWithKey(request, syncRead(request.db, request.tenant, parts.request));
     try {
       planSync(parts.request, loaded, { tenantId: request.tenantId, now: new Date(), newId, invalid: parts.invalid });
     } catch (error) {
@@ -80,13 +81,13 @@ export async function syncClient(request: ApiRequest) {
     throw await invalidBody(request, value, withInexact(inexact, parsed.success ? [] : fieldErrors(parsed.error)));
   }
   const body = parsed.data;
-  const { db, tenantId } = request;
+  const { db } = request;
   const ifMatch = request.headers.get("if-match");
   // A keyed answer is stored as planned, and If-Match is about the whole graph: both strict.
   const mode = idempotency || ifMatch !== null ? "strict" : "relaxed";
 
   const operation: WriteOperation<Loaded> = {
-    read: () => syncRead(db, tenantId, body),
+    read: () => syncRead(db, request.tenant, body),
     async decide(loaded): Promise<WriteDecision> {
       if (ifMatch !== null) {
         const current = loaded.graph ? await etagOf(fullClient(loaded.graph, new Date())) : null;
@@ -94,6 +95,7 @@ export async function syncClient(request: ApiRequest) {
           throw new ApiError("PRECONDITION_FAILED", current ? `If-Match ${ifMatch} does not match the client's ETag ${current}` : "If-Match was sent but the client does not exist yet");
         }
       }
+      const { tenantId } = request;
       const planned = plan(body, loaded, { tenantId, now: new Date(), newId });
       const answer = await answerOf(planned.response);
       // A dry run writes nothing, not even its answer; a no-op writes only the answer, if keyed.

@@ -193,7 +193,7 @@ describe("atomic: false — partial success, always 200", () => {
       [1, 409],
     ]);
     expect(res.stats.rowsWritten).toBe(0);
-    expect(res.stats.batchSizes).toEqual([1, 1]); // auth, conflict read — no write batch
+    expect(res.stats.batchSizes).toEqual([2]); // auth and conflict read (the key lookup shares the first round trip) — no write batch
     expect(await h.count("test", clients, tenantId)).toBe(1);
   });
 

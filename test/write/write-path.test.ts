@@ -44,11 +44,11 @@ function hooked(beforeBatch: (call: number) => Promise<void>) {
   };
 }
 
-/** Once, before the request's write batch (batch 2: after the API key and the read). */
+/** Once, before the request's write batch (batch 1: after the API key with the read). */
 function beforeTheWrite(run: () => Promise<void>) {
   let done = false;
   return async (call: number) => {
-    if (call === 2 && !done) {
+    if (call === 1 && !done) { // the key lookup shares the first round trip
       done = true;
       await run();
     }
@@ -84,8 +84,8 @@ describe("DELETE /clients/{id} decides from a read, and its batch re-checks it",
     expect(rival).toBe(200);
     expect(res.status, res.text).toBe(404);
     expect(res.body.code).toBe("NOT_FOUND");
-    // The API key, the read, the write refused by its guard, the read again (the client is gone).
-    expect(res.stats.batchSizes).toEqual([1, 1, 8, 1]);
+    // The API key with the read, the write refused by its guard, the read again (the client is gone).
+    expect(res.stats.batchSizes).toEqual([2, 8, 1]); // the key lookup shares the first round trip
     expect(res.stats.rowsWritten).toBe(0);
     expect(await h.rows("test", clients, { id })).toEqual([]);
     expect(await h.rows("test", addresses, { clientId: id })).toEqual([]);
@@ -138,9 +138,9 @@ describe("the same Idempotency-Key completed by another request between the read
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get("idempotent-replayed")).toBe("true");
     expect(res.text).toBe(rival!.text);
-    // The API key, the read (with the key's record), the write refused on the key, then the
+    // The API key with the read (and the key's record), the write refused on the key, then the
     // record alone (not a new read and plan).
-    expect(res.stats.batchSizes.length).toBe(4);
+    expect(res.stats.batchSizes.length).toBe(3); // the key lookup shares the first round trip
     expect(res.stats.batchSizes.at(-1)).toBe(1);
     expect(res.stats.rowsWritten).toBe(0);
     expect(await h.count("test", clients, tenantId)).toBe(1);
