@@ -13,7 +13,7 @@ import { uniq } from "../sync/helpers";
 
 const h = createHarness();
 
-/** Sends one request through an app that awaits `beforeBatch(n)` before the request's n-th D1 batch (0: the API key). */
+/** Sends one request through an app that awaits `beforeBatch(n)` before the request's n-th D1 batch (0: the read, with the API key lookup). */
 function hooked(beforeBatch: (call: number) => Promise<void>) {
   const app = createApp({
     wrapDatabase: (binding, request) => {
