@@ -1,0 +1,30 @@
+// wrangler.toml as wrangler reads it: Smart Placement on, and the two rate limiters the Worker uses
+// (src/env.ts), with the period src/http/rate-limit.ts answers in Retry-After.
+import { unstable_readConfig } from "wrangler";
+import { describe, expect, it } from "vitest";
+import { RATE_LIMIT_PERIOD_SECONDS } from "../../src/http/rate-limit";
+
+interface RateLimitBinding {
+  name: string;
+  namespace_id: string;
+  simple: { limit: number; period: number };
+}
+
+const config = unstable_readConfig({ config: new URL("../../wrangler.toml", import.meta.url).pathname });
+const ratelimits = config.ratelimits as RateLimitBinding[];
+
+describe("wrangler.toml: placement and rate limits", () => {
+  it("runs with Smart Placement", () => {
+    expect(config.placement?.mode).toBe("smart");
+  });
+
+  it("binds a reads limiter and a writes limiter, in their own namespaces, over the period Retry-After answers", () => {
+    const byName = Object.fromEntries(ratelimits.map((r) => [r.name, r]));
+    expect(Object.keys(byName).sort()).toEqual(["RATE_LIMIT_READS", "RATE_LIMIT_WRITES"]);
+    expect(byName.RATE_LIMIT_READS!.namespace_id).not.toBe(byName.RATE_LIMIT_WRITES!.namespace_id);
+    for (const limiter of ratelimits) {
+      expect(limiter.simple.period).toBe(RATE_LIMIT_PERIOD_SECONDS);
+      expect(limiter.simple.limit).toBeGreaterThan(0);
+    }
+  });
+});
