@@ -1,8 +1,11 @@
 // wrangler.toml as wrangler reads it: Smart Placement on, and the two rate limiters the Worker uses
-// (src/env.ts), with the period src/http/rate-limit.ts answers in Retry-After.
+// (src/env.ts), with the period src/http/rate-limit.ts answers in Retry-After; and the OpenAPI
+// document tells of the 429 on every operation behind an API key.
 import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../src/http/rate-limit";
+import { openApiDocument } from "../../src/openapi/document";
+import { OPERATIONS } from "../../src/routes";
 
 interface RateLimitBinding {
   name: string;
@@ -25,6 +28,17 @@ describe("wrangler.toml: placement and rate limits", () => {
     for (const limiter of ratelimits) {
       expect(limiter.simple.period).toBe(RATE_LIMIT_PERIOD_SECONDS);
       expect(limiter.simple.limit).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("documents the 429 of every operation behind an API key", () => {
+    const document = openApiDocument("http://localhost:8787") as Record<string, any>;
+    const keyed = OPERATIONS.filter((o) => o.permissions && o.doc);
+    expect(keyed.length).toBeGreaterThan(0);
+    for (const operation of keyed) {
+      expect(Object.keys(document.paths[operation.path]![operation.method.toLowerCase()]!.responses), `${operation.method} ${operation.path}`).toContain("429");
     }
   });
 });
