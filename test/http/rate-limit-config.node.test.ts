@@ -1,6 +1,7 @@
 // wrangler.toml as wrangler reads it: Smart Placement on, and the two rate limiters the Worker uses
 // (src/env.ts), with the period src/http/rate-limit.ts answers in Retry-After; and the OpenAPI
 // document tells of the 429 on every operation behind an API key.
+import { readFileSync } from "node:fs";
 import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../../src/http/rate-limit";
@@ -29,6 +30,15 @@ describe("wrangler.toml: placement and rate limits", () => {
       expect(limiter.simple.period).toBe(RATE_LIMIT_PERIOD_SECONDS);
       expect(limiter.simple.limit).toBeGreaterThan(0);
     }
+  });
+
+  it("are the limits the README states", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const limitOf = (name: string) => ratelimits.find((r) => r.name === name)!.simple.limit;
+    expect(readme).toContain(`at most **${limitOf("RATE_LIMIT_READS")} reads**`);
+    expect(readme).toContain(`**${limitOf("RATE_LIMIT_WRITES")} writes**`);
+    expect(readme).toContain(`per ${RATE_LIMIT_PERIOD_SECONDS} seconds`);
+    expect(readme).toContain(`Retry-After: ${RATE_LIMIT_PERIOD_SECONDS}`);
   });
 });
 
