@@ -16,7 +16,16 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+            miniflare: {
+              bindings: { TEST_MIGRATIONS: migrations },
+              // wrangler.toml's rate limiters with limits no test reaches: several test files send
+              // hundreds of requests with one key. test/http/rate-limit.test.ts sets its own small
+              // limit on these same bindings; rate-limit-config.node.test.ts checks wrangler.toml's.
+              ratelimits: {
+                RATE_LIMIT_READS: { namespace_id: "1401", simple: { limit: 1_000_000, period: 60 } },
+                RATE_LIMIT_WRITES: { namespace_id: "1402", simple: { limit: 1_000_000, period: 60 } },
+              },
+            },
           }),
         ],
         test: {

@@ -6,6 +6,7 @@ import { keyCheckedFirst, withApiKey, withEnvironment } from "./http/auth";
 import type { ApiRequest, WorkerOptions } from "./http/context";
 import { ApiError } from "./http/errors";
 import { parseInput } from "./http/input";
+import { rateLimitKindOf, withRateLimit } from "./http/rate-limit";
 import { handleError, lastResort, withoutBodyForHead, withRequestId, withRequestIdHeader } from "./http/pipeline";
 import { OPERATIONS } from "./routes";
 import type { Operation } from "./routes/operation";
@@ -53,7 +54,9 @@ export function createApp(options: WorkerOptions = {}) {
   });
   const environment = withEnvironment(options);
   const register = (operation: Operation) => {
-    const guards: Handler[] = operation.permissions ? [environment, withApiKey(...operation.permissions)] : [];
+    const guards: Handler[] = operation.permissions
+      ? [environment, withRateLimit(rateLimitKindOf(operation.method), options), withApiKey(...operation.permissions)]
+      : [];
     const handle = async (request: ApiRequest, env: Env) => operation.handler(request, await parseInput(operation, request), env);
     const run: Handler = operation.permissions ? (request, env) => keyCheckedFirst(request, () => handle(request, env)) : handle;
     for (const method of methodsOf([operation])) router[method.toLowerCase()]!(routerPath(operation.path), ...guards, run);

@@ -1,7 +1,9 @@
-/** The Worker's bindings (wrangler.toml). One D1 database per environment. */
+/** The Worker's bindings (wrangler.toml). One D1 database per environment; one rate limiter for reads, one for writes. */
 export interface Env {
   DB_TEST: D1Database;
   DB_LIVE: D1Database;
+  RATE_LIMIT_READS: RateLimit;
+  RATE_LIMIT_WRITES: RateLimit;
 }
 
 export const ENVIRONMENTS = ["test", "live"] as const;

@@ -87,6 +87,7 @@ function responsesOf(operation: Documented): ZodOpenApiResponsesObject {
         "X-Request-Id": requestIdHeader,
         ...(operation.permissions ? { "X-Consistency-Token": consistencyTokenHeader } : {}),
         ...(code === "UNAUTHORIZED" ? { "WWW-Authenticate": z.literal('Bearer realm="clients-api"') } : {}),
+        ...(code === "TOO_MANY_REQUESTS" ? { "Retry-After": z.string().regex(/^\d+$/).describe("Seconds to wait: the rate limit's whole period.") } : {}),
       }),
       content: {
         "application/problem+json": { schema: problemResponse, ...examplesOf(answered(status), (e) => e.response.body, (e) => requestOf(operation, e)) },

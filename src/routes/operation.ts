@@ -61,6 +61,8 @@ export function operation<Query extends z.ZodType = z.ZodType, Params extends z.
 export const KEY_ERRORS = {
   UNAUTHORIZED: "The API key is missing, malformed, unknown, revoked, or of the other environment.",
   FORBIDDEN: "The API key lacks a permission this operation needs.",
+  TOO_MANY_REQUESTS:
+    "The API key is over its rate limit (reads and writes are limited apart); nothing was read or written. Retry-After gives the seconds to wait.",
   INTERNAL_SERVER_ERROR: "An unexpected failure; nothing was written. Quote the requestId.",
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
