@@ -1,0 +1,399 @@
+// `npm run bench:storage [-- --clients 20000] [--typical 200] [--maximal 3] [--keep-state]`
+//
+// Storage per client graph, measured on a local D1 (the SQLite file miniflare keeps for DB_TEST), for
+// docs/SCALING.md:
+//   1. migrations applied to a fresh state directory; the file's pages counted per table and index
+//      (SQLite's dbstat virtual table, read with node:sqlite after wrangler has closed the file);
+//   2. --clients populated clients (bench/lib/populate.ts: the bench's typical graph, written in SQL);
+//   3. --typical clients written through the API (wrangler dev, POST /clients/sync): a typical graph
+//      (the README's client, 2 addresses, 2 contact methods, 1 bank account, 1 document, 1 linked
+//      new client), then one typical update of each (a changed city and label);
+//   4. --maximal maximal graphs through the API (bench/lib/workloads.ts's maximal sync body: 1 + 250
+//      clients, 250 of each child).
+// After every step: bytes (page_count × page_size, and per table/index) and the difference per
+// client. Also the size of history entries (API.md §11) built from the real sync answers: an
+// ESTIMATE until history is stored (issue 12). Prints a report and writes bench/results/storage.json.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { parseArgs } from "node:util";
+import { displayPrefix, generateKey, hashKey } from "../src/http/keys.ts";
+import { projectRoot, wranglerCapture } from "../scripts/lib/wrangler.ts";
+import { apiKeyStatement, populatedCounts, populateStatements } from "./lib/populate.ts";
+import { clabe, maximalSyncBody } from "./lib/workloads.ts";
+
+const { values: opts } = parseArgs({
+  options: {
+    clients: { type: "string" },
+    typical: { type: "string" },
+    maximal: { type: "string" },
+    "keep-state": { type: "boolean" },
+  },
+  strict: true,
+});
+const N = Number(opts.clients ?? 20_000);
+const TYPICAL = Number(opts.typical ?? 200);
+const MAXIMAL = Number(opts.maximal ?? 3);
+for (const [name, v] of [["clients", N], ["typical", TYPICAL], ["maximal", MAXIMAL]] as const) {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+}
+
+const require = createRequire(import.meta.url);
+const wranglerBin = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+const stateDir = join(projectRoot, "bench", ".state", "storage");
+const progress = (line: string) => process.stderr.write(`[storage] ${line}\n`);
+
+async function wrangler(args: string[]): Promise<string> {
+  const r = await wranglerCapture(args);
+  if (r.code !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Measuring the file
+// -------------------------------------------------------------------------------------------------
+
+/** The SQLite file of DB_TEST under the state directory (miniflare names it by a hash). */
+function sqliteFile(): string {
+  const dir = join(stateDir, "v3", "d1", "miniflare-D1DatabaseObject");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+  if (files.length !== 1) throw new Error(`expected one .sqlite file in ${dir}, found ${files.join(", ")}`);
+  return join(dir, files[0]!);
+}
+
+interface Snapshot {
+  /** page_count × page_size: what the file holds (what D1 bills and limits). */
+  bytes: number;
+  pageSize: number;
+  freelistPages: number;
+  /** Bytes per table or index (dbstat: pages × page size). */
+  byName: Record<string, number>;
+  /** Rows per table. */
+  rows: Record<string, number>;
+}
+
+/** The file is briefly locked while the stopped wrangler dev's workerd exits: wait for it. */
+async function snapshot(): Promise<Snapshot> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return snapshotNow();
+    } catch (error) {
+      if (attempt >= 60 || !/locked|busy/i.test(String(error))) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+function snapshotNow(): Snapshot {
+  const db = new DatabaseSync(sqliteFile(), { readOnly: true });
+  try {
+    const one = (sql: string) => Object.values(db.prepare(sql).get() as object)[0] as number;
+    const pageSize = one("PRAGMA page_size");
+    const pageCount = one("PRAGMA page_count");
+    const byName: Record<string, number> = {};
+    for (const row of db.prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name").all() as { name: string; bytes: number }[]) {
+      byName[row.name] = row.bytes;
+    }
+    const rows: Record<string, number> = {};
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'").all() as { name: string }[];
+    for (const { name } of tables) rows[name] = one(`SELECT count(*) FROM "${name}"`);
+    return { bytes: pageCount * pageSize, pageSize, freelistPages: one("PRAGMA freelist_count"), byName, rows };
+  } finally {
+    db.close();
+  }
+}
+
+function diff(after: Snapshot, before: Snapshot) {
+  const names = new Set([...Object.keys(after.byName), ...Object.keys(before.byName)]);
+  const byName: Record<string, number> = {};
+  for (const n of names) {
+    const d = (after.byName[n] ?? 0) - (before.byName[n] ?? 0);
+    if (d !== 0) byName[n] = d;
+  }
+  const rows: Record<string, number> = {};
+  for (const t of Object.keys(after.rows)) {
+    const d = after.rows[t]! - (before.rows[t] ?? 0);
+    if (d !== 0) rows[t] = d;
+  }
+  return { bytes: after.bytes - before.bytes, byName, rows };
+}
+
+// -------------------------------------------------------------------------------------------------
+// wrangler dev
+// -------------------------------------------------------------------------------------------------
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function withWranglerDev<T>(key: string, work: (send: (body: unknown) => Promise<any>) => Promise<T>): Promise<T> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "warn"],
+    {
+      cwd: projectRoot,
+      env: { WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: stopping it stops workerd too
+    },
+  );
+  let output = "";
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (output = (output + c).slice(-10_000)));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (output = (output + c).slice(-10_000)));
+  const base = `http://127.0.0.1:${port}`;
+  const headers = { "x-environment": "test", authorization: `Bearer ${key}` };
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
+      try {
+        const res = await fetch(`${base}/clients?limit=1`, { headers });
+        await res.arrayBuffer();
+        if (res.status === 200) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`wrangler dev not ready:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return await work(async (body) => {
+      const res = await fetch(`${base}/clients/sync`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`POST /clients/sync answered ${res.status}: ${text.slice(0, 500)}`);
+      return JSON.parse(text);
+    });
+  } finally {
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      process.kill(-child.pid!, "SIGTERM");
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }, 5000).unref();
+    });
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// The typical graph, and history entries built from the answers (API.md §11)
+// -------------------------------------------------------------------------------------------------
+
+/** The README's client, with a typical set of children and one linked new client. */
+function typicalSyncBody(i: number) {
+  return {
+    client: {
+      type: "individual", name: "Ana", lastName: "García", birthDate: "1990-04-12", nationalities: ["MX"], scopes: ["base", "MX"],
+      externalId: `crm-${i}`, scopeData: { MX: { rfc: "GAAA900412AB1" } },
+    },
+    addresses: [
+      { type: "home", isPrimary: true, street: "Av. Reforma 222", city: "Ciudad de México", state: "CDMX", postalCode: "06600", country: "MX", externalId: `crm-${i}-addr-1` },
+      { type: "business", street: "Insurgentes Sur 1602", city: "Ciudad de México", state: "CDMX", postalCode: "03940", country: "MX", externalId: `crm-${i}-addr-2` },
+    ],
+    contactMethods: [
+      { type: "email", value: `ana${i}@example.com`, isPrimary: true, externalId: `crm-${i}-email` },
+      { type: "mobile", value: "+52 55 1234 5678", isPrimary: true, externalId: `crm-${i}-mobile` },
+    ],
+    bankAccounts: [
+      { accountNumber: `0123456789${i}`, bankName: "BBVA México", country: "MX", currency: "MXN", type: "checking", isPrimary: true, clabe: clabe("012", "180", 1000 + i), externalId: `crm-${i}-bank` },
+    ],
+    documents: [
+      { type: "ine", category: "identity", expiresAt: "2031-12-31", fields: { number: `IDMEX${i}` }, filename: "ine.pdf", contentType: "application/pdf", size: 245_000, externalId: `crm-${i}-ine` },
+    ],
+    linkedClients: [{ child: { type: "company", name: "Hexa Logística SA de CV", externalId: `crm-${i}-co` }, relationshipType: "legal_representative" }],
+  };
+}
+
+/** The typical update: the client moves (city of one address) and relabels a contact. */
+function typicalUpdateBody(clientId: string, i: number) {
+  return {
+    clientId,
+    client: { name: "Ana María" },
+    addresses: [{ externalId: `crm-${i}-addr-1`, city: "Guadalajara", state: "JAL", postalCode: "44100" }],
+  };
+}
+
+const SKIP = new Set(["createdAt", "updatedAt", "clientId", "tenantId", "age"]);
+/** `fields` of a change: every field of `after` that differs from `before` (null when absent). */
+function fieldsOf(before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
+  const fields: Record<string, { from: unknown; to: unknown }> = {};
+  for (const k of new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])) {
+    if (SKIP.has(k) || k === "id" || Array.isArray((after ?? before)![k]) && ["addresses", "contactMethods", "bankAccounts", "documents", "linkedClients", "links"].includes(k)) continue;
+    const from = before?.[k] ?? null;
+    const to = after?.[k] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to) && !(before === null && to === null)) fields[k] = { from, to };
+  }
+  return fields;
+}
+
+const canonical = (v: unknown): string =>
+  Array.isArray(v) ? `[${v.map(canonical).join(",")}]` : v !== null && typeof v === "object" ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}` : JSON.stringify(v);
+
+/** One §11 entry, with the hash chained as §11 says; its canonical JSON is what would be stored. */
+function historyEntry(clientId: string, sequence: number, previousHash: string, changes: unknown[]) {
+  const entry = {
+    id: randomUUID(), clientId, sequence, at: new Date().toISOString(), requestId: randomUUID(), operation: "sync",
+    actor: { keyPrefix: "sk_test_AbCd", keyName: "crm-integration", onBehalfOf: "analyst@example.com" }, changes, previousHash,
+  };
+  const hash = createHash("sha256").update(previousHash + canonical(entry)).digest("hex");
+  return { ...entry, hash };
+}
+
+const LISTS = [["addresses", "address"], ["contactMethods", "contactMethod"], ["bankAccounts", "bankAccount"], ["documents", "document"]] as const;
+
+/** The entries a sync answer implies: the synced client's, and one per linked client it created. */
+function entriesOfAnswer(answer: any, before: any | null) {
+  const changes: unknown[] = [];
+  if (answer.action !== "unchanged") changes.push({ entity: "client", id: answer.client.id, action: answer.action, fields: fieldsOf(before, answer.client) });
+  const entries: ReturnType<typeof historyEntry>[] = [];
+  for (const [list, entity] of LISTS) {
+    for (const item of answer[list].created) changes.push({ entity, id: item.id, action: "created", fields: fieldsOf(null, item) });
+    for (const item of answer[list].updated) {
+      const old = before?.[list]?.find((o: any) => o.id === item.id) ?? null;
+      changes.push({ entity, id: item.id, action: "updated", fields: fieldsOf(old, item) });
+    }
+  }
+  for (const link of answer.linkedClients.created) {
+    changes.push({ entity: "link", id: link.id, action: "created", fields: fieldsOf(null, { ...link, client: undefined, child: undefined }) });
+    const child = link.client ?? link.child;
+    if (child && typeof child === "object") {
+      entries.push(historyEntry(child.id, 1, "", [{ entity: "client", id: child.id, action: "created", fields: fieldsOf(null, child) }]));
+    }
+  }
+  entries.unshift(historyEntry(answer.client.id, before === null ? 1 : 2, before === null ? "" : "0".repeat(64), changes));
+  return entries;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Run
+// -------------------------------------------------------------------------------------------------
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en");
+const TEN_GB = 10 * 1000 ** 3; // D1's maximum database size (decimal GB; 10 GiB would be 7% more)
+
+async function main() {
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  const persist = ["--local", "--persist-to", stateDir];
+  progress("migrations…");
+  await wrangler(["d1", "migrations", "apply", "DB_TEST", ...persist]);
+  const key = generateKey("test");
+  writeFileSync(join(stateDir, "key.sql"), apiKeyStatement(await hashKey(key), displayPrefix(key)) + ";\n");
+  await wrangler(["d1", "execute", "DB_TEST", ...persist, "--file", join(stateDir, "key.sql")]);
+  const empty = await snapshot();
+
+  progress(`populating ${fmt(N)} clients…`);
+  writeFileSync(join(stateDir, "populate.sql"), populateStatements(N).join(";\n") + ";\n");
+  await wrangler(["d1", "execute", "DB_TEST", ...persist, "--file", join(stateDir, "populate.sql")]);
+  const populated = await snapshot();
+  const expected = populatedCounts(N);
+  for (const [t, n] of Object.entries(expected)) if (populated.rows[t] !== n) throw new Error(`populated ${t}: ${populated.rows[t]}, expected ${n}`);
+
+  progress(`${TYPICAL} typical graphs through the API, then one update of each…`);
+  const entries: { create: number[]; linkedCreate: number[]; update: number[] } = { create: [], linkedCreate: [], update: [] };
+  let sampleCreate: unknown = null;
+  let sampleUpdate: unknown = null;
+  const answers: { created: any[] } = { created: [] };
+  let typicalDone: Snapshot | null = null;
+  await withWranglerDev(key, async (send) => {
+    for (let i = 0; i < TYPICAL; i++) {
+      const answer = await send(typicalSyncBody(i));
+      if (answer.action !== "created") throw new Error(`typical ${i}: ${answer.action}`);
+      answers.created.push(answer);
+      const [own, ...linked] = entriesOfAnswer(answer, null);
+      entries.create.push(Buffer.byteLength(JSON.stringify(own)));
+      for (const e of linked) entries.linkedCreate.push(Buffer.byteLength(JSON.stringify(e)));
+      if (i === 0) sampleCreate = own;
+    }
+  });
+  typicalDone = await snapshot();
+  await withWranglerDev(key, async (send) => {
+    for (let i = 0; i < TYPICAL; i++) {
+      const before = answers.created[i];
+      const answer = await send(typicalUpdateBody(before.client.id, i));
+      if (answer.action !== "updated" || answer.addresses.updated.length !== 1) throw new Error(`typical update ${i}: ${answer.action}`);
+      const [own] = entriesOfAnswer(answer, { ...before.client, addresses: before.addresses.created });
+      entries.update.push(Buffer.byteLength(JSON.stringify(own)));
+      if (i === 0) sampleUpdate = own;
+    }
+  });
+  const updated = await snapshot();
+
+  progress(`${MAXIMAL} maximal graphs through the API…`);
+  const maximalEntries: number[] = [];
+  await withWranglerDev(key, async (send) => {
+    for (let m = 0; m < MAXIMAL; m++) {
+      const answer = await send(maximalSyncBody(`max-${m}`));
+      if (answer.action !== "created" || answer.linkedClients.created.length !== 250) throw new Error(`maximal ${m}: ${answer.action}`);
+      maximalEntries.push(entriesOfAnswer(answer, null).reduce((s, e) => s + Buffer.byteLength(JSON.stringify(e)), 0));
+    }
+  });
+  const maximal = await snapshot();
+
+  const populatedDiff = diff(populated, empty);
+  const typicalDiff = diff(typicalDone, populated);
+  const updateDiff = diff(updated, typicalDone);
+  const maximalDiff = diff(maximal, updated);
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const result = {
+    measuredAt: new Date().toISOString(),
+    pageSize: empty.pageSize,
+    emptyBytes: empty.bytes,
+    populated: { clients: N, ...populatedDiff, perClient: populatedDiff.bytes / N },
+    typicalApi: { graphs: TYPICAL, clientsPerGraph: 2, ...typicalDiff, perGraph: typicalDiff.bytes / TYPICAL },
+    typicalUpdate: { updates: TYPICAL, ...updateDiff, perUpdate: updateDiff.bytes / TYPICAL },
+    maximalApi: { graphs: MAXIMAL, clientsPerGraph: 251, ...maximalDiff, perGraph: maximalDiff.bytes / MAXIMAL },
+    historyEstimate: {
+      note: "ESTIMATE: §11 entries built from the real sync answers as JSON (not stored yet, issue 12)",
+      typicalCreateEntryBytes: avg(entries.create),
+      linkedClientCreateEntryBytes: avg(entries.linkedCreate),
+      typicalUpdateEntryBytes: avg(entries.update),
+      maximalCreateEntriesBytes: avg(maximalEntries),
+      sampleCreate,
+      sampleUpdate,
+    },
+    finalBytes: maximal.bytes,
+    freelistPages: maximal.freelistPages,
+  };
+  mkdirSync(join(projectRoot, "bench", "results"), { recursive: true });
+  writeFileSync(join(projectRoot, "bench", "results", "storage.json"), JSON.stringify(result, null, 2) + "\n");
+
+  const line = (label: string, bytes: number, per: number, unit: string) =>
+    console.log(`${label.padEnd(44)} ${fmt(bytes).padStart(13)} B   ${fmt(per).padStart(9)} B/${unit}   ${fmt(TEN_GB / per).padStart(13)} per 10 GB`);
+  console.log(`page size ${empty.pageSize} B; empty database (schema + key) ${fmt(empty.bytes)} B`);
+  line(`${fmt(N)} populated clients (bench graph)`, populatedDiff.bytes, result.populated.perClient, "client");
+  line(`${TYPICAL} typical graphs via API (2 clients each)`, typicalDiff.bytes, result.typicalApi.perGraph, "graph");
+  line(`${TYPICAL} typical updates via API`, updateDiff.bytes, result.typicalUpdate.perUpdate, "update");
+  line(`${MAXIMAL} maximal graphs via API (251 clients)`, maximalDiff.bytes, result.maximalApi.perGraph, "graph");
+  console.log("per table/index, populated (B/client):");
+  for (const [n, b] of Object.entries(populatedDiff.byName).sort((a, b) => b[1] - a[1])) console.log(`  ${n.padEnd(40)} ${fmt(b / N).padStart(8)}`);
+  console.log("per table/index, typical via API (B/graph):");
+  for (const [n, b] of Object.entries(typicalDiff.byName).sort((a, b) => b[1] - a[1])) console.log(`  ${n.padEnd(40)} ${fmt(b / TYPICAL).padStart(8)}`);
+  console.log("per table/index, maximal via API (B/graph):");
+  for (const [n, b] of Object.entries(maximalDiff.byName).sort((a, b) => b[1] - a[1])) console.log(`  ${n.padEnd(40)} ${fmt(b / MAXIMAL).padStart(10)}`);
+  console.log(`rows: populated ${JSON.stringify(populatedDiff.rows)}; typical ${JSON.stringify(typicalDiff.rows)}; update ${JSON.stringify(updateDiff.rows)}; maximal ${JSON.stringify(maximalDiff.rows)}`);
+  const h = result.historyEstimate;
+  console.log(`history entry (ESTIMATE, JSON): typical create ${fmt(h.typicalCreateEntryBytes)} B (+ linked client's ${fmt(h.linkedClientCreateEntryBytes)} B), typical update ${fmt(h.typicalUpdateEntryBytes)} B, maximal create (251 entries) ${fmt(h.maximalCreateEntriesBytes)} B`);
+  console.log(`final file ${fmt(maximal.bytes)} B, ${maximal.freelistPages} free pages; results in bench/results/storage.json`);
+  if (!opts["keep-state"]) rmSync(stateDir, { recursive: true, force: true });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
