@@ -95,6 +95,21 @@ describe("atomic: false writes exactly the good items", () => {
   });
 });
 
+/**
+ * A rival client taking `externalId`, inserted straight into D1. Called from the guard's
+ * synchronous hook before a batch is sent: a prepared statement queued then reaches D1 before
+ * that batch (both go through the same local database in order).
+ */
+function queueRival(tenantId: string, externalId: string) {
+  void h.binding("test")
+    .prepare(
+      `INSERT INTO clients (id, tenant_id, type, name, is_primary, nationalities, scopes, external_id, metadata, scope_data, version, created_at, updated_at)
+       VALUES (?, ?, 'individual', 'Rival', 1, '[]', '[]', ?, '{}', '{}', 1, ?, ?)`,
+    )
+    .bind(crypto.randomUUID(), tenantId, externalId, new Date().toISOString(), new Date().toISOString())
+    .run();
+}
+
 describe("concurrent batches claiming one externalId", () => {
   it.each([true, false])("create exactly one client (atomic: %s); the other gets 409 with a pointer at the item", async (atomic) => {
     for (let round = 0; round < 5; round++) {
@@ -143,15 +158,7 @@ describe("concurrent batches claiming one externalId", () => {
       h.guard.failStatement = (info) => {
         if (!injected && /^insert into "clients"/i.test(info.sql)) {
           injected = true;
-          // The guard asks synchronously before sending; a direct prepared statement queued now
-          // reaches D1 before the batch (both go through the same local database in order).
-          void h.binding("test")
-            .prepare(
-              `INSERT INTO clients (id, tenant_id, type, name, is_primary, nationalities, scopes, external_id, metadata, scope_data, version, created_at, updated_at)
-               VALUES (?, ?, 'individual', 'Rival', 1, '[]', '[]', ?, '{}', '{}', 1, ?, ?)`,
-            )
-            .bind(crypto.randomUUID(), tenantId, shared, new Date().toISOString(), new Date().toISOString())
-            .run();
+          queueRival(tenantId, shared);
         }
         return false;
       };
@@ -191,13 +198,7 @@ describe("non-atomic batches always answer 200 (API.md §5)", () => {
       const next = claims[taken.length];
       if (next !== undefined && /^insert into "clients"/i.test(info.sql)) {
         taken.push(next);
-        void h.binding("test")
-          .prepare(
-            `INSERT INTO clients (id, tenant_id, type, name, is_primary, nationalities, scopes, external_id, metadata, scope_data, version, created_at, updated_at)
-             VALUES (?, ?, 'individual', 'Rival', 1, '[]', '[]', ?, '{}', '{}', 1, ?, ?)`,
-          )
-          .bind(crypto.randomUUID(), tenantId, next, new Date().toISOString(), new Date().toISOString())
-          .run();
+        queueRival(tenantId, next);
       }
       return false;
     };
