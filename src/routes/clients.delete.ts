@@ -10,7 +10,7 @@ export default operation({
   path: "/clients/{id}",
   permissions: ["clients:delete"],
   params: clientIdParams,
-  handler: (request) => deleteClient(request),
+  handler: (request, { params }) => deleteClient(request, params.id),
   doc: {
     operationId: "deleteClient",
     summary: "Delete a client",

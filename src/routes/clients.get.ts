@@ -3,8 +3,7 @@ import * as z from "zod";
 import { clientGraphRead } from "../db/clients-read";
 import { etagOf, fullClient } from "../db/mappers";
 import { readWithKey } from "../http/auth";
-import type { ApiRequest } from "../http/context";
-import { badRequest, notFound } from "../http/errors";
+import { notFound } from "../http/errors";
 import { json } from "../http/pipeline";
 import { clientIdParams } from "../schemas/list-query";
 import { clientResponse, etagHeader } from "../schemas/responses";
@@ -30,9 +29,3 @@ export default operation({
   },
 });
 
-/** The client id of a /clients/{id} request (DELETE's handler reads it itself). */
-export function clientIdParam(request: ApiRequest): string {
-  const parsed = clientIdParams.safeParse(request.params);
-  if (!parsed.success) throw badRequest(parsed.error.issues[0]!.message);
-  return parsed.data.id;
-}

@@ -4,14 +4,13 @@ import { clientStillExists, clientVersionRead, deleteClientGraph, type ClientVer
 import { isStaleGraph } from "../db/constraints";
 import type { ApiRequest } from "../http/context";
 import { notFound } from "../http/errors";
-import { clientIdParam } from "../routes/clients.get";
 import { runWrite, type WriteOperation } from "./runner";
 
 /** Attempts at read → delete; only a client deleted in between refuses the batch, and the next read then answers 404. */
 const MAX_DELETE_ATTEMPTS = 3;
 
-export async function deleteClient(request: ApiRequest) {
-  const id = clientIdParam(request);
+/** `id`: the path's client id, parsed by the operation's schema (src/routes/clients.delete.ts). */
+export async function deleteClient(request: ApiRequest, id: string) {
   const { db } = request;
   const operation: WriteOperation<ClientVersion | null> = {
     read: () => clientVersionRead(db, request.tenant, id),
