@@ -55,7 +55,7 @@ export function createApp(options: WorkerOptions = {}) {
   const environment = withEnvironment(options);
   const register = (operation: Operation) => {
     const guards: Handler[] = operation.permissions
-      ? [environment, withRateLimit(rateLimitKindOf(operation.method), options), withApiKey(...operation.permissions)]
+      ? [environment, withApiKey(...operation.permissions), withRateLimit(rateLimitKindOf(operation.method), options)]
       : [];
     const handle = async (request: ApiRequest, env: Env) => operation.handler(request, await parseInput(operation, request), env);
     const run: Handler = operation.permissions ? (request, env) => keyCheckedFirst(request, () => handle(request, env)) : handle;

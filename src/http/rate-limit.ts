@@ -1,10 +1,10 @@
 // Rate limits per API key (API.md §13) with the Workers Rate Limiting binding: reads and writes are
-// counted apart, by two bindings whose limits wrangler.toml sets. The check runs before the key is
-// looked up, so a limited request makes no D1 call: it reads nothing and writes nothing.
+// counted apart, by two bindings whose limits wrangler.toml sets. The check runs after withApiKey has
+// checked the key's form and hashed it, and before the key is looked up (in the route's first read),
+// so a limited request makes no D1 call: it reads nothing and writes nothing.
 import type { Env } from "../env";
 import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError } from "./errors";
-import { hashKey, KEY_PATTERN } from "./keys";
 
 /**
  * The `period` of both [[ratelimits]] in wrangler.toml, in seconds. The binding only answers
@@ -19,27 +19,17 @@ export type RateLimitKind = "reads" | "writes";
 export const rateLimitKindOf = (method: string): RateLimitKind => (method === "GET" || method === "HEAD" ? "reads" : "writes");
 
 /**
- * The API key the request presents, when it is well formed and of the request's environment.
- * Anything else withApiKey refuses (401) without touching D1, so it is not counted.
+ * Counts the request against its key's limit; over it, a 429 with Retry-After. Runs after withApiKey:
+ * only a well-formed key of the request's environment gets here (anything else is a 401 already).
  */
-function presentedKey(request: ApiRequest): string | undefined {
-  const match = /^Bearer +(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
-  const key = match?.[1];
-  if (key === undefined) return undefined;
-  return KEY_PATTERN.exec(key)?.[1] === request.environment ? key : undefined;
-}
-
-/** Counts the request against its key's limit; over it, a 429 with Retry-After. Runs after withEnvironment. */
 export function withRateLimit(kind: RateLimitKind, options: WorkerOptions) {
   return async (request: ApiRequest, env: Env): Promise<void> => {
-    const key = presentedKey(request);
-    if (key === undefined) return;
     let allowed: boolean;
     try {
       // The key's SHA-256 (what api_keys stores), never the key itself; an unknown key is counted
       // under its own hash, so guessing keys never spends another key's budget.
       const limiter = kind === "reads" ? env.RATE_LIMIT_READS : env.RATE_LIMIT_WRITES;
-      allowed = (await limiter.limit({ key: await hashKey(key) })).success;
+      allowed = (await limiter.limit({ key: request.apiKey.hash })).success;
     } catch (error) {
       // A failing limiter does not take the API down with it: the request goes on, and the log says so.
       const log = options.logError ?? ((message, details) => console.error(message, JSON.stringify(details)));
