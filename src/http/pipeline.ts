@@ -21,14 +21,18 @@ export function sourceOf(request: Partial<ApiRequest> & Request): ProblemSource 
   return { requestId: request.requestId ?? "unknown", origin: request.origin ?? new URL(request.url).origin };
 }
 
+/** Where unexpected errors go: the Worker's option, else the console (one JSON line of details). */
+export function loggerOf(options: WorkerOptions): NonNullable<WorkerOptions["logError"]> {
+  return options.logError ?? ((message, details) => console.error(message, JSON.stringify(details)));
+}
+
 export function handleError(options: WorkerOptions) {
   return (error: unknown, request: ApiRequest): Response => {
     const source = sourceOf(request);
     if (error instanceof ApiError) {
       return problemResponse(problemOf(error.code, error.detail, source, error.errors), error.headers);
     }
-    const log = options.logError ?? ((message, details) => console.error(message, JSON.stringify(details)));
-    log("unhandled error", {
+    loggerOf(options)("unhandled error", {
       requestId: source.requestId,
       method: request.method,
       path: new URL(request.url).pathname,
@@ -79,7 +83,7 @@ export function lastResort(error: unknown, request: Request & Partial<ApiRequest
   }
   const details = { requestId, method: request.method, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) };
   try {
-    (options.logError ?? ((message, d) => console.error(message, JSON.stringify(d))))("unhandled error in the pipeline", details);
+    loggerOf(options)("unhandled error in the pipeline", details);
   } catch {
     console.error("unhandled error in the pipeline", JSON.stringify(details));
   }

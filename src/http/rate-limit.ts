@@ -5,6 +5,7 @@
 import type { Env } from "../env";
 import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError } from "./errors";
+import { loggerOf } from "./pipeline";
 
 /**
  * The `period` of both [[ratelimits]] in wrangler.toml, in seconds. The binding only answers
@@ -32,8 +33,7 @@ export function withRateLimit(kind: RateLimitKind, options: WorkerOptions) {
       allowed = (await limiter.limit({ key: request.apiKey.hash })).success;
     } catch (error) {
       // A failing limiter does not take the API down with it: the request goes on, and the log says so.
-      const log = options.logError ?? ((message, details) => console.error(message, JSON.stringify(details)));
-      log("rate limiter failed; request let through", {
+      loggerOf(options)("rate limiter failed; request let through", {
         requestId: request.requestId,
         kind,
         error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
