@@ -18,7 +18,7 @@ const USAGE = `Usage: npm run apikey -- <command> [options]
 Commands:
   create --env test|live --tenant <id> [--name <label>] [--permissions <p1,p2,…>] [--remote]
       Creates a key and prints it alone on the last line (it is never shown again).
-      Permissions: ${PERMISSIONS.join(", ")} (default: all four).
+      Permissions: ${PERMISSIONS.join(", ")} (default: all of them).
   list --env test|live [--tenant <id>] [--remote]
       Lists the keys of an environment (display prefix, tenant, name, permissions, dates).
   revoke --env test|live --prefix <prefix> [--remote]

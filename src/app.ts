@@ -4,6 +4,7 @@ import { Router, type RequestHandler } from "itty-router";
 import type { Env } from "./env";
 import { keyCheckedFirst, withApiKey, withEnvironment } from "./http/auth";
 import type { ApiRequest, WorkerOptions } from "./http/context";
+import { readOnBehalfOf } from "./http/actor";
 import { ApiError } from "./http/errors";
 import { parseInput } from "./http/input";
 import { rateLimitKindOf, withRateLimit } from "./http/rate-limit";
@@ -58,7 +59,15 @@ export function createApp(options: WorkerOptions = {}) {
       ? [environment, withApiKey(...operation.permissions), withRateLimit(rateLimitKindOf(operation.method), options)]
       : [];
     const handle = async (request: ApiRequest, env: Env) => operation.handler(request, await parseInput(operation, request), env);
-    const run: Handler = operation.permissions ? (request, env) => keyCheckedFirst(request, () => handle(request, env)) : handle;
+    const run: Handler = operation.permissions
+      ? (request, env, ctx) => {
+          request.ctx = ctx;
+          return keyCheckedFirst(request, () => {
+            readOnBehalfOf(request);
+            return handle(request, env);
+          });
+        }
+      : handle;
     for (const method of methodsOf([operation])) router[method.toLowerCase()]!(routerPath(operation.path), ...guards, run);
   };
   // Literal paths first, each closed by a 405, so that GET /clients/batch is a 405, not a bad id.

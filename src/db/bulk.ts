@@ -81,12 +81,14 @@ export function insertRows<T extends SQLiteTable>(
   db: Db,
   table: T,
   rows: readonly Row<T>[],
-  options: { returning?: Returning; onConflictDoNothing?: boolean } = {},
+  options: { returning?: Returning; onConflictDoNothing?: boolean; where?: SQL } = {},
 ): Statement[] {
   if (rows.length === 0) return [];
   const values = sql.join(columnsOf(table).map(fromJson), sql`, `);
+  // `where` may name the row being inserted as `j.value ->> '<column>'`.
+  const where = options.where ?? sql`true`;
   return jsonChunks(rows.map((r) => driverRow(table, r))).map((json) => {
-    const insert = db.insert(table).select(sql`SELECT ${values} FROM json_each(${json}) AS j WHERE true`);
+    const insert = db.insert(table).select(sql`SELECT ${values} FROM json_each(${json}) AS j WHERE ${where}`);
     const guarded = options.onConflictDoNothing ? insert.onConflictDoNothing() : insert;
     return options.returning ? guarded.returning(options.returning) : guarded;
   });

@@ -1,10 +1,15 @@
 // The clients table, for the write operations: which externalIds are taken, whether a client
 // exists, creating clients in bulk, and deleting a client with everything that hangs from it.
 import { and, eq, inArray, or, sql } from "drizzle-orm";
-import { insertRows } from "./bulk";
+import type { Head } from "../history/entry";
+import type { IncomingLinks } from "../history/drafts";
+import { deleteRows, insertRows } from "./bulk";
+import { assembleGraphs, graphStatements, selectClientById } from "./graph";
+import { headsOf, headsStatement } from "./history";
+import type { ClientGraph } from "./mappers";
 import { tenantFilter, type Db, type Read, type Statement, type Tenant } from "./database";
 import { guardStatements } from "./guards";
-import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents, type ClientRow } from "./schema";
+import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents, type ClientLinkRow, type ClientRow } from "./schema";
 
 /** The tenant's clients holding any of these externalIds (unique index on tenant + externalId). */
 export function clientsByExternalId(db: Db, tenantId: Tenant, externalIds: readonly string[]) {
@@ -28,21 +33,36 @@ export function takenExternalIdsRead(db: Db, tenantId: Tenant, externalIds: read
   };
 }
 
-export interface ClientVersion {
-  id: string;
-  version: number;
+/** What a DELETE reads of the client: its graph, the links to it with their parents, and the history heads of them all. */
+export interface ClientDeletion {
+  graph: ClientGraph;
+  incoming: IncomingLinks;
+  heads: Map<string, Head>;
 }
 
-/** The tenant's client `id` (its version), or null when there is none. */
-export function clientVersionRead(db: Db, tenantId: Tenant, id: string): Read<ClientVersion | null> {
+/** The tenant's client `id` as a DELETE must know it (one round trip), or null when there is none. */
+export function clientDeletionRead(db: Db, tenantId: Tenant, id: string): Read<ClientDeletion | null> {
+  const parentIds = sql`(SELECT parent_client_id FROM client_links WHERE child_client_id = ${id} AND +tenant_id = ${tenantId})`;
+  const graph = graphStatements(db, tenantId, selectClientById(db, tenantId, id));
   return {
     statements: [
+      ...graph,
       db
-        .select({ id: clients.id, version: clients.version })
+        .select()
+        .from(clientLinks)
+        .where(and(tenantFilter(clientLinks.tenantId, tenantId), eq(clientLinks.childClientId, id))),
+      db
+        .select()
         .from(clients)
-        .where(and(tenantFilter(clients.tenantId, tenantId), eq(clients.id, id))),
+        .where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, parentIds))),
+      headsStatement(db, sql`(SELECT id FROM clients WHERE +tenant_id = ${tenantId} AND (id = ${id} OR id IN ${parentIds}))`),
     ],
-    parse: ([rows]) => (rows as ClientVersion[])[0] ?? null,
+    parse(results) {
+      const found = assembleGraphs(results.slice(0, graph.length))[0];
+      if (!found) return null;
+      const [links, parents, heads] = results.slice(graph.length) as [ClientLinkRow[], ClientRow[], unknown];
+      return { graph: found, incoming: { links, parents }, heads: headsOf(heads) };
+    },
   };
 }
 
@@ -70,24 +90,26 @@ export function insertedIds(results: readonly unknown[]): Set<string> {
 }
 
 /**
- * Deletes a client, its children and every link touching it. Clients it was linked to stay; those
- * that linked to it lose a link, so their versions move.
+ * Deletes a client, its children and every link touching it — the links as read: a link made to it
+ * since then makes the client's own DELETE fail on its foreign key, and the write is read again.
+ * Clients it was linked to stay; those that linked to it lose a link, so their versions move.
  */
-export function deleteClientGraph(db: Db, tenantId: string, id: string): Statement[] {
+export function deleteClientGraph(db: Db, tenantId: string, deletion: ClientDeletion): Statement[] {
+  const id = deletion.graph.client.id;
   const ofClient = (table: typeof addresses | typeof contactMethods | typeof bankAccounts | typeof documents) =>
     db.delete(table).where(and(tenantFilter(table.tenantId, tenantId), eq(table.clientId, id)));
-  const parents = db
-    .select({ id: clientLinks.parentClientId })
-    .from(clientLinks)
-    .where(and(tenantFilter(clientLinks.tenantId, tenantId), eq(clientLinks.childClientId, id)));
+  const links = [...deletion.graph.links, ...deletion.incoming.links].map((link) => link.id);
+  const parents = deletion.incoming.parents.map((parent) => parent.id);
   return [
-    db
-      .update(clients)
-      .set({ version: sql`${clients.version} + 1` })
-      .where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, parents))),
-    db
-      .delete(clientLinks)
-      .where(and(tenantFilter(clientLinks.tenantId, tenantId), or(eq(clientLinks.parentClientId, id), eq(clientLinks.childClientId, id)))),
+    ...(parents.length > 0
+      ? [
+          db
+            .update(clients)
+            .set({ version: sql`${clients.version} + 1` })
+            .where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, sql`(SELECT value FROM json_each(${JSON.stringify(parents)}))`))),
+        ]
+      : []),
+    ...deleteRows(db, clientLinks, tenantId, links),
     ofClient(addresses),
     ofClient(contactMethods),
     ofClient(bankAccounts),

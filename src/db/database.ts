@@ -38,6 +38,15 @@ export interface Read<T> {
   parse(results: readonly unknown[]): T;
 }
 
+/** Two reads as one: their statements in one round trip, and both their results. */
+export function bothReads<A, B>(first: Read<A>, second: Read<B>): Read<[A, B]> {
+  const split = first.statements.length;
+  return {
+    statements: [...first.statements, ...second.statements],
+    parse: (results) => [first.parse(results.slice(0, split)), second.parse(results.slice(split))],
+  };
+}
+
 /** Runs a read as ONE D1 batch. */
 export async function runRead<T>(db: Db, read: Read<T>): Promise<T> {
   return read.parse(await runBatch(db, read.statements));

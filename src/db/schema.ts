@@ -4,7 +4,7 @@
 // ON DELETE action on purpose: KYC records are deleted explicitly, never by a cascade (a table rebuild
 // in a migration would otherwise delete children silently on D1).
 import { sql } from "drizzle-orm";
-import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 type JsonObject = Record<string, unknown>;
 
@@ -214,6 +214,76 @@ export const idempotencyKeys = sqliteTable(
   ],
 );
 
+// The compliance record (API.md §11): one entry per client per change, appended by the same D1
+// batch as the change. The entry (its JSON without `hash`) is stored gzip-compressed, base64; an
+// entry whose compressed body exceeds what one row may hold (D1: 2 MB) continues in parts 1, 2, …
+// (only the huge ones: a maximal sync of incompressible text). Part 0 carries everything a query
+// needs. Rows are never updated; only `npm run purge` deletes them, past retention. Two rows written
+// per entry (the table and its primary key), three for a deletion (the partial index that purge reads).
+export const clientHistory = sqliteTable(
+  "client_history",
+  {
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    sequence: integer("sequence").notNull(),
+    part: integer("part").notNull(),
+    /** On part 0: how many parts the entry's body has. */
+    parts: integer("parts"),
+    /** On part 0: when the change was made (ISO 8601 UTC, ms), as in the entry. */
+    at: text("at"),
+    /** On part 0: batch | sync | delete, as in the entry. */
+    operation: text("operation"),
+    /** On part 0: the entry's hash (hex SHA-256 of previousHash + its canonical JSON). */
+    hash: text("hash"),
+    /** On part 0: JSON list of the clients that the entry's link changes point to (as-of reads their history), or null. */
+    linked: text("linked"),
+    /** This part's slice of the base64 of the gzip of the entry's JSON without `hash`. */
+    body: text("body").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.clientId, t.sequence, t.part] }),
+    // Purge finds deleted clients past retention through this, and only deletions write to it.
+    index("client_history_deletions").on(t.at).where(sql`${t.operation} = 'delete'`),
+  ],
+);
+
+// Webhook endpoints of a tenant (API.md §12). The outbox below is written only when the tenant has one.
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** JSON list of event types it receives. */
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    /** whsec_…: the signing secret (HMAC needs it in plain). */
+    secret: text("secret").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("webhook_endpoints_tenant").on(t.tenantId, t.createdAt, t.id)],
+);
+
+// The transactional outbox (API.md §12): one row per history entry of a tenant with webhook
+// endpoints, written by the same batch as the entry. `queuedAt` is set once the event was handed to
+// the Queue; the cron sweep sends the rows still null after a while.
+export const eventOutbox = sqliteTable(
+  "event_outbox",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    sequence: integer("sequence").notNull(),
+    type: text("type").notNull(),
+    createdAt: text("created_at").notNull(),
+    queuedAt: text("queued_at"),
+  },
+  (t) => [
+    index("event_outbox_unqueued").on(t.createdAt).where(sql`${t.queuedAt} IS NULL`),
+    index("event_outbox_client").on(t.clientId, t.sequence),
+  ],
+);
+
 // Holds no rows. A write batch inserts into it only when a precondition fails, and the CHECK then
 // aborts the whole batch: D1 has no interactive transactions, so this is how a batch says "stale".
 export const writeGuards = sqliteTable(
@@ -229,3 +299,6 @@ export type BankAccountRow = typeof bankAccounts.$inferSelect;
 export type DocumentRow = typeof documents.$inferSelect;
 export type ClientLinkRow = typeof clientLinks.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type ClientHistoryRow = typeof clientHistory.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type EventOutboxRow = typeof eventOutbox.$inferSelect;

@@ -11,6 +11,8 @@ import { assembleGraphs, graphStatements, selectClientByExternalId, selectClient
 import type { ClientGraph } from "./mappers";
 import { clients, contactMethods, type ClientRow, type ContactMethodRow } from "./schema";
 import { CHILD_TABLES } from "./child-tables";
+import { headsOf, headsStatement } from "./history";
+import type { Head } from "../history/entry";
 
 const json = (values: readonly string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
@@ -97,6 +99,18 @@ export function syncRead(db: Db, tenantId: Tenant, request: SyncRequest): Read<L
       };
     },
   };
+}
+
+/**
+ * The history heads (API.md §11) of every client a sync may record a change of: the synced client
+ * and the clients it names (its links' targets). Read in the same round trip as `syncRead`.
+ */
+export function syncHeadsRead(db: Db, tenantId: Tenant, request: SyncRequest): Read<Map<string, Head>> {
+  const named = namedIds(request);
+  const ids = request.clientId ? [...named.ids, request.clientId] : named.ids;
+  if (ids.length + named.externalIds.length === 0) return { statements: [], parse: () => new Map() };
+  const clientIds = sql`(SELECT id FROM clients WHERE +tenant_id = ${tenantId} AND id IN ${json(ids)} UNION SELECT id FROM clients WHERE tenant_id = ${tenantId} AND external_id IN ${json(named.externalIds)})`;
+  return { statements: [headsStatement(db, clientIds)], parse: ([rows]) => headsOf(rows) };
 }
 
 /** `syncRead` as a round trip of its own. */

@@ -69,6 +69,7 @@ function acceptKey(request: ApiRequest, row: ApiKeyRow | undefined): void {
   request.tenantId = row.tenantId;
   request.tenant = row.tenantId;
   request.permissions = row.permissions as Permission[];
+  request.keyLabel = { prefix: row.prefix, name: row.name };
 }
 
 /**

@@ -22,6 +22,12 @@ export interface ApiRequest extends IRequestStrict {
   /** Set once the key row is checked (in the route's first read): until then, not to be used. */
   tenantId: string;
   permissions: readonly Permission[];
+  /** Set once the key row is checked: what history entries name the key by (API.md §11 actor). */
+  keyLabel: { prefix: string; name: string | null };
+  /** X-On-Behalf-Of (http/actor.ts): the caller's own user behind a keyed request, or null. */
+  onBehalfOf: string | null;
+  /** The invocation's context: work that outlives the response (events sent after a write commits). */
+  ctx?: ExecutionContext;
 }
 
 /** Options the Worker is built with; tests use them to wrap the D1 bindings in the guard. */

@@ -3,7 +3,14 @@
 import { base64url, sha256Hex } from "../encoding.ts";
 
 export const KEY_PATTERN = /^sk_(test|live)_[A-Za-z0-9_-]{43,}$/;
-export const PERMISSIONS = ["clients:read", "clients:create", "clients:update", "clients:delete"] as const;
+export const PERMISSIONS = [
+  "clients:read",
+  "clients:create",
+  "clients:update",
+  "clients:delete",
+  "clients:history",
+  "webhooks:manage",
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const TENANT_PATTERN = /^[a-z0-9_-]{1,64}$/;
 

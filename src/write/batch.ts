@@ -23,7 +23,8 @@ import { idempotencyOf } from "../http/idempotency";
 import { sourceOf } from "../http/pipeline";
 import { fieldErrors } from "../schemas/common";
 import { MAX_ITEMS } from "../schemas/requests";
-import { runWrite, type WriteDecision, type WriteOperation } from "./runner";
+import { createdClientDrafts } from "../history/drafts";
+import { runWrite, type Recording, type WriteDecision, type WriteOperation } from "./runner";
 
 const envelope = z.strictObject({
   items: z.array(z.unknown()).min(1).max(MAX_ITEMS),
@@ -74,18 +75,24 @@ export async function createClients(request: ApiRequest) {
         .filter((c) => !conflicting.has(c.index))
         .map((c: Candidate): Created => ({ index: c.index, row: newClientRow(c.state, request.tenantId, true, now.toISOString()) }));
       const rows = created.map((c) => c.row);
-      const changes = rows.map((row) => ({ clientId: row.id, action: "created" as const }));
+      const record = (skipping: boolean): Recording => ({
+        operation: "batch",
+        at: now.toISOString(),
+        drafts: createdClientDrafts(rows),
+        heads: new Map(),
+        onlyIfClientExists: skipping,
+      });
       if (atomic || idempotency) {
         // A keyed non-atomic answer is stored with the writes, so it must be exact: a taken
         // externalId refuses the batch and it is decided again, like an atomic one.
-        return { answer: answerOf(created, failures), writes: insertClients(db, rows), changes };
+        return { answer: answerOf(created, failures), writes: insertClients(db, rows), record: record(false) };
       }
       // Non-atomic without a stored answer: an item whose externalId a rival took after the read is
       // skipped by the database itself and reported failed, so this call always answers 200 (§5).
       // RETURNING rows are matched to items by id, never by position.
       return {
         writes: insertClientsSkippingTaken(db, rows),
-        changes,
+        record: record(true),
         answerAfter(results) {
           const inserted = insertedIds(results);
           const raced = created.filter((c) => !inserted.has(c.row.id));

@@ -9,22 +9,32 @@
 // from a fresh read; after the last attempt the answer is 409. A concurrent request that stored
 // an answer under the same key meanwhile is replayed instead.
 import { runBatch, type Read, type Statement } from "../db/database";
+import { appendEntries } from "../db/history";
+import { sealEntries, type EntryDraft, type Head, type Operation, type SealedEntry } from "../history/entry";
+import { actorOf } from "../http/actor";
 import { readWithKey } from "../http/auth";
 import type { ApiRequest } from "../http/context";
 import { ApiError } from "../http/errors";
 import { answer, type Idempotency, type StoredAnswer } from "../http/idempotency";
+import { newId } from "../ids";
 
-/** A client a write creates, changes or deletes: what a history entry and an event will be about. */
-export interface ClientChange {
-  clientId: string;
-  action: "created" | "updated" | "deleted";
+/** What a write records of its change (API.md §11): one entry per client it changes. */
+export interface Recording {
+  operation: Operation;
+  /** When the change was decided: the entries' `at` (and the timestamps the rows were given). */
+  at: string;
+  drafts: EntryDraft[];
+  /** The chains' heads as the write's read found them (a client absent here starts its chain). */
+  heads: ReadonlyMap<string, Head>;
+  /** A non-atomic batch may skip clients in SQL: their entries must be skipped with them. */
+  onlyIfClientExists?: boolean;
 }
 
 interface Writes {
   /** The batch's statements: guards first, then the rows. None when nothing changes. */
   writes: Statement[];
-  /** The clients that `writes` changes. */
-  changes: ClientChange[];
+  /** What is recorded of `writes`, in the same batch; null when nothing changes. */
+  record: Recording | null;
 }
 
 /** What an operation decided from one read: the writes, and the answer. */
@@ -59,13 +69,25 @@ export interface WriteOperation<State> {
 /** Upper bound of the random pause before attempt n + 1, times n. */
 const RETRY_PAUSE_MS = 5;
 
+/** A write's history entries and their outbox rows (one per entry), made to join its batch. */
+interface Recorded {
+  statements: Statement[];
+  entries: SealedEntry[];
+  eventIds: string[];
+}
+
 /**
- * The statements recorded in the same batch as the change itself, made from the decision's
- * `changes`: the one place where the history entries (issue 12) and event outbox rows (issue 13)
- * join the write batch. None yet.
+ * The statements recorded in the same batch as the change itself: the history entries (API.md
+ * §11) and, for a tenant with webhook endpoints, their outbox rows (§12). The one place where they
+ * join a write.
  */
-function recordedWith(_request: ApiRequest, _changes: readonly ClientChange[]): Statement[] {
-  return [];
+async function recordedWith(request: ApiRequest, record: Recording | null): Promise<Recorded> {
+  if (!record || record.drafts.length === 0) return { statements: [], entries: [], eventIds: [] };
+  const context = { at: record.at, requestId: request.requestId, operation: record.operation, actor: actorOf(request), newId };
+  const entries = await sealEntries(record.drafts, record.heads, context);
+  const eventIds = entries.map(() => newId());
+  const statements = appendEntries(request.db, request.tenantId, entries, { onlyIfClientExists: record.onlyIfClientExists, eventIds });
+  return { statements, entries, eventIds };
 }
 
 export async function runWrite<State>(request: ApiRequest, operation: WriteOperation<State>, idempotency: Idempotency | null): Promise<Response> {
@@ -85,7 +107,8 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
 
     // The answer goes first: a concurrent request with the same key fails on it, before anything else.
     const stored = idempotency && "answer" in decision ? idempotency.record(decision.answer) : [];
-    const batch = [...stored, ...decision.writes, ...recordedWith(request, decision.changes)];
+    const recorded = decision.writes.length > 0 ? await recordedWith(request, decision.record) : null;
+    const batch = [...stored, ...decision.writes, ...(recorded?.statements ?? [])];
     let written: unknown[] = [];
     if (batch.length > 0) {
       try {

@@ -2,7 +2,10 @@
 // state that changed before it was written is refused by the batch itself and made again.
 import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
 import { etagOf, fullClient } from "../db/mappers";
-import { loadClient, syncRead } from "../db/sync-reads";
+import { bothReads } from "../db/database";
+import { loadClient, syncHeadsRead, syncRead } from "../db/sync-reads";
+import type { Head } from "../history/entry";
+import { syncDrafts } from "../history/drafts";
 import { syncWrite } from "../db/sync-writes";
 import { readJsonBody, withInexact } from "../http/body";
 import { readWithKey } from "../http/auth";
@@ -16,7 +19,7 @@ import { syncRequest, type SyncRequest } from "../schemas/requests";
 import type { Loaded } from "../sync/load";
 import { planSync, type Plan, type PlanContext, type SyncResponse } from "../sync/plan";
 import { apiErrorOf } from "./plan-errors";
-import { runWrite, type ClientChange, type WriteDecision, type WriteOperation } from "./runner";
+import { runWrite, type Recording, type WriteDecision, type WriteOperation } from "./runner";
 
 /** Attempts at read → plan → write before answering 409. */
 export const MAX_SYNC_ATTEMPTS = 3;
@@ -41,14 +44,9 @@ function plan(request: SyncRequest, loaded: Loaded, context: PlanContext): Plan 
   }
 }
 
-/** The clients a plan creates or changes. */
-function changesOf(plan: Plan, loaded: Loaded): ClientChange[] {
-  const updated = new Set(plan.clients.update.map((c) => c.id));
-  if (loaded.graph && plan.bumpVersion) updated.add(plan.clientId);
-  return [
-    ...plan.clients.insert.map((c): ClientChange => ({ clientId: c.id, action: "created" })),
-    ...[...updated].map((clientId): ClientChange => ({ clientId, action: "updated" })),
-  ];
+/** What a plan records: one entry per client it creates or changes. */
+function recordingOf(plan: Plan, loaded: Loaded, heads: ReadonlyMap<string, Head>, now: Date): Recording {
+  return { operation: "sync", at: now.toISOString(), drafts: syncDrafts(plan, loaded), heads };
 }
 
 /**
@@ -86,9 +84,9 @@ export async function syncClient(request: ApiRequest) {
   // A keyed answer is stored as planned, and If-Match is about the whole graph: both strict.
   const mode = idempotency || ifMatch !== null ? "strict" : "relaxed";
 
-  const operation: WriteOperation<Loaded> = {
-    read: () => syncRead(db, request.tenant, body),
-    async decide(loaded): Promise<WriteDecision> {
+  const operation: WriteOperation<[Loaded, Map<string, Head>]> = {
+    read: () => bothReads(syncRead(db, request.tenant, body), syncHeadsRead(db, request.tenant, body)),
+    async decide([loaded, heads]): Promise<WriteDecision> {
       if (ifMatch !== null) {
         const current = loaded.graph ? await etagOf(fullClient(loaded.graph, new Date())) : null;
         if (!ifMatchPasses(ifMatch, current)) {
@@ -96,17 +94,18 @@ export async function syncClient(request: ApiRequest) {
         }
       }
       const { tenantId } = request;
-      const planned = plan(body, loaded, { tenantId, now: new Date(), newId });
+      const now = new Date();
+      const planned = plan(body, loaded, { tenantId, now, newId });
       const answer = await answerOf(planned.response);
       // A dry run writes nothing, not even its answer; a no-op writes only the answer, if keyed.
-      if (body.dryRun) return { answer, writes: [], changes: [], dryRun: true };
-      if (planned.noop) return { answer, writes: [], changes: [] };
+      if (body.dryRun) return { answer, writes: [], record: null, dryRun: true };
+      if (planned.noop) return { answer, writes: [], record: null };
       const write = syncWrite(db, tenantId, planned, loaded, body, mode);
-      const changes = changesOf(planned, loaded);
-      if (mode === "strict") return { answer, writes: write.statements, changes };
+      const record = recordingOf(planned, loaded, heads, now);
+      if (mode === "strict") return { answer, writes: write.statements, record };
       return {
         writes: write.statements,
-        changes,
+        record,
         // Another request changed the graph between the read and the write (none of what this plan
         // depends on, or the batch would have been refused): answer the client as it is now.
         async answerAfter(results) {
