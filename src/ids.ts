@@ -5,6 +5,13 @@
 let lastMs = 0;
 let counter = 0;
 
+/** Random bytes drawn POOL_IDS ids at a time (one getRandomValues call, not one per id). */
+const POOL_IDS = 256;
+const pool = new Uint8Array(POOL_IDS * 8);
+let pooled = 0;
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function newId(): string {
   let ms = Date.now();
   if (ms <= lastMs) {
@@ -19,14 +26,18 @@ export function newId(): string {
     lastMs = ms;
     counter = 0;
   }
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes.subarray(8));
-  for (let i = 0; i < 6; i++) bytes[i] = Math.floor(ms / 2 ** (8 * (5 - i))) & 0xff;
-  bytes[6] = 0x70 | (counter >> 8);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  if (pooled === 0) {
+    crypto.getRandomValues(pool);
+    pooled = POOL_IDS;
+  }
+  const r = (--pooled) * 8;
+  // 48-bit milliseconds, version 7 and the 12-bit counter, variant 10 and 62 random bits.
+  const time = ms.toString(16).padStart(12, "0");
+  return (
+    `${time.slice(0, 8)}-${time.slice(8)}-${HEX[0x70 | (counter >> 8)]}${HEX[counter & 0xff]}-` +
+    `${HEX[0x80 | (pool[r]! & 0x3f)]}${HEX[pool[r + 1]!]}-` +
+    `${HEX[pool[r + 2]!]}${HEX[pool[r + 3]!]}${HEX[pool[r + 4]!]}${HEX[pool[r + 5]!]}${HEX[pool[r + 6]!]}${HEX[pool[r + 7]!]}`
+  );
 }
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -12,21 +12,26 @@ import { applyD1Migrations, createExecutionContext, waitOnExecutionContext, type
 import { env as workerEnv } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { openDb, runBatch } from "../../src/db/database";
-import { etagOf } from "../../src/db/mappers";
-import { loadForSync } from "../../src/db/sync-reads";
+import { bothReads, openDb, runBatch, type Statement } from "../../src/db/database";
+import { appendEntries } from "../../src/db/history";
+import { etagOfJson } from "../../src/db/mappers";
+import { syncHeadsRead, syncRead } from "../../src/db/sync-reads";
 import { syncWrite } from "../../src/db/sync-writes";
+import { syncDrafts } from "../../src/history/drafts";
+import { sealEntries } from "../../src/history/entry";
+import { actorOf } from "../../src/http/actor";
+import { idempotencyOf } from "../../src/http/idempotency";
+import { answerText } from "../../src/write/sync";
 import type { Env } from "../../src/env";
-import { withApiKey } from "../../src/http/auth";
+import { readWithKey, withApiKey } from "../../src/http/auth";
 import { readJsonBody } from "../../src/http/body";
 import type { ApiRequest } from "../../src/http/context";
-import { json } from "../../src/http/pipeline";
 import { displayPrefix, generateKey, hashKey } from "../../src/http/keys";
 import { newId } from "../../src/ids";
-import { syncRequest } from "../../src/schemas/requests";
+import { parseSyncRequest } from "../../src/schemas/requests";
 import { planSync } from "../../src/sync/plan";
 import { apiKeyStatement, BENCH_TENANT, populatedCounts, populatedId, smallClientIndex } from "../lib/populate";
-import { batchBody, changedSyncBody, maximalSyncBody, type WorkloadId } from "../lib/workloads";
+import { batchBody, changedSyncBody, maximalSyncBody, w8Body, W8_EXPECTED, w8StoredBody, type WorkloadId } from "../lib/workloads";
 import { createD1Guard, type D1Guard, type RequestRecord } from "../../test/support/d1-guard";
 import { withRoundTripDelay } from "./rtt-delay";
 
@@ -164,6 +169,14 @@ async function describe(record: RequestRecord): Promise<StatementOut[]> {
 
 const results: Partial<Record<WorkloadId, WorkloadOut>> = {};
 
+/** W8's untimed setup: the padded maximal client of `ext`; returns W8's body over it. */
+async function w8Setup(ext: string): Promise<unknown> {
+  const made = await send("POST", "/clients/sync", w8StoredBody(ext));
+  if (made.body.action !== "created") throw new Error(`W8 setup: ${made.body.action}`);
+  const client = made.body.client;
+  return w8Body(ext, { addresses: client.addresses, contactMethods: client.contactMethods, bankAccounts: client.bankAccounts, documents: client.documents });
+}
+
 async function run(id: WorkloadId, reps: number, request: (rep: number) => Promise<Sent>, check?: (sent: Sent) => void) {
   const out: WorkloadOut = { reps: [], statements: [], answer: null };
   const violations: string[] = [];
@@ -240,58 +253,88 @@ function floorStatements(rows: ReturnType<typeof rekey>): D1PreparedStatement[] 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Where a sync's time goes: the steps of POST /clients/sync (src/write/sync.ts) run one
-// by one with the app's own modules, timed (workerd's clock has 1 ms resolution: medians of reps)
+// Where a sync's time goes: the steps of POST /clients/sync (src/write/sync.ts syncClient and
+// src/write/runner.ts runWrite) run one by one with the app's own modules, timed (workerd's clock
+// has 1 ms resolution: medians of reps). Keep in step with those two files.
 // ---------------------------------------------------------------------------------------------
 
-type Phase = "readBody" | "auth" | "validate" | "readBatch" | "plan" | "buildWrites" | "writeBatch" | "respond" | "etag";
-const PHASES: Phase[] = ["readBody", "auth", "validate", "readBatch", "plan", "buildWrites", "writeBatch", "respond", "etag"];
+export const STEPS = ["body", "auth", "idempotency", "validate", "d1Read", "plan", "response", "etag", "params", "history", "d1Write"] as const;
+type Step = (typeof STEPS)[number];
 
-async function syncPhases(body: unknown): Promise<Record<Phase, number>> {
+async function syncSteps(body: unknown, idempotencyKey?: string): Promise<Record<Step, number>> {
   const request = new Request("http://localhost/clients/sync", {
     method: "POST",
-    headers: { "content-type": "application/json", "x-environment": "test", authorization: `Bearer ${key}` },
+    headers: {
+      "content-type": "application/json",
+      "x-environment": "test",
+      authorization: `Bearer ${key}`,
+      ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
+    },
     body: JSON.stringify(body),
   }) as unknown as ApiRequest;
   const mdb = openDb(recorder.wrap(db));
-  const t: number[] = [performance.now()];
-  const mark = () => t.push(performance.now());
-  const { value } = await readJsonBody(request);
-  mark();
-  Object.assign(request, { environment: "test", db: mdb });
+  const times = {} as Record<Step, number>;
+  let last = performance.now();
+  const lap = (step: Step) => {
+    const now = performance.now();
+    times[step] = now - last;
+    last = now;
+  };
+  const { value, text } = await readJsonBody(request);
+  lap("body");
+  Object.assign(request, { environment: "test", db: mdb, requestId: "bench-steps", onBehalfOf: null });
   await withApiKey("clients:create", "clients:update")(request);
-  mark();
-  const parsed = syncRequest.safeParse(value);
-  mark();
-  if (!parsed.success) throw new Error(`phases: invalid body: ${parsed.error.message.slice(0, 500)}`);
-  const loaded = await loadForSync(mdb, BENCH_TENANT, parsed.data);
-  mark();
-  const plan = planSync(parsed.data, loaded, { tenantId: BENCH_TENANT, now: new Date(), newId });
-  mark();
-  const statements = syncWrite(mdb, BENCH_TENANT, plan, loaded, parsed.data, "relaxed").statements;
-  mark();
-  if (!plan.noop) await runBatch(mdb, statements);
-  mark();
-  await json(plan.response).text();
-  mark();
-  await etagOf(plan.response.client);
-  mark();
-  return Object.fromEntries(PHASES.map((n, i) => [n, t[i + 1]! - t[i]!])) as Record<Phase, number>;
+  lap("auth");
+  const idempotency = await idempotencyOf(request, text);
+  lap("idempotency");
+  const parsed = parseSyncRequest(value);
+  lap("validate");
+  if (!parsed.success) throw new Error(`steps: invalid body: ${parsed.error.message.slice(0, 500)}`);
+  const read = bothReads(syncRead(mdb, request.tenant, parsed.data), syncHeadsRead(mdb, request.tenant, parsed.data));
+  const results = await readWithKey(request, { statements: [...read.statements, ...(idempotency ? [idempotency.lookup()] : [])], parse: (r) => r });
+  if (idempotency?.replayOf(results.at(-1))) throw new Error("steps: the key was used before");
+  const [loaded, heads] = read.parse(results.slice(0, read.statements.length));
+  lap("d1Read");
+  const now = new Date();
+  const plan = planSync(parsed.data, loaded, { tenantId: request.tenantId, now, newId });
+  lap("plan");
+  const { body: answerBody, clientJson } = answerText(plan.response);
+  lap("response");
+  const answer = { status: 200, headers: { etag: await etagOfJson(clientJson) }, body: answerBody };
+  lap("etag");
+  const writes = plan.noop ? [] : syncWrite(mdb, request.tenantId, plan, loaded, parsed.data, idempotency ? "strict" : "relaxed").statements;
+  const stored = idempotency && writes.length > 0 ? idempotency.record(answer) : [];
+  lap("params");
+  // runner.ts recordedWith: the entries sealed and appended in the same batch.
+  let recorded: Statement[] = [];
+  if (writes.length > 0) {
+    const drafts = syncDrafts(plan, loaded);
+    const entries = await sealEntries(drafts, heads, { at: now.toISOString(), requestId: request.requestId, operation: "sync", actor: actorOf(request), newId });
+    recorded = appendEntries(mdb, request.tenantId, entries, { eventIds: entries.map(() => newId()) });
+  }
+  lap("history");
+  const batch = [...stored, ...writes, ...recorded];
+  if (batch.length > 0) await runBatch(mdb, batch);
+  lap("d1Write");
+  return times;
 }
 
-function medianPhases(runs: Record<Phase, number>[]): Record<Phase, number> {
-  return Object.fromEntries(PHASES.map((k) => [k, median(runs.map((r) => r[k]))])) as Record<Phase, number>;
+function medianSteps(runs: Record<Step, number>[]): Record<Step, number> {
+  return Object.fromEntries(STEPS.map((k) => [k, median(runs.map((r) => r[k]))])) as Record<Step, number>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // At the edge: the workloads with `rttMs` added to every D1 round trip (rtt-delay.ts)
 // ---------------------------------------------------------------------------------------------
 
+/** W8 (a 5 MiB setup per request) is left out of the sweep. */
+type RttWorkload = Exclude<WorkloadId, "W8">;
+
 interface RttOut {
   levels: number[];
   reps: number;
   /** Per workload: its round trips (every rep, every level) and the in-process ms of each rep per level. */
-  workloads: Record<WorkloadId, { roundTrips: number[]; ms: Record<string, number[]>; p50: Record<string, number> }>;
+  workloads: Record<RttWorkload, { roundTrips: number[]; ms: Record<string, number[]>; p50: Record<string, number> }>;
 }
 
 /**
@@ -304,7 +347,7 @@ async function rttSweep(tag: string, referenceId: string): Promise<RttOut> {
     const delayedApp = createApp({ wrapDatabase: (binding, request) => delayedRecorder.wrap(withRoundTripDelay(binding, rttMs), request), logError });
     return { rttMs, via: { app: delayedApp, recorder: delayedRecorder } };
   });
-  const requests: Record<WorkloadId, (tagOf: string, rep: number, via: Via) => Promise<Sent>> = {
+  const requests: Record<RttWorkload, (tagOf: string, rep: number, via: Via) => Promise<Sent>> = {
     W1: (t, rep, via) => send("POST", "/clients/batch", batchBody(`${t}-w1-${rep}`), {}, via),
     W2: (t, rep, via) => send("POST", "/clients/sync", maximalSyncBody(`${t}-w2-${rep}`), {}, via),
     W3: (_t, _rep, via) => send("POST", "/clients/sync", maximalSyncBody(`${tag}-ref`), {}, via),
@@ -313,7 +356,7 @@ async function rttSweep(tag: string, referenceId: string): Promise<RttOut> {
     W6: (_t, rep, via) => send("GET", `/clients/${populatedId("clients", smallClientIndex((rep + 0.5) / REPS, N))}`, undefined, {}, via),
     W7: (_t, _rep, via) => send("GET", "/clients?limit=20", undefined, {}, via),
   };
-  const expected: Record<WorkloadId, (body: any) => boolean> = {
+  const expected: Record<RttWorkload, (body: any) => boolean> = {
     W1: (b) => b.data?.length === 250,
     W2: (b) => b.action === "created",
     W3: (b) => b.action === "unchanged",
@@ -323,8 +366,8 @@ async function rttSweep(tag: string, referenceId: string): Promise<RttOut> {
     W7: (b) => b.data?.length === 20,
   };
   const workloads = {} as RttOut["workloads"];
-  for (const id of Object.keys(requests) as WorkloadId[]) {
-    const out: RttOut["workloads"][WorkloadId] = { roundTrips: [], ms: {}, p50: {} };
+  for (const id of Object.keys(requests) as RttWorkload[]) {
+    const out: RttOut["workloads"][RttWorkload] = { roundTrips: [], ms: {}, p50: {} };
     for (let rep = 0; rep < REPS; rep++) {
       for (const { rttMs, via } of vias) {
         const sent = await requests[id](`${tag}-rtt${rttMs}`, rep, via);
@@ -383,6 +426,16 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
     expect(s.body.addresses).toHaveLength(2),
   );
   await run("W7", REPS, () => send("GET", "/clients?limit=20"), (s) => expect(s.body.data).toHaveLength(20));
+  // W8: each request over a fresh padded maximal client (its setup sync untimed), with a key.
+  const w8Bodies: unknown[] = [];
+  for (let rep = 0; rep < REPS; rep++) w8Bodies.push(await w8Setup(`${tag}-w8-${rep}`));
+  await run("W8", REPS, (rep) => send("POST", "/clients/sync", w8Bodies[rep], { "idempotency-key": `${tag}-w8-${rep}` }), (s) => {
+    for (const list of LISTS) {
+      expect(s.body[list].created, list).toHaveLength(W8_EXPECTED.created);
+      expect(s.body[list].updated, list).toHaveLength(W8_EXPECTED.updated);
+      expect(s.body[list].deleted, list).toHaveLength(W8_EXPECTED.deleted);
+    }
+  });
 
   // Extra (not a workload of the brief): W2 with an Idempotency-Key, which stores its answer in the
   // same write batch, and the replay of that key.
@@ -395,17 +448,19 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
     progress(`cost extra, ${name}: ${r.statements.length} statements [${r.batchSizes.join(", ")}], rows read ${r.rowsRead}, rows written ${r.rowsWritten}`);
   }
 
-  // Where the time of W2, W3 and W4 goes, step by step (fresh clients; W3 on the reference).
-  const phases: Record<string, Record<Phase, number>> = {};
-  const phaseRuns: Record<string, Record<Phase, number>[]> = { W2: [], W3: [], W4: [] };
+  // Where the time of W2, W3, W4 and W8 goes, step by step (fresh clients; W3 on the reference).
+  const steps: Record<string, Record<Step, number>> = {};
+  const stepRuns: Record<string, Record<Step, number>[]> = { W2: [], W3: [], W4: [], W8: [] };
   for (let rep = 0; rep < REPS; rep++) {
-    phaseRuns.W2!.push(await syncPhases(maximalSyncBody(`${tag}-p-${rep}`)));
-    phaseRuns.W3!.push(await syncPhases(maximalSyncBody(`${tag}-ref`)));
-    phaseRuns.W4!.push(await syncPhases(changedSyncBody(`${tag}-p-${rep}`)));
+    stepRuns.W2!.push(await syncSteps(maximalSyncBody(`${tag}-p-${rep}`)));
+    stepRuns.W3!.push(await syncSteps(maximalSyncBody(`${tag}-ref`)));
+    stepRuns.W4!.push(await syncSteps(changedSyncBody(`${tag}-p-${rep}`)));
+    const w8 = await w8Setup(`${tag}-p8-${rep}`);
+    stepRuns.W8!.push(await syncSteps(w8, `${tag}-p8-${rep}`));
   }
-  for (const [id, runs] of Object.entries(phaseRuns)) {
-    phases[id] = medianPhases(runs);
-    progress(`cost ${id} steps (median ms): ${Object.entries(phases[id]!).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  for (const [id, runs] of Object.entries(stepRuns)) {
+    steps[id] = medianSteps(runs);
+    progress(`cost ${id} steps (median ms): ${Object.entries(steps[id]!).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   }
 
   // The floor, paired with W2: each run times one W2 request in-process, then the floor batch, so
@@ -424,6 +479,22 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
       rowsWritten: answers.reduce((n, a) => n + (a.meta.rows_written ?? 0), 0),
     };
   }
+  // W1's own floor: the 250 clients of a W1 request, read back and inserted again under new ids and
+  // externalIds by one json_each INSERT, each run paired with a W1 request in-process.
+  const w1Rows = (await db.prepare("SELECT * FROM clients WHERE tenant_id = ? AND external_id LIKE ? ORDER BY id").bind(BENCH_TENANT, `${tag}-w1-0-%`).all()).results;
+  const w1Floor = { reps: [] as number[], pairedW1: [] as number[], rows: w1Rows.length, p50: 0, pairedW1P50: 0 };
+  for (let rep = 0; rep < FLOOR_REPS; rep++) {
+    w1Floor.pairedW1.push((await send("POST", "/clients/batch", batchBody(`${tag}-w1pair-${rep}`))).ms);
+    const rows = w1Rows.map((row) => ({ ...row, id: newId(), external_id: `${row.external_id}-floor${rep}` }));
+    const columns = Object.keys(rows[0]!);
+    const insert = db.prepare(`INSERT INTO clients (${columns.join(", ")}) SELECT ${columns.map((c) => `j.value ->> '${c}'`).join(", ")} FROM json_each(?) AS j`).bind(JSON.stringify(rows));
+    const start = performance.now();
+    await db.batch([insert]);
+    w1Floor.reps.push(performance.now() - start);
+  }
+  w1Floor.p50 = median(w1Floor.reps);
+  w1Floor.pairedW1P50 = median(w1Floor.pairedW1);
+  progress(`cost W1 floor (${w1Rows.length} clients): ${w1Floor.reps.join(", ")} ms (median ${w1Floor.p50}); W1 alongside: median ${w1Floor.pairedW1P50}`);
   progress(`cost floor: ${floorMs.join(", ")} ms (median ${median(floorMs)}); W2 in-process alongside: ${pairedW2Ms.join(", ")} ms (median ${median(pairedW2Ms)})`);
 
   // At the edge (`--rtt`): every workload again, with each D1 round trip delayed by each rtt.
@@ -438,7 +509,8 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
         tenant: BENCH_TENANT,
         populate: { ms: populateMs, counts },
         workloads: results,
-        syncPhases: phases,
+        syncSteps: steps,
+        w1Floor,
         extras,
         rtt,
         floor: { reps: floorMs, p50: median(floorMs), min: Math.min(...floorMs), pairedW2: { reps: pairedW2Ms, p50: median(pairedW2Ms), min: Math.min(...pairedW2Ms) }, statements: GRAPH_TABLES.length, roundTrips: 1, rows: rowCounts, ...floorMeta },

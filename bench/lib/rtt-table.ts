@@ -7,7 +7,7 @@ import { WORKLOADS, type WorkloadId } from "./workloads.ts";
 export interface RttResult {
   levels: number[];
   reps: number;
-  workloads: Record<WorkloadId, { roundTrips: number[]; ms: Record<string, number[]>; p50: Record<string, number> }>;
+  workloads: Partial<Record<WorkloadId, { roundTrips: number[]; ms: Record<string, number[]>; p50: Record<string, number> }>>;
 }
 
 /** Header row first; one row per workload. */
@@ -15,8 +15,8 @@ export function rttRows(rtt: RttResult): string[][] {
   const base = rtt.levels[0]!;
   const delayed = rtt.levels.slice(1);
   const header = ["", "round trips", `p50 @${base} ms`, ...delayed.flatMap((l) => [`p50 @${l} ms`, `added @${l} (trips × ${l})`])];
-  const rows = WORKLOADS.map((w) => {
-    const r = rtt.workloads[w.id];
+  const rows = WORKLOADS.filter((w) => rtt.workloads[w.id]).map((w) => {
+    const r = rtt.workloads[w.id]!;
     const trips = [...new Set(r.roundTrips)];
     const p0 = r.p50[base]!;
     return [

@@ -1,10 +1,10 @@
-// The request bodies of the benchmark's workloads (W1–W7), shared by the HTTP runner (Node, against
+// The request bodies of the benchmark's workloads (W1–W8), shared by the HTTP runner (Node, against
 // `wrangler dev`) and the cost runner (Workers runtime, in-process): both send the same requests.
 // Plain TypeScript without imports, so that Node runs it as is and workerd bundles it.
 
 export const LIST_SIZE = 250;
 
-export type WorkloadId = "W1" | "W2" | "W3" | "W4" | "W5" | "W6" | "W7";
+export type WorkloadId = "W1" | "W2" | "W3" | "W4" | "W5" | "W6" | "W7" | "W8";
 
 export interface WorkloadInfo {
   id: WorkloadId;
@@ -21,6 +21,7 @@ export const WORKLOADS: WorkloadInfo[] = [
   { id: "W5", name: "GET /clients/{id}, the maximal client", write: false },
   { id: "W6", name: "GET /clients/{id}, a small populated client", write: false },
   { id: "W7", name: "GET /clients?limit=20", write: false },
+  { id: "W8", name: "POST /clients/sync, keyed, ~4.8 MiB: creates, updates, deletes, externalId swaps in every list", write: true },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ export function batchBody(prefix: string) {
 // ---------------------------------------------------------------------------------------------
 
 /** A client with every optional field set. */
-function fullClient(externalId: string, i: number) {
+function fullClient(externalId: string, i: number, filler?: string) {
   return {
     type: "individual",
     name: `Name ${i}`,
@@ -91,7 +92,7 @@ function fullClient(externalId: string, i: number) {
     nationalities: ["MX", "US", "ES"],
     scopes: SCOPES,
     externalId,
-    metadata: { source: "bench", i },
+    metadata: filler === undefined ? { source: "bench", i } : { source: "bench", i, filler },
     employment: { isEmployee: true, employeeId: `E${i}`, position: "Analyst", department: "Risk", startDate: "2020-02-29" },
     scopeData: {
       MX: {
@@ -117,9 +118,10 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
  * The maximal sync body: the client and 250 items in each of the five lists, every optional field
  * set, every item with an externalId (so the same body again is a no-op).
  */
-export function maximalSyncBody(ext: string) {
+export function maximalSyncBody(ext: string, fill?: Fill) {
+  const metadata = (i: number) => (fill === undefined ? { i } : { i, filler: fill.filler });
   return {
-    client: fullClient(ext, 0),
+    client: fullClient(ext, 0, fill?.filler),
     addresses: range(LIST_SIZE).map((i) => ({
       type: ADDRESS_TYPES[i % 5],
       isPrimary: i === 0,
@@ -129,7 +131,7 @@ export function maximalSyncBody(ext: string) {
       postalCode: String(10000 + i),
       country: "MX",
       externalId: `${ext}-a${i}`,
-      metadata: { i },
+      metadata: metadata(i),
       scopeData: {
         MX: {
           exteriorNumber: "1",
@@ -145,7 +147,7 @@ export function maximalSyncBody(ext: string) {
     })),
     contactMethods: range(LIST_SIZE).map((i) => {
       const type = CONTACT_TYPES[i % 5]!;
-      return { type, value: contactValue(type, i), isPrimary: i < 5, label: `label ${i}`, externalId: `${ext}-c${i}`, metadata: { i } };
+      return { type, value: contactValue(type, i), isPrimary: i < 5, label: `label ${i}`, externalId: `${ext}-c${i}`, metadata: metadata(i) };
     }),
     bankAccounts: range(LIST_SIZE).map((i) => ({
       accountNumber: `ACC${i}`,
@@ -158,7 +160,7 @@ export function maximalSyncBody(ext: string) {
       isActive: i % 2 === 0,
       label: `account ${i}`,
       externalId: `${ext}-b${i}`,
-      metadata: { i },
+      metadata: metadata(i),
       clabe: clabe("002", "180", i + 1),
       codigoBanco: "002",
       codigoPlaza: "180",
@@ -168,16 +170,16 @@ export function maximalSyncBody(ext: string) {
       category: "identity",
       expiresAt: "2031-12-31",
       externalId: `${ext}-d${i}`,
-      metadata: { i },
-      fields: { number: `N${i}` },
+      metadata: metadata(i),
+      fields: fill === undefined ? { number: `N${i}` } : { number: `N${i}`, filler: fill.fieldsFiller },
       filename: `ine-${i}.pdf`,
       contentType: "application/pdf",
       size: 1024 * (i + 1),
     })),
     linkedClients: range(LIST_SIZE).map((i) => ({
-      child: fullClient(`${ext}-l${i}`, i + 1),
+      child: fullClient(`${ext}-l${i}`, i + 1, fill?.filler),
       relationshipType: RELATIONSHIPS[i % 3],
-      metadata: { i },
+      metadata: metadata(i),
     })),
   };
 }
@@ -207,3 +209,68 @@ export function changedSyncBody(ext: string) {
 
 /** What W4 changes and deletes in each list of the maximal client, for reading its answer. */
 export const W4_EXPECTED = { updated: CHANGED, deleted: DROPPED };
+
+// ---------------------------------------------------------------------------------------------
+// W8: the keyed worst case near 5 MiB (as test/sync/budget.test.ts "the keyed worst case")
+// ---------------------------------------------------------------------------------------------
+
+/** Padding of a maximal body: `filler` in every metadata, `fieldsFiller` in every document's fields. */
+export interface Fill {
+  filler: string;
+  fieldsFiller: string;
+}
+
+const MiB = 1024 * 1024;
+const utf8Bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+/** Objects whose metadata carries the filler: the client, 5 × 250 items, 250 linked clients. */
+const FILLED_SLOTS = 1 + LIST_SIZE * 5 + LIST_SIZE;
+const FIELDS_FILLER = "f".repeat(2048);
+
+/** The padding that brings `unpadded` (bytes of the body without padding) to about `target` bytes. */
+function fillTo(target: number, unpadded: number, char: string): Fill {
+  const filler = char.repeat(Math.floor((target - unpadded - LIST_SIZE * FIELDS_FILLER.length) / FILLED_SLOTS));
+  return { filler, fieldsFiller: FIELDS_FILLER };
+}
+
+/** W8's setup (untimed): the maximal client of `ext`, padded to about 4.8 MiB. */
+export function w8StoredBody(ext: string) {
+  return maximalSyncBody(ext, fillTo(4.8 * MiB, utf8Bytes(maximalSyncBody(ext)), "m"));
+}
+
+const CHILD_LISTS = [
+  ["addresses", "a"],
+  ["contactMethods", "c"],
+  ["bankAccounts", "b"],
+  ["documents", "d"],
+] as const;
+
+/** The ids and externalIds of the stored client's children, per list (from W8's setup answer). */
+export type StoredChildren = Record<(typeof CHILD_LISTS)[number][0], { id: string; externalId: string }[]>;
+
+/**
+ * W8: over the client `w8StoredBody(ext)` made, with replaceMode and an Idempotency-Key, about
+ * 4.85 MiB: in every child list items 0 and 1 swap their externalIds (each targeted by id), items
+ * 2–124 change (every metadata's filler does), 125 new items are created and the 125 stored ones
+ * not listed are deleted; 125 linked clients change and 125 new ones are created and linked (the
+ * other 125 links are removed).
+ */
+export function w8Body(ext: string, stored: StoredChildren) {
+  const make = (fill: Fill | undefined) => {
+    const body = maximalSyncBody(ext, fill);
+    const out: Record<string, unknown> = { client: body.client, replaceMode: true };
+    for (const [list, tag] of CHILD_LISTS) {
+      const idOf = new Map(stored[list].map((c) => [c.externalId, c.id]));
+      out[list] = (body[list] as { externalId: string }[]).map((item, i) => {
+        if (i >= LIST_SIZE / 2) return { ...item, externalId: `${ext}-n${tag}${i}` };
+        if (i > 1) return item;
+        return { ...item, id: idOf.get(`${ext}-${tag}${i}`), externalId: `${ext}-${tag}${1 - i}` };
+      });
+    }
+    out.linkedClients = body.linkedClients.map((link, i) => (i < LIST_SIZE / 2 ? link : { ...link, child: { ...link.child, externalId: `${ext}-nl${i}` } }));
+    return out;
+  };
+  return make(fillTo(4.85 * MiB, utf8Bytes(make(undefined)), "w"));
+}
+
+/** What W8's answer must report in every list. */
+export const W8_EXPECTED = { created: LIST_SIZE / 2, updated: LIST_SIZE / 2, deleted: LIST_SIZE / 2 };

@@ -11,22 +11,50 @@ export const MAX_JSON_PARAM_BYTES = 1_900_000;
 
 type Row<T extends SQLiteTable> = T["$inferInsert"];
 
-const encoder = new TextEncoder();
-
 /**
  * A row as D1 stores it, keyed by column name (json columns as their JSON text, booleans as 0/1);
  * `keys` picks some of its properties (camelCase), else all of them.
  */
 export function driverRow<T extends SQLiteTable>(table: T, row: Row<T>, keys?: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const all = getTableColumns(table) as Record<string, SQLiteColumn>;
-  for (const key of keys ?? Object.keys(all)) {
-    const column = all[key];
-    if (!column) throw new Error(`no column ${key} in ${getTableName(table)}`);
-    const value = (row as Record<string, unknown>)[key];
-    out[column.name] = value === null || value === undefined ? null : column.mapToDriverValue(value);
+  const values = row as Record<string, unknown>;
+  if (keys) {
+    const columns = columnsOf(table, keys);
+    for (let i = 0; i < columns.length; i++) put(out, columns[i]!, values[keys[i]!]);
+  } else {
+    for (const [key, column] of allColumns(table)) put(out, column, values[key]);
   }
   return out;
+}
+
+function put(out: Record<string, unknown>, column: SQLiteColumn, value: unknown): void {
+  out[column.name] = value === null || value === undefined ? null : column.mapToDriverValue(value);
+}
+
+/** Each table's columns by property key, listed once per table (driverRow maps thousands of rows). */
+const ALL_COLUMNS = new WeakMap<SQLiteTable, [string, SQLiteColumn][]>();
+function allColumns(table: SQLiteTable): [string, SQLiteColumn][] {
+  let columns = ALL_COLUMNS.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table) as Record<string, SQLiteColumn>);
+    ALL_COLUMNS.set(table, columns);
+  }
+  return columns;
+}
+
+/** UTF-8 bytes of a string, counted without encoding it (a lone surrogate counts 3, as its U+FFFD). */
+function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a pair: 2 units, 4 bytes
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /** Splits rows into JSON arrays of at most MAX_JSON_PARAM_BYTES each. */
@@ -45,7 +73,7 @@ export function countedJsonChunks(
   const flush = () => chunks.push({ json: `[${parts.join(",")}]`, count: parts.length, bytes: size });
   for (const row of rows) {
     const json = JSON.stringify(row);
-    const bytes = encoder.encode(json).length + 1;
+    const bytes = utf8Bytes(json) + 1;
     if (bytes + 2 > maxBytes) throw new Error(`a row of ${bytes} bytes cannot fit one JSON parameter`);
     if (size + bytes > maxBytes && parts.length > 0) {
       flush();

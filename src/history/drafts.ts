@@ -22,7 +22,29 @@ const IMPLIED = new Set(["tenantId", "clientId", "parentClientId"]);
 
 type Row = { id: string } & object;
 
-const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+/** A value whose JSON is itself alone: no two different ones have the same JSON. */
+const isJsonPrimitive = (v: unknown) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+
+/** An array or plain object: its JSON starts with [ or {, which no primitive's does. */
+const isPlainContainer = (v: unknown) => {
+  if (typeof v !== "object" || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return (Array.isArray(v) || proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== "function";
+};
+
+/**
+ * Equal as JSON (JSON.stringify(a) === JSON.stringify(b)), without serializing a pair whose JSON
+ * cannot be equal: two different primitives, or a primitive and a container (every field of a
+ * created or deleted record is compared with null).
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const primitiveA = isJsonPrimitive(a);
+  const primitiveB = isJsonPrimitive(b);
+  if (primitiveA && primitiveB) return false;
+  if ((primitiveA && isPlainContainer(b)) || (primitiveB && isPlainContainer(a))) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
 
 /**
  * One record's change: created (`before` null: every field it sets, from null), deleted (`after`

@@ -74,15 +74,34 @@ export interface SealedEntry {
   linked: string[];
 }
 
-/** JSON with object keys sorted and no spaces (undefined members dropped, as JSON.stringify does). */
+/**
+ * JSON with object keys sorted and no spaces (undefined members dropped, as JSON.stringify does).
+ * Built by appending to one string (no intermediate arrays): every write seals an entry per changed
+ * client, and this runs over all of them.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? "null" : canonicalJson(item))).join(",")}]`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (i > 0) out += ",";
+      out += item === undefined ? "null" : canonicalJson(item);
+    }
+    return `${out}]`;
+  }
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object)
-    .filter((key) => object[key] !== undefined)
-    .sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`).join(",")}}`;
+  const keys = Object.keys(object).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const item = object[key];
+    if (item === undefined) continue;
+    if (!first) out += ",";
+    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** The hash an entry must carry, given the entry without `hash`. */
@@ -102,15 +121,38 @@ export function withHash(unhashed: Omit<HistoryEntry, "hash">, hash: string): Hi
   return { id, clientId, sequence, at, requestId, operation, actor, changes, hash, previousHash };
 }
 
-async function streamBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/**
+ * The bytes out of a compression stream given `input`: written and read directly (no Blob, pipe
+ * or Response in between), since every write packs one body per changed client.
+ */
+async function transformed(stream: CompressionStream, input: Uint8Array): Promise<Uint8Array> {
+  const writer = stream.writable.getWriter();
+  // Not awaited before reading: the stream's output must be read for the writes to finish.
+  const written = writer.write(input).then(() => writer.close());
+  written.catch(() => {}); // its failure is the reader's too, and thrown from there
+  const reader = stream.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+  }
+  await written;
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
+/** The runtime's own base64 (standard alphabet, padded: what btoa writes). */
 function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  return btoa(binary);
+  return (bytes as Uint8Array & { toBase64(): string }).toBase64();
 }
 
 function fromBase64(text: string): Uint8Array {
@@ -120,16 +162,26 @@ function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** base64 of the gzip of the text. */
-export async function packBody(text: string): Promise<string> {
-  const compressed = await streamBytes(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")));
-  return toBase64(compressed);
+const encoder = new TextEncoder();
+
+/** The last compression started: each starts once the one before it is done. */
+let packing: Promise<unknown> = Promise.resolve();
+
+/**
+ * base64 of the gzip of the text. A write seals one entry per changed client (251 for a maximal
+ * sync), all at once: compressed one after another, each stream's state (zlib's ~256 KiB) is held
+ * once, not 251 times over, which measured about twice as fast as all streams open together.
+ */
+export function packBody(text: string): Promise<string> {
+  const packed = packing.then(async () => toBase64(await transformed(new CompressionStream("gzip"), encoder.encode(text))));
+  packing = packed.catch(() => {});
+  return packed;
 }
 
 /** The text `packBody` packed. Throws on a body that is not one (a tampered row). */
 export async function unpackBody(body: string): Promise<string> {
   const stream = new Blob([fromBase64(body)]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(await streamBytes(stream));
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(new Uint8Array(await new Response(stream).arrayBuffer()));
 }
 
 /** The client ids a list of changes links to (a link's `childClientId`, before or after). */

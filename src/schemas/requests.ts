@@ -49,6 +49,11 @@ export const syncRequest = z
 
 export type SyncRequest = z.infer<typeof syncRequest>;
 
+/** POST /clients/sync's body, validated: what `syncRequest.safeParse` says. */
+export function parseSyncRequest(value: unknown) {
+  return syncRequest.safeParse(value);
+}
+
 export const idempotencyKeyHeader = z
   .string()
   .min(1)

@@ -1,7 +1,7 @@
 // POST /clients/sync (API.md §6): one read batch, a pure plan, one write batch. A plan made from
 // state that changed before it was written is refused by the batch itself and made again.
 import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
-import { etagOf, fullClient } from "../db/mappers";
+import { etagOf, etagOfJson, fullClient } from "../db/mappers";
 import { bothReads } from "../db/database";
 import { loadClient, syncHeadsRead, syncRead } from "../db/sync-reads";
 import type { Head } from "../history/entry";
@@ -15,7 +15,7 @@ import { idempotencyOf, type StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
 import { fieldErrors } from "../schemas/common";
 import { checkableParts } from "../schemas/partial-sync";
-import { syncRequest, type SyncRequest } from "../schemas/requests";
+import { parseSyncRequest, type SyncRequest } from "../schemas/requests";
 import type { Loaded } from "../sync/load";
 import { planSync, type Plan, type PlanContext, type SyncResponse } from "../sync/plan";
 import { apiErrorOf } from "./plan-errors";
@@ -24,8 +24,23 @@ import { runWrite, type Recording, type WriteDecision, type WriteOperation } fro
 /** Attempts at read → plan → write before answering 409. */
 export const MAX_SYNC_ATTEMPTS = 3;
 
+/**
+ * The answer's text, JSON.stringify(response) exactly, and the client's JSON inside it: the ETag
+ * hashes that same text, so the client (most of the answer) is serialized once.
+ */
+export function answerText(response: SyncResponse): { body: string; clientJson: string } {
+  const clientJson = JSON.stringify(response.client);
+  const members: string[] = [];
+  for (const [key, value] of Object.entries(response)) {
+    const text = key === "client" ? clientJson : JSON.stringify(value);
+    if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return { body: `{${members.join(",")}}`, clientJson };
+}
+
 async function answerOf(response: SyncResponse): Promise<StoredAnswer> {
-  return { status: 200, headers: { etag: await etagOf(response.client) }, body: JSON.stringify(response) };
+  const { body, clientJson } = answerText(response);
+  return { status: 200, headers: { etag: await etagOfJson(clientJson) }, body };
 }
 
 /** If-Match (RFC 9110 §13.1.1): strong comparison; `*` matches any existing client. */
@@ -74,7 +89,7 @@ async function invalidBody(request: ApiRequest, raw: unknown, shapeErrors: Field
 export async function syncClient(request: ApiRequest) {
   const { value, text, inexact } = await readJsonBody(request);
   const idempotency = await idempotencyOf(request, text);
-  const parsed = syncRequest.safeParse(value);
+  const parsed = parseSyncRequest(value);
   if (!parsed.success || inexact.length > 0) {
     throw await invalidBody(request, value, withInexact(inexact, parsed.success ? [] : fieldErrors(parsed.error)));
   }
