@@ -5,7 +5,7 @@ import type { ClientRow } from "../db/schema";
 import { ApiError, problemOf, VALIDATION_DETAIL, type FieldError, type Problem, type ProblemSource } from "../http/errors";
 import type { StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
-import { clientInput, clientRules, mergeClient, missingOnCreate, type ClientState } from "../schemas/client";
+import { clientRules, mergeClient, missingOnCreate, parseClientInput, type ClientState } from "../schemas/client";
 import { fieldErrors } from "../schemas/common";
 
 /** An item that passed validation. */
@@ -35,7 +35,7 @@ export function validateItems(items: readonly unknown[]) {
   const candidates: Candidate[] = [];
   const failures: Failure[] = [];
   items.forEach((item, index) => {
-    const parsed = clientInput.safeParse(item);
+    const parsed = parseClientInput(item);
     if (!parsed.success) {
       // Every issue of the item: the keys a new client requires are checked on the raw item too,
       // since clientRules (below) only sees items whose shape is valid.

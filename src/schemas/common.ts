@@ -20,7 +20,11 @@ const ISO_COUNTRIES = new Set(
 const encoder = new TextEncoder();
 export const utf8Length = (s: string) => encoder.encode(s).length;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** No unpaired UTF-16 surrogate: String.prototype.isWellFormed (ES2024, native; no regex scan). */
+const isWellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** Not empty or only spaces: `\s` is exactly what trim() removes (WhiteSpace and LineTerminator), without a copy. */
+const NOT_BLANK = /\S/;
 
 /**
  * A string of `min`–`max` characters that is not blank, and that can be stored exactly: no NUL
@@ -30,9 +34,9 @@ export function text(max: number) {
   return z
     .string()
     .max(max)
-    .refine((s) => s.trim().length > 0, { message: "Must not be empty or only spaces" })
+    .refine((s) => NOT_BLANK.test(s), { message: "Must not be empty or only spaces" })
     .refine((s) => !s.includes("\u0000"), { message: "Must not contain NUL characters" })
-    .refine((s) => !LONE_SURROGATE.test(s), { message: "Must not contain unpaired UTF-16 surrogates" })
+    .refine(isWellFormed, { message: "Must not contain unpaired UTF-16 surrogates" })
     // For the document: the refinements above are invisible to JSON Schema; "not blank" is these two.
     .meta({ minLength: 1, pattern: "\\S" });
 }
@@ -95,7 +99,9 @@ export function jsonObject(maxBytes: number) {
         ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
         return;
       }
-      if (utf8Length(JSON.stringify(o)) > maxBytes) {
+      const json = JSON.stringify(o);
+      // A string of n UTF-16 units is at most 3n bytes of UTF-8: only a long one needs encoding.
+      if (json.length * 3 > maxBytes && utf8Length(json) > maxBytes) {
         ctx.addIssue({ code: "custom", message: `Must be at most ${maxBytes / 1024} KiB once serialized` });
       }
     })

@@ -6,6 +6,7 @@ import { clientInput, newClientInput } from "./client";
 import { uuid } from "./common";
 import { contactMethodItem } from "./contact-method";
 import { documentItem } from "./document";
+import { withFastPath } from "./fast-path";
 import { linkItem } from "./link";
 
 export const MAX_ITEMS = 250;
@@ -49,10 +50,8 @@ export const syncRequest = z
 
 export type SyncRequest = z.infer<typeof syncRequest>;
 
-/** POST /clients/sync's body, validated: what `syncRequest.safeParse` says. */
-export function parseSyncRequest(value: unknown) {
-  return syncRequest.safeParse(value);
-}
+/** POST /clients/sync's body, validated: what `syncRequest.safeParse` says (accepted by the fast path when it can). */
+export const parseSyncRequest = withFastPath(syncRequest);
 
 export const idempotencyKeyHeader = z
   .string()
