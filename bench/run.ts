@@ -3,13 +3,14 @@
 // The benchmark of the Worker, on this machine, all on loopback:
 //   1. the deployable bundle (`wrangler deploy --dry-run`) and its gzip size;
 //   2. HTTP: a dedicated local D1 (bench/.state/n<N>, migrations applied, N clients populated in SQL,
-//      a bench API key) served by `wrangler dev` on 127.0.0.1; workloads W1–W7 timed at
+//      a bench API key) served by `wrangler dev` on 127.0.0.1; workloads W1–W8 timed at
 //      concurrency 1 and 8 (p50/p95/p99, throughput);
 //   3. cost: the same requests in the Workers runtime (vitest, bench/cost.bench-config.ts) against
 //      a database populated the same way, with D1 recorded per request by the test suite's D1 guard
 //      (test/support/d1-guard.ts, limits recorded, not enforced: statements, round trips,
-//      rows read and written from D1's meta, query plans) and the floor of W2 (its rows inserted
-//      straight through the binding, one json_each INSERT per table);
+//      rows read and written from D1's meta, query plans), the floor of W2 (its rows inserted
+//      straight through the binding, one json_each INSERT per table) and W1's (its 250 clients, one
+//      INSERT), the steps of a sync, and per request the Worker's own time (in-process minus D1 waits);
 //   3b. with --rtt: the cost runner sends every workload again with each D1 round trip delayed by
 //      each given round-trip time (bench/cost/rtt-delay.ts, under the guard) and times it in-process;
 //   4. a table on stdout; the same figures in bench/results/latest.json (and n<N>.json, which the
