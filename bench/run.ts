@@ -499,7 +499,7 @@ interface CostResult {
   extras: Record<string, { ms: number; statements: number; roundTrips: number; batchSizes: number[]; rowsRead: number; rowsWritten: number }>;
   /** With --rtt: every workload's in-process ms with each round trip delayed by each level. */
   rtt: RttResult | null;
-  /** Median ms of each step of POST /clients/sync, for W2, W3, W4 and W8. */
+  /** Median ms of each step of POST /clients/batch (W1) and /clients/sync (W2, W3, W4, W8). */
   syncSteps: Record<string, Record<string, number>>;
   /** W1's own floor: its 250 clients inserted straight through the binding, paired with W1 requests. */
   w1Floor: { reps: number[]; pairedW1: number[]; rows: number; p50: number; pairedW1P50: number };
@@ -815,7 +815,7 @@ async function main() {
   }
   if (cost?.syncSteps) {
     console.log("");
-    console.log("Where a sync's time goes in-process (median ms of each step of POST /clients/sync, run step by step; W8 with its key):");
+    console.log("Where a write's time goes in-process (median ms of each step, run step by step: W1 POST /clients/batch, the others POST /clients/sync; W8 with its key):");
     const ids = Object.keys(cost.syncSteps);
     const names = Object.keys(cost.syncSteps[ids[0]!]!);
     const isPart = (n: string) => n.includes(".");

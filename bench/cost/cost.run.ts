@@ -17,7 +17,10 @@ import { appendEntries } from "../../src/db/history";
 import { etagOfJson } from "../../src/db/mappers";
 import { syncHeadsRead, syncRead } from "../../src/db/sync-reads";
 import { syncWrite } from "../../src/db/sync-writes";
-import { syncDrafts } from "../../src/history/drafts";
+import { batchAnswer, duplicateFailures, externalIdsOf, newClientRow, takenFailures, validateItems } from "../../src/batch/items";
+import { insertClients, takenExternalIdsRead } from "../../src/db/clients";
+import { createdClientDrafts, syncDrafts } from "../../src/history/drafts";
+import { sourceOf } from "../../src/http/pipeline";
 import { sealEntries } from "../../src/history/entry";
 import { actorOf } from "../../src/http/actor";
 import { idempotencyOf } from "../../src/http/idempotency";
@@ -326,6 +329,58 @@ async function syncSteps(body: unknown, idempotencyKey?: string): Promise<Record
   return times;
 }
 
+/**
+ * The steps of POST /clients/batch (src/write/batch.ts createClients, atomic, without a key), the
+ * same way: its "plan" is the externalId check and the new rows, its "response" the answer's JSON
+ * (no ETag: a batch answers none).
+ */
+async function batchSteps(body: { items: unknown[] }): Promise<Record<Step, number>> {
+  const request = new Request("http://localhost/clients/batch", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-environment": "test", authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  }) as unknown as ApiRequest;
+  const mdb = openDb(recorder.wrap(db));
+  const times = {} as Partial<Record<Step, number>>;
+  let last = performance.now();
+  const lap = (step: Step) => {
+    const now = performance.now();
+    times[step] = now - last;
+    last = now;
+  };
+  const { value } = await readJsonBody(request);
+  lap("body");
+  Object.assign(request, { environment: "test", db: mdb, requestId: "bench-steps", onBehalfOf: null, origin: "http://localhost" });
+  await withApiKey("clients:create")(request);
+  lap("auth");
+  const checked = validateItems((value as { items: unknown[] }).items);
+  if (checked.failures.length > 0 || duplicateFailures(checked.candidates).length > 0) throw new Error("steps: invalid batch");
+  lap("validate");
+  const taken = await readWithKey(request, takenExternalIdsRead(mdb, request.tenant, externalIdsOf(checked.candidates)));
+  lap("d1Read");
+  const now = new Date();
+  if (takenFailures(checked.candidates, taken).length > 0) throw new Error("steps: taken externalIds");
+  const created = checked.candidates.map((c) => ({ index: c.index, row: newClientRow(c.state, request.tenantId, true, now.toISOString()) }));
+  lap("plan");
+  batchAnswer(true, created, [], now, sourceOf(request));
+  lap("response");
+  const rows = created.map((c) => c.row);
+  const writes = insertClients(mdb, rows);
+  lap("params");
+  const historyStart = last;
+  const drafts = createdClientDrafts(rows);
+  lap("history.drafts");
+  const entries = await sealEntries(drafts, new Map(), { at: now.toISOString(), requestId: request.requestId, operation: "batch", actor: actorOf(request), newId });
+  lap("history.seal");
+  const recorded = appendEntries(mdb, request.tenantId, entries, { eventIds: entries.map(() => newId()) });
+  lap("history.append");
+  times.history = performance.now() - historyStart;
+  last = performance.now();
+  await runBatch(mdb, [...writes, ...recorded]);
+  lap("d1Write");
+  return Object.fromEntries([...STEPS, ...HISTORY_PARTS].map((k) => [k, times[k] ?? 0])) as Record<Step, number>;
+}
+
 function medianSteps(runs: Record<Step, number>[]): Record<Step, number> {
   return Object.fromEntries([...STEPS, ...HISTORY_PARTS].map((k) => [k, median(runs.map((r) => r[k]))])) as Record<Step, number>;
 }
@@ -455,10 +510,11 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
     progress(`cost extra, ${name}: ${r.statements.length} statements [${r.batchSizes.join(", ")}], rows read ${r.rowsRead}, rows written ${r.rowsWritten}`);
   }
 
-  // Where the time of W2, W3, W4 and W8 goes, step by step (fresh clients; W3 on the reference).
+  // Where the time of W1, W2, W3, W4 and W8 goes, step by step (fresh clients; W3 on the reference).
   const steps: Record<string, Record<Step, number>> = {};
-  const stepRuns: Record<string, Record<Step, number>[]> = { W2: [], W3: [], W4: [], W8: [] };
+  const stepRuns: Record<string, Record<Step, number>[]> = { W1: [], W2: [], W3: [], W4: [], W8: [] };
   for (let rep = 0; rep < REPS; rep++) {
+    stepRuns.W1!.push(await batchSteps(batchBody(`${tag}-p1-${rep}`)));
     stepRuns.W2!.push(await syncSteps(maximalSyncBody(`${tag}-p-${rep}`)));
     stepRuns.W3!.push(await syncSteps(maximalSyncBody(`${tag}-ref`)));
     stepRuns.W4!.push(await syncSteps(changedSyncBody(`${tag}-p-${rep}`)));
