@@ -3,6 +3,8 @@
 import createClients from "./clients.batch";
 import deleteClient from "./clients.delete";
 import getClient from "./clients.get";
+import getClientHistory from "./clients.history";
+import verifyClientHistory from "./clients.history-verify";
 import listClients from "./clients.list";
 import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
@@ -15,6 +17,8 @@ export const OPERATIONS: readonly Operation[] = [
   syncClient,
   listClients,
   getClient,
+  getClientHistory,
+  verifyClientHistory,
   deleteClient,
   problems,
   openApi,
