@@ -60,11 +60,12 @@ export default operation({
     description:
       "The full client with its addresses, contact methods, bank accounts, documents and links (API.md §7). With `asOf`, the full " +
       "client exactly as this call would have answered at that instant (`age` for that date), rebuilt from the client's history — " +
-      "also for a deleted client — without ETag (API.md §11).",
+      "also for a deleted client — and then without ETag (API.md §11).",
     response: {
       description: "The full client.",
       schema: clientResponse,
-      headers: z.object({ ETag: etagHeader.optional().describe(`${etagHeader.description} Absent on an asOf read.`) }),
+      // Not on an asOf read (the description says so): an ETag names the current representation.
+      headers: z.object({ ETag: etagHeader.optional() }),
     },
     errors: {
       BAD_REQUEST: `A malformed id, an invalid or unknown query parameter, ${ENVIRONMENT_PROBLEM}.`,

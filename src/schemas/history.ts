@@ -60,9 +60,10 @@ const id = z.uuid().describe("Server-generated UUID");
 const timestamp = z.iso.datetime({ precision: 3 }).describe("ISO 8601 UTC with milliseconds");
 const hash = z.string().regex(/^[0-9a-f]{64}$/).describe("Lower-case hex SHA-256");
 
-const fieldChange = z
-  .strictObject({ from: z.unknown().describe("The value before (null when the record was created)"), to: z.unknown().describe("The value after (null when deleted)") })
-  .meta({ required: ["from", "to"] });
+const fieldChange = z.strictObject({
+  from: z.unknown().describe("The value before (null when the record was created)"),
+  to: z.unknown().describe("The value after (null when deleted)"),
+});
 
 export const historyChangeResponse = z
   .strictObject({
