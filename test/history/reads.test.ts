@@ -359,6 +359,10 @@ describe("GET /clients/{id}?asOf=", () => {
     }
     const twice = await h.get(`/clients/${id}?asOf=2999-01-01T00:00:00Z&asOf=2999-01-01T00:00:00Z`, { key });
     expect(twice.body.errors).toEqual([expect.objectContaining({ pointer: "/asOf", code: "invalid_type" })]);
+    // Like GET /clients, an unknown query parameter is refused, not ignored.
+    const unknown = await h.get(`/clients/${id}?asof=2999-01-01T00:00:00Z`, { key });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ pointer: "/asof", code: "unrecognized_keys" })]);
     // Without asOf, GET is as before: an ETag.
     expect((await h.get(`/clients/${id}`, { key })).headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
   });
