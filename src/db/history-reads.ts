@@ -42,7 +42,7 @@ const ofClient = (tenantId: Tenant, clientId: string) =>
 function knownStatements(db: Db, tenantId: Tenant, clientId: string): Statement[] {
   return [
     db.select({ sequence: clientHistory.sequence }).from(clientHistory).where(ofClient(tenantId, clientId)).limit(1),
-    db.select({ id: clients.id }).from(clients).where(and(eq(clients.id, clientId), tenantFilter(clients.tenantId, tenantId))),
+    db.select({ version: clients.version }).from(clients).where(and(eq(clients.id, clientId), tenantFilter(clients.tenantId, tenantId))),
   ];
 }
 
@@ -94,6 +94,8 @@ export function historyPageRead(db: Db, tenantId: Tenant, clientId: string, page
 
 export interface WholeHistory {
   known: boolean;
+  /** The client's row (its version), null when it is deleted or never was. */
+  live: { version: number } | null;
   /** Every stored row of the client's history, ordered by sequence, then part. */
   rows: StoredRow[];
 }
@@ -109,7 +111,7 @@ export function wholeHistoryRead(db: Db, tenantId: Tenant, clientId: string): Re
         .where(ofClient(tenantId, clientId))
         .orderBy(asc(clientHistory.sequence), asc(clientHistory.part)),
     ],
-    parse: (results) => ({ known: knownOf(results), rows: results[2] as StoredRow[] }),
+    parse: (results) => ({ known: knownOf(results), live: (results[1] as { version: number }[])[0] ?? null, rows: results[2] as StoredRow[] }),
   };
 }
 

@@ -16,14 +16,15 @@ export default operation({
   async handler(request, { params }) {
     const history = await readWithKey(request, wholeHistoryRead(request.db, request.tenant, params.id));
     if (!history.known) throw notFound(`Client ${params.id} not found`);
-    return json(await verifyChain(params.id, groupParts(history.rows)));
+    return json(await verifyChain(params.id, groupParts(history.rows), history.live));
   },
   doc: {
     operationId: "verifyClientHistory",
     summary: "Verify a client's history",
     description:
       "Walks the client's whole chain: each entry 1..n must be stored whole at its sequence, decode, carry the previous entry's hash " +
-      "and hash to its own. `valid: false` names the first sequence that does not verify: an entry edited, removed or moved (API.md §11).",
+      "and hash to its own, and the last must match the client (its deletion, or its current version). `valid: false` names the first " +
+      "sequence that does not verify: an entry edited, removed or moved (API.md §11).",
     response: { description: "The verification.", schema: historyVerifyResponse },
     errors: {
       BAD_REQUEST: `A malformed id, ${ENVIRONMENT_PROBLEM}.`,

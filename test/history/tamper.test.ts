@@ -129,6 +129,25 @@ describe("GET /clients/{id}/history/verify", () => {
     }
   });
 
+  it("finds entries removed from the end: a deleted client's chain ends with its deletion, a live client's with its version", async () => {
+    const life = await aLife();
+    await d1().prepare("DELETE FROM client_history WHERE client_id = ? AND sequence = 5").bind(life.id).run();
+    expect(await verify(life)).toEqual({ valid: false, entries: 4, brokenAt: 5 });
+
+    const { key } = await h.newTenantWithKey();
+    const created = await h.post("/clients/sync", { client: { type: "individual", name: "Live" } }, { key });
+    const id = created.body.client.id as string;
+    for (const name of ["Live 2", "Live 3"]) expect((await h.post("/clients/sync", { clientId: id, client: { name } }, { key })).status).toBe(200);
+    // Only children changed: the entry records the client's version move too.
+    expect((await h.post("/clients/sync", { clientId: id, addresses: [{ street: "S", city: "C", state: "ST", postalCode: "1" }] }, { key })).status).toBe(200);
+    const live = { key, id, entries: [] };
+    expect(await verify(live)).toMatchObject({ valid: true, entries: 4 });
+    await d1().prepare("DELETE FROM client_history WHERE client_id = ? AND sequence = 4").bind(id).run();
+    expect(await verify(live)).toEqual({ valid: false, entries: 3, brokenAt: 4 });
+    await d1().prepare("DELETE FROM client_history WHERE client_id = ? AND sequence = 3").bind(id).run();
+    expect(await verify(live)).toEqual({ valid: false, entries: 2, brokenAt: 3 });
+  });
+
   it("finds two entries whose sequence numbers were swapped", async () => {
     const life = await aLife();
     const move = (from: number, to: number) => d1().prepare("UPDATE client_history SET sequence = ? WHERE client_id = ? AND sequence = ?").bind(to, life.id, from);
