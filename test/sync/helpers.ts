@@ -29,7 +29,7 @@ export const RFC_INDIVIDUAL = "GOMA800101AB1";
 export const RFC_COMPANY = "ABC800101AB1";
 
 /** Each data table of a tenant, with the order its dump is sorted in. */
-const TABLES: Record<string, string> = {
+const TABLES = {
   clients: "id",
   addresses: "id",
   contact_methods: "id",
@@ -39,13 +39,13 @@ const TABLES: Record<string, string> = {
   idempotency_keys: "key, part",
   client_history: "client_id, sequence, part",
   event_outbox: "id",
-};
+} as const;
 
 /** Every row of every data table that belongs to a tenant, raw (as D1 stores it), ordered. */
 export async function dumpTenant(h: Harness, tenantId: string, environment: Environment = "test") {
   const binding = h.binding(environment);
-  const out: Record<string, unknown[]> = {};
-  for (const [table, order] of Object.entries(TABLES)) {
+  const out = {} as Record<keyof typeof TABLES, unknown[]>;
+  for (const [table, order] of Object.entries(TABLES) as [keyof typeof TABLES, string][]) {
     const { results } = await binding.prepare(`SELECT * FROM ${table} WHERE tenant_id = ? ORDER BY ${order}`).bind(tenantId).all();
     out[table] = results;
   }
