@@ -41,6 +41,30 @@ export function headDelivery(db: Db, endpointId: string, clientId: string) {
     .limit(1);
 }
 
+/**
+ * Claims the delivery for one attempt, if it is still pending with the attempts it was read with,
+ * due (or waiting for no one), and no earlier event of its client is still to be fanned out: its due
+ * time moves past the attempt's timeout, so that another message for it meanwhile finds it not due
+ * (no duplicate attempt racing this one, and none that could arrive after the client's next event).
+ * Returns the delivery when claimed.
+ */
+export function claimDelivery(db: Db, delivery: WebhookDeliveryRow, dueBy: string, leaseUntil: string) {
+  return db
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: leaseUntil })
+    .where(
+      and(
+        eq(webhookDeliveries.endpointId, delivery.endpointId),
+        eq(webhookDeliveries.eventId, delivery.eventId),
+        eq(webhookDeliveries.state, "pending"),
+        eq(webhookDeliveries.attempts, delivery.attempts),
+        sql`(${webhookDeliveries.nextAttemptAt} IS NULL OR ${webhookDeliveries.nextAttemptAt} <= ${dueBy})`,
+        sql`NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.client_id = ${delivery.clientId} AND o.sequence < ${delivery.sequence} AND o.queued_at IS NULL)`,
+      ),
+    )
+    .returning({ eventId: webhookDeliveries.eventId });
+}
+
 export function deliveryOf(db: Db, endpointId: string, eventId: string) {
   return db
     .select()

@@ -42,15 +42,6 @@ export function unqueuedEvents(db: Db, before: string, limit: number) {
     .limit(limit);
 }
 
-/** Whether an earlier event of the client is still to be fanned out (it may be due first at an endpoint). */
-export function earlierUnqueued(db: Db, clientId: string, sequence: number) {
-  return db
-    .select({ id: eventOutbox.id })
-    .from(eventOutbox)
-    .where(and(eq(eventOutbox.clientId, clientId), lt(eventOutbox.sequence, sequence), isNull(eventOutbox.queuedAt)))
-    .limit(1);
-}
-
 /** The stored parts of one history entry (history/entry.ts entryOfParts decodes them). */
 export function entryParts(db: Db, clientId: string, sequence: number) {
   return db

@@ -4,7 +4,7 @@
 //   next      → attempt the pending delivery of lowest sequence of (endpoint, client), if it is due
 //               and no earlier event of the client is still to be fanned out; a failure is retried
 //               by this message with the schedule's delay (schedule.ts), a settled delivery (2xx, or
-//               the last attempt failed: dead-lettered) makes the client's next one due and sends a `next`;
+//               the last attempt failed: dead-lettered) makes the client's next one due, attempted next;
 //   redeliver → one attempt, outside the schedule and the order, logged like any other.
 // D1 is the record of what was delivered: a message lost or sent twice costs a late or a repeated
 // attempt (the receiver sees the same webhook-id), never a lost event — the cron sweep (sweep.ts)
@@ -12,6 +12,7 @@
 import { openDb, runBatch, type Db } from "../db/database";
 import {
   cancelPending,
+  claimDelivery,
   fanOut,
   headDelivery,
   insertAttempt,
@@ -19,7 +20,7 @@ import {
   settleDelivery,
   type WebhookDeliveryRow,
 } from "../db/deliveries";
-import { earlierUnqueued, markQueued, outboxEvent, type EventOutboxRow } from "../db/outbox";
+import { markQueued, outboxEvent, type EventOutboxRow } from "../db/outbox";
 import { endpointById, endpointIdsAt, type WebhookEndpointRow } from "../db/webhooks";
 import { databaseOf, type Env } from "../env";
 import { newId } from "../ids";
@@ -30,6 +31,8 @@ import { retryDelayAfter } from "./schedule";
 
 /** A `next` message arriving this early before its delivery's due time still attempts it (queue delays are approximate). */
 const DUE_SLACK_MS = 5_000;
+/** An attempt in progress holds its delivery this long (past the 10 s timeout); a Worker that dies meanwhile leaves it to the sweep. */
+const LEASE_MS = 60_000;
 
 type Outcome = { ack: true } | { retryAfterSeconds: number };
 const ACK: Outcome = { ack: true };
@@ -81,7 +84,21 @@ async function fanOutEvent(db: Db, env: Env, message: Extract<EventMessage, { ki
   return ACK;
 }
 
+/** Deliveries of one client to one endpoint settled by one message before the rest is left to a new one. */
+const SETTLED_PER_MESSAGE = 25;
+
 async function deliverNext(db: Db, env: Env, message: Extract<EventMessage, { kind: "next" }>, now: string): Promise<Outcome> {
+  // A settled delivery makes the client's next one due: it is attempted right away, without a queue hop.
+  for (let settled = 0; settled < SETTLED_PER_MESSAGE; settled++) {
+    const outcome = await attemptHead(db, message, settled === 0 ? now : new Date().toISOString());
+    if (outcome !== "settled") return outcome;
+  }
+  await sendAll(env.EVENTS_QUEUE, [message]);
+  return ACK;
+}
+
+/** One attempt of the (endpoint, client)'s next delivery, if it is due: "settled" when it no longer holds the next ones back. */
+async function attemptHead(db: Db, message: Extract<EventMessage, { kind: "next" }>, now: string): Promise<Outcome | "settled"> {
   const { endpointId, clientId } = message;
   const [endpoints, heads] = (await runBatch(db, [endpointById(db, endpointId), headDelivery(db, endpointId, clientId)])) as [
     WebhookEndpointRow[],
@@ -93,15 +110,17 @@ async function deliverNext(db: Db, env: Env, message: Extract<EventMessage, { ki
     if (head) await runBatch(db, [cancelPending(db, endpointId, clientId)]);
     return ACK;
   }
-  // Not due yet: the message that failed it last carries its retry.
-  if (!head || (head.nextAttemptAt !== null && Date.parse(head.nextAttemptAt) > Date.parse(now) + DUE_SLACK_MS)) return ACK;
-
-  const [events, earlier] = (await runBatch(db, [outboxEvent(db, head.eventId), earlierUnqueued(db, clientId, head.sequence)])) as [
-    EventOutboxRow[],
+  if (!head) return ACK;
+  // Not due (the message that failed it last carries its retry), attempted by another message right
+  // now, or an earlier event of the client is not fanned out yet (it may be due here first, and its
+  // fan-out sends a `next`): nothing to do.
+  const dueBy = new Date(Date.parse(now) + DUE_SLACK_MS).toISOString();
+  const leaseUntil = new Date(Date.parse(now) + LEASE_MS).toISOString();
+  const [claimed, events] = (await runBatch(db, [claimDelivery(db, head, dueBy, leaseUntil), outboxEvent(db, head.eventId)])) as [
     unknown[],
+    EventOutboxRow[],
   ];
-  // An earlier event of the client is not fanned out yet: it may be due here first, and its fan-out sends a `next`.
-  if (earlier.length > 0) return ACK;
+  if (claimed.length === 0) return ACK;
   const event = events[0] && (await eventOf(db, events[0]));
   if (!event) throw new Error(`event ${head.eventId} has no outbox row or history entry`);
 
@@ -116,9 +135,7 @@ async function deliverNext(db: Db, env: Env, message: Extract<EventMessage, { ki
     settleDelivery(db, head, { state: outcome.ok ? "delivered" : settled ? "dead" : "pending", nextAttemptAt }),
     ...(settled ? [promoteNext(db, endpointId, clientId, attemptedAt)] : []),
   ]);
-  if (!settled) return { retryAfterSeconds: delay! };
-  await sendAll(env.EVENTS_QUEUE, [message]);
-  return ACK;
+  return settled ? "settled" : { retryAfterSeconds: delay! };
 }
 
 async function redeliver(db: Db, message: Extract<EventMessage, { kind: "redeliver" }>, now: string): Promise<Outcome> {
