@@ -2,7 +2,6 @@
 // (ctx.waitUntil), with no D1 round trip — whether the batch wrote outbox rows is in its own results.
 // If this never happens (the Worker died, the queue refused), the rows stay unqueued and the cron
 // sweep (sweep.ts) sends them a minute later.
-import { env as workerEnv } from "cloudflare:workers";
 import type { Statement } from "../db/database";
 import { isOutboxInsert } from "../db/outbox";
 import type { Env, Environment } from "../env";
@@ -26,8 +25,10 @@ function outboxRowsWritten(recorded: Recorded, written: readonly unknown[]): num
 export async function sendRecordedEvents(environment: Environment, recorded: Recorded, written: readonly unknown[]): Promise<void> {
   if (recorded.eventIds.length === 0 || outboxRowsWritten(recorded, written) === 0) return;
   try {
+    // Imported here, not at the top: the OpenAPI tools load the routes in Node, where this module does not exist.
+    const { env } = await import("cloudflare:workers");
     await sendAll(
-      (workerEnv as unknown as Env).EVENTS_QUEUE,
+      (env as unknown as Env).EVENTS_QUEUE,
       recorded.eventIds.map((eventId) => ({ kind: "event", environment, eventId })),
     );
   } catch (error) {
