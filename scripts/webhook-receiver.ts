@@ -1,7 +1,7 @@
 // A tiny local webhook receiver (README, "Change events (webhooks)"): prints every event it gets and
 // checks its Standard Webhooks signature, written here with node:crypto, independently of the Worker.
 //
-//   WEBHOOK_SECRET=whsec_… node scripts/webhook-receiver.ts [--port 4000] [--fail 500]
+//   WEBHOOK_SECRET=whsec_… npm run webhook-receiver -- [--port 4000] [--fail 500]
 //
 // Answers 204 to an event whose signature verifies and whose timestamp is within 5 minutes, 400
 // otherwise (the service then retries it). `--fail <status>` answers that status to everything, to
