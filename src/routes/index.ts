@@ -6,9 +6,14 @@ import getClient from "./clients.get";
 import listClients from "./clients.list";
 import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
+import redeliverEvent from "./events.redeliver";
 import openApi from "./openapi";
 import type { Operation } from "./operation";
 import problems from "./problems";
+import createWebhookEndpoint from "./webhook-endpoints.create";
+import deleteWebhookEndpoint from "./webhook-endpoints.delete";
+import listWebhookDeliveries from "./webhook-endpoints.deliveries";
+import listWebhookEndpoints from "./webhook-endpoints.list";
 
 export const OPERATIONS: readonly Operation[] = [
   createClients,
@@ -16,6 +21,11 @@ export const OPERATIONS: readonly Operation[] = [
   listClients,
   getClient,
   deleteClient,
+  createWebhookEndpoint,
+  listWebhookEndpoints,
+  deleteWebhookEndpoint,
+  listWebhookDeliveries,
+  redeliverEvent,
   problems,
   openApi,
   docsPage,
