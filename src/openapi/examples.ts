@@ -6,7 +6,19 @@
 // Ids in the examples are UUIDs: the test maps each distinct one, in order of appearance, to the
 // real one at the same place. Timestamps only need to be ISO 8601 with milliseconds.
 
-export type OperationId = "listClients" | "getClient" | "getClientHistory" | "verifyClientHistory" | "deleteClient" | "createClients" | "syncClient";
+export type OperationId =
+  | "listClients"
+  | "getClient"
+  | "getClientHistory"
+  | "verifyClientHistory"
+  | "deleteClient"
+  | "createClients"
+  | "syncClient"
+  | "createWebhookEndpoint"
+  | "listWebhookEndpoints"
+  | "deleteWebhookEndpoint"
+  | "listWebhookDeliveries"
+  | "redeliverEvent";
 
 export interface ApiExample {
   /** Key of the example in the document (unique across the document). */

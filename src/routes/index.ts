@@ -8,9 +8,14 @@ import verifyClientHistory from "./clients.history-verify";
 import listClients from "./clients.list";
 import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
+import redeliverEvent from "./events.redeliver";
 import openApi from "./openapi";
 import type { Operation } from "./operation";
 import problems from "./problems";
+import createWebhookEndpoint from "./webhook-endpoints.create";
+import deleteWebhookEndpoint from "./webhook-endpoints.delete";
+import listWebhookDeliveries from "./webhook-endpoints.deliveries";
+import listWebhookEndpoints from "./webhook-endpoints.list";
 
 export const OPERATIONS: readonly Operation[] = [
   createClients,
@@ -20,6 +25,11 @@ export const OPERATIONS: readonly Operation[] = [
   getClientHistory,
   verifyClientHistory,
   deleteClient,
+  createWebhookEndpoint,
+  listWebhookEndpoints,
+  deleteWebhookEndpoint,
+  listWebhookDeliveries,
+  redeliverEvent,
   problems,
   openApi,
   docsPage,
