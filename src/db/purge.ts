@@ -24,12 +24,22 @@ function literal(cutoff: string): string {
 }
 
 /**
+ * A deletion entry that is the client's own: the last entry of its chain (a deleted client changes
+ * no more), of a client whose row is gone. A DELETE also appends `delete` entries to the clients
+ * that linked to the deleted one (their link removed): those clients live on, and keep their record.
+ */
+const ownDeletion = (alias: string) =>
+  `NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = ${alias}.client_id) ` +
+  `AND ${alias}.sequence = (SELECT max(m.sequence) FROM client_history m WHERE m.client_id = ${alias}.client_id)`;
+
+/**
  * The clients of the next batch: deleted before the cutoff, found through the partial index
  * client_history_deletions (only deletion entries are in it), oldest deletion first. Every
  * statement of a batch names the same clients: the same deterministic query in one transaction.
  */
 const expired = (cutoff: string, limit: number) =>
-  `SELECT client_id FROM client_history WHERE operation = 'delete' AND at < ${literal(cutoff)} ORDER BY at, client_id LIMIT ${Math.trunc(limit)}`;
+  `SELECT h.client_id FROM client_history h WHERE h.operation = 'delete' AND h.at < ${literal(cutoff)} AND ${ownDeletion("h")} ` +
+  `ORDER BY h.at, h.client_id LIMIT ${Math.trunc(limit)}`;
 
 /**
  * One batch (run as ONE D1 batch, in this order): what it erases — each client's tenant, deletion
@@ -42,7 +52,7 @@ export function purgeBatchStatements(cutoff: string, limit = PURGE_BATCH_CLIENTS
       `(SELECT count(*) FROM client_history e WHERE e.client_id = d.client_id AND e.part = 0) AS entries, ` +
       `(SELECT count(*) FROM client_history r WHERE r.client_id = d.client_id) AS historyRows, ` +
       `(SELECT count(*) FROM event_outbox o WHERE o.client_id = d.client_id) AS events ` +
-      `FROM client_history d WHERE d.operation = 'delete' AND d.client_id IN (${clients}) ORDER BY d.at, d.client_id`,
+      `FROM client_history d WHERE d.operation = 'delete' AND ${ownDeletion("d")} AND d.client_id IN (${clients}) ORDER BY d.at, d.client_id`,
     `DELETE FROM event_outbox WHERE client_id IN (${clients})`,
     `DELETE FROM client_history WHERE client_id IN (${clients})`,
   ];

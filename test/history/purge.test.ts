@@ -150,6 +150,31 @@ describe("purge (src/db/purge.ts)", () => {
     expect((await purgeExpired(executor("test"), retentionCutoff(now, RETENTION_YEARS))).filter((e) => mine.includes(e.clientId))).toEqual([]);
   });
 
+  it("keeps a live client whose linked client's DELETE, past retention, appended a `delete` entry to it", async () => {
+    const now = new Date();
+    const cutoff = Date.parse(retentionCutoff(now, RETENTION_YEARS));
+    const { key } = await tenantWithEndpoint();
+    const child = await clientWithHistory(key, { deleted: false });
+    const parent = await clientWithHistory(key, { deleted: false, linkTo: child });
+    expect((await h.delete(`/clients/${child}`, { key })).status).toBe(200);
+    // The DELETE removed the parent's link: its last entry is a `delete` entry, though it lives on.
+    const [last] = (await h.binding("test").prepare("SELECT operation FROM client_history WHERE client_id = ? AND part = 0 ORDER BY sequence DESC LIMIT 1").bind(parent).all<{ operation: string }>()).results;
+    expect(last!.operation).toBe("delete");
+    await backdate(parent, cutoff - 2 * DAY);
+    await backdate(child, cutoff - 2 * DAY);
+    const parentRows = await h.rows("test", clientHistory, { clientId: parent });
+
+    const erased = await purgeExpired(executor("test"), retentionCutoff(now, RETENTION_YEARS));
+    expect(erased.map((e) => e.clientId)).toContain(child);
+    expect(erased.map((e) => e.clientId)).not.toContain(parent);
+    expect(await h.rows("test", clientHistory, { clientId: parent })).toEqual(parentRows);
+    expect((await h.get(`/clients/${parent}/history`, { key })).body.data.length).toBe(parentRows.filter((r) => r.part === 0).length);
+    // Later deleted itself, within retention: still kept (its own deletion is what counts).
+    expect((await h.delete(`/clients/${parent}`, { key })).status).toBe(200);
+    expect((await purgeExpired(executor("test"), retentionCutoff(now, RETENTION_YEARS))).map((e) => e.clientId)).not.toContain(parent);
+    expect((await h.rows("test", clientHistory, { clientId: parent })).length).toBeGreaterThan(parentRows.length);
+  });
+
   it("works through a backlog in bounded batches", async () => {
     const now = new Date();
     const cutoff = Date.parse(retentionCutoff(now, RETENTION_YEARS));

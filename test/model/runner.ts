@@ -353,15 +353,18 @@ export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Fig
     for (const w of ["A", "B", "AL"] as const) {
       const db = h.binding(M.STORES[w].env);
       const firsts = await db
-        .prepare("SELECT client_id AS id, min(at) AS first, max(CASE WHEN operation = 'delete' THEN at END) AS deleted FROM client_history WHERE tenant_id = ? AND part = 0 GROUP BY client_id")
+        .prepare(
+          // Deleted: its row is gone (a `delete` entry may also be a link removed from a live client).
+          "SELECT h.client_id AS id, min(h.at) AS first, NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = h.client_id) AS deleted FROM client_history h WHERE h.tenant_id = ? AND h.part = 0 GROUP BY h.client_id",
+        )
         .bind(tenants[M.STORES[w].tenant])
-        .all<{ id: string; first: string; deleted: string | null }>();
+        .all<{ id: string; first: string; deleted: number }>();
       for (const client of firsts.results) {
         const before = new Date(Date.parse(client.first) - 1).toISOString();
         const early = await request("GET", `/clients/${client.id}?asOf=${encodeURIComponent(before)}`, w);
         if (early.status !== 404) throw new Mismatch(`GET /clients/${client.id}?asOf=${before}, before its first entry: ${early.status}, expected 404`);
         figures.history.beforeCreation++;
-        if (client.deleted) {
+        if (client.deleted === 1) {
           const late = await request("GET", `/clients/${client.id}?asOf=${encodeURIComponent(new Date().toISOString())}`, w);
           if (late.status !== 404) throw new Mismatch(`GET /clients/${client.id}?asOf=now, after its deletion: ${late.status}, expected 404`);
           figures.history.afterDeletion++;
