@@ -170,9 +170,14 @@ function build(): OpenApiDocument {
 
 let document: OpenApiDocument | undefined;
 
-/** The document. `serverUrl` is where the API is (GET /openapi.json passes its own origin). */
+export { SERVER_URL_PLACEHOLDER } from "./placeholder";
+
+/**
+ * The document. `serverUrl` is where the API is. The Worker does not build it: the build
+ * (scripts/docs-assets.mjs) writes it to public/openapi.json with SERVER_URL_PLACEHOLDER as its
+ * server, and GET /openapi.json serves that with its own origin in place.
+ */
 export function openApiDocument(serverUrl = "http://localhost:8787"): OpenApiDocument {
-  // Made once per isolate, when first asked for, not when the Worker starts.
   document ??= build();
   const { openapi, info, ...rest } = document;
   return { openapi, info, servers: [{ url: serverUrl }], ...rest };
