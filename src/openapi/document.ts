@@ -4,6 +4,7 @@
 // on their output side), its error answers from the error table. Only the examples (./examples.ts)
 // and the document's own prose are written here.
 import * as z from "zod";
+import { webhookEventSchema } from "../schemas/webhook-event";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from "zod-openapi";
 import { ENVIRONMENTS } from "../env";
 import { ERROR_STATUS, type ErrorCode } from "../http/errors";
@@ -151,6 +152,20 @@ function build(): OpenApiDocument {
       security: [{ ApiKey: [] }],
       tags: [{ name: "Clients", description: "Clients and their graphs" }],
       paths,
+      // What the service POSTs to a tenant's webhook endpoints (API.md §12).
+      webhooks: {
+        clientEvent: {
+          post: {
+            summary: "A change to a client (sent to your endpoint)",
+            description:
+              "One event per history entry: `client.created`, `client.updated` or `client.deleted`, to every endpoint of the " +
+              "tenant and environment whose `events` include its type. Answer 2xx within 10 s.",
+            security: [],
+            requestBody: { content: { "application/json": { schema: webhookEventSchema } } },
+            responses: { "200": { description: "Received (any 2xx)." } },
+          },
+        },
+      },
       components: {
         securitySchemes: {
           ApiKey: {

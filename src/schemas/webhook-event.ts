@@ -2,42 +2,18 @@
 // schemas/webhooks.ts so that the Worker's bundle carries it only where the document uses it
 // (a top-level zod schema is never tree-shaken).
 import * as z from "zod";
+import { historyEntryResponse } from "./history";
 import { EVENT_TYPES } from "./webhooks";
 
 const id = z.uuid().describe("Server-generated UUID");
 const timestamp = z.iso.datetime({ precision: 3 }).describe("ISO 8601 UTC with milliseconds");
-
-const fieldChange = z.strictObject({ from: z.unknown(), to: z.unknown() });
-
-/** The history entry an event carries (API.md §11). */
-export const historyEntrySchema = z
-  .strictObject({
-    id,
-    clientId: id,
-    sequence: z.int().min(1),
-    at: timestamp,
-    requestId: z.string(),
-    operation: z.enum(["batch", "sync", "delete"]),
-    actor: z.strictObject({ keyPrefix: z.string(), keyName: z.string().nullable(), onBehalfOf: z.string().nullable() }),
-    changes: z.array(
-      z.strictObject({
-        entity: z.enum(["client", "address", "contactMethod", "bankAccount", "document", "link"]),
-        id,
-        action: z.enum(["created", "updated", "deleted"]),
-        fields: z.record(z.string(), fieldChange),
-      }),
-    ),
-    hash: z.string().regex(/^[0-9a-f]{64}$/),
-    previousHash: z.string().regex(/^([0-9a-f]{64})?$/),
-  })
-  .meta({ id: "HistoryEntryOfEvent", description: "One entry of a client's history (API.md §11)." });
 
 export const webhookEventSchema = z
   .strictObject({
     id: id.describe("The event id: the `webhook-id` header, the same on every attempt (deduplicate on it)"),
     type: z.enum(EVENT_TYPES),
     createdAt: timestamp.describe("The entry's `at`"),
-    data: historyEntrySchema,
+    data: historyEntryResponse.describe("The history entry (API.md §11): exactly what GET /clients/{id}/history lists"),
   })
   .meta({
     id: "WebhookEvent",
