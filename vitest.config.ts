@@ -5,7 +5,12 @@
 // - "node": tests of tools that only run in Node (*.node.test.ts: the OpenAPI validator and linter).
 // The browser test of /docs is separate: `npm run test:e2e` (vitest.e2e.config.ts).
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { execFileSync } from "node:child_process";
 import { configDefaults, defineConfig } from "vitest/config";
+
+// The static assets the Worker serves, made fresh from the sources (/docs's renderer, and the
+// OpenAPI document GET /openapi.json serves): scripts/docs-assets.mjs, as wrangler's build runs it.
+execFileSync(process.execPath, [new URL("./scripts/docs-assets.mjs", import.meta.url).pathname], { stdio: "inherit" });
 
 const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
 

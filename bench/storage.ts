@@ -11,10 +11,11 @@
 //   4. --maximal maximal graphs through the API (bench/lib/workloads.ts's maximal sync body: 1 + 250
 //      clients, 250 of each child).
 // After every step: bytes (page_count × page_size, and per table/index) and the difference per
-// client. Also the size of history entries (API.md §11) built from the real sync answers: an
-// ESTIMATE until history is stored (issue 12). Prints a report and writes bench/results/storage.json.
+// client; then --typical/2 DELETEs. The history entries (API.md §11) each step appended are measured
+// in the file too: the bytes of client_history and its indexes, per entry of each kind (a typical
+// create, its linked client's, a typical update, a delete, a maximal create's 251). Prints a report
+// and writes bench/results/storage.json.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -23,6 +24,7 @@ import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import { displayPrefix, generateKey, hashKey } from "../src/http/keys.ts";
 import { projectRoot, wranglerCapture } from "../scripts/lib/wrangler.ts";
+import { writeLiftedConfig } from "./lib/lifted-config.ts";
 import { apiKeyStatement, populatedCounts, populateStatements } from "./lib/populate.ts";
 import { clabe, maximalSyncBody } from "./lib/workloads.ts";
 
@@ -137,11 +139,17 @@ function freePort(): Promise<number> {
   });
 }
 
-async function withWranglerDev<T>(key: string, work: (send: (body: unknown) => Promise<any>) => Promise<T>): Promise<T> {
+const liftedConfig = writeLiftedConfig(projectRoot, "storage");
+process.on("exit", () => rmSync(liftedConfig, { force: true }));
+
+type Send = (body: unknown) => Promise<any>;
+type Remove = (id: string) => Promise<void>;
+
+async function withWranglerDev<T>(key: string, work: (send: Send, remove: Remove) => Promise<T>): Promise<T> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "warn"],
+    [wranglerBin, "dev", "--config", liftedConfig, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "warn"],
     {
       cwd: projectRoot,
       env: { WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
@@ -168,12 +176,18 @@ async function withWranglerDev<T>(key: string, work: (send: (body: unknown) => P
       if (Date.now() > deadline) throw new Error(`wrangler dev not ready:\n${output}`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    return await work(async (body) => {
+    const send: Send = async (body) => {
       const res = await fetch(`${base}/clients/sync`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`POST /clients/sync answered ${res.status}: ${text.slice(0, 500)}`);
       return JSON.parse(text);
-    });
+    };
+    const remove: Remove = async (id) => {
+      const res = await fetch(`${base}/clients/${id}`, { method: "DELETE", headers });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`DELETE /clients/${id} answered ${res.status}: ${text.slice(0, 500)}`);
+    };
+    return await work(send, remove);
   } finally {
     await new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -228,57 +242,6 @@ function typicalUpdateBody(clientId: string, i: number) {
   };
 }
 
-const SKIP = new Set(["createdAt", "updatedAt", "clientId", "tenantId", "age"]);
-/** `fields` of a change: every field of `after` that differs from `before` (null when absent). */
-function fieldsOf(before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
-  const fields: Record<string, { from: unknown; to: unknown }> = {};
-  for (const k of new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])) {
-    if (SKIP.has(k) || k === "id" || Array.isArray((after ?? before)![k]) && ["addresses", "contactMethods", "bankAccounts", "documents", "linkedClients", "links"].includes(k)) continue;
-    const from = before?.[k] ?? null;
-    const to = after?.[k] ?? null;
-    if (JSON.stringify(from) !== JSON.stringify(to) && !(before === null && to === null)) fields[k] = { from, to };
-  }
-  return fields;
-}
-
-const canonical = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(canonical).join(",")}]` : v !== null && typeof v === "object" ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}` : JSON.stringify(v);
-
-/** One §11 entry, with the hash chained as §11 says; its canonical JSON is what would be stored. */
-function historyEntry(clientId: string, sequence: number, previousHash: string, changes: unknown[]) {
-  const entry = {
-    id: randomUUID(), clientId, sequence, at: new Date().toISOString(), requestId: randomUUID(), operation: "sync",
-    actor: { keyPrefix: "sk_test_AbCd", keyName: "crm-integration", onBehalfOf: "analyst@example.com" }, changes, previousHash,
-  };
-  const hash = createHash("sha256").update(previousHash + canonical(entry)).digest("hex");
-  return { ...entry, hash };
-}
-
-const LISTS = [["addresses", "address"], ["contactMethods", "contactMethod"], ["bankAccounts", "bankAccount"], ["documents", "document"]] as const;
-
-/** The entries a sync answer implies: the synced client's, and one per linked client it created. */
-function entriesOfAnswer(answer: any, before: any | null) {
-  const changes: unknown[] = [];
-  if (answer.action !== "unchanged") changes.push({ entity: "client", id: answer.client.id, action: answer.action, fields: fieldsOf(before, answer.client) });
-  const entries: ReturnType<typeof historyEntry>[] = [];
-  for (const [list, entity] of LISTS) {
-    for (const item of answer[list].created) changes.push({ entity, id: item.id, action: "created", fields: fieldsOf(null, item) });
-    for (const item of answer[list].updated) {
-      const old = before?.[list]?.find((o: any) => o.id === item.id) ?? null;
-      changes.push({ entity, id: item.id, action: "updated", fields: fieldsOf(old, item) });
-    }
-  }
-  for (const link of answer.linkedClients.created) {
-    changes.push({ entity: "link", id: link.id, action: "created", fields: fieldsOf(null, { ...link, client: undefined, child: undefined }) });
-    const child = link.client ?? link.child;
-    if (child && typeof child === "object") {
-      entries.push(historyEntry(child.id, 1, "", [{ entity: "client", id: child.id, action: "created", fields: fieldsOf(null, child) }]));
-    }
-  }
-  entries.unshift(historyEntry(answer.client.id, before === null ? 1 : 2, before === null ? "" : "0".repeat(64), changes));
-  return entries;
-}
-
 // -------------------------------------------------------------------------------------------------
 // Run
 // -------------------------------------------------------------------------------------------------
@@ -304,43 +267,34 @@ async function main() {
   const expected = populatedCounts(N);
   for (const [t, n] of Object.entries(expected)) if (populated.rows[t] !== n) throw new Error(`populated ${t}: ${populated.rows[t]}, expected ${n}`);
 
-  progress(`${TYPICAL} typical graphs through the API, then one update of each…`);
-  const entries: { create: number[]; linkedCreate: number[]; update: number[] } = { create: [], linkedCreate: [], update: [] };
-  let sampleCreate: unknown = null;
-  let sampleUpdate: unknown = null;
-  const answers: { created: any[] } = { created: [] };
-  let typicalDone: Snapshot | null = null;
+  progress(`${TYPICAL} typical graphs through the API, then one update of each, then ${Math.floor(TYPICAL / 2)} deletes…`);
+  const answers: any[] = [];
   await withWranglerDev(key, async (send) => {
     for (let i = 0; i < TYPICAL; i++) {
       const answer = await send(typicalSyncBody(i));
       if (answer.action !== "created") throw new Error(`typical ${i}: ${answer.action}`);
-      answers.created.push(answer);
-      const [own, ...linked] = entriesOfAnswer(answer, null);
-      entries.create.push(Buffer.byteLength(JSON.stringify(own)));
-      for (const e of linked) entries.linkedCreate.push(Buffer.byteLength(JSON.stringify(e)));
-      if (i === 0) sampleCreate = own;
+      answers.push(answer);
     }
   });
-  typicalDone = await snapshot();
+  const typicalDone = await snapshot();
   await withWranglerDev(key, async (send) => {
     for (let i = 0; i < TYPICAL; i++) {
-      const before = answers.created[i];
-      const answer = await send(typicalUpdateBody(before.client.id, i));
+      const answer = await send(typicalUpdateBody(answers[i].client.id, i));
       if (answer.action !== "updated" || answer.addresses.updated.length !== 1) throw new Error(`typical update ${i}: ${answer.action}`);
-      const [own] = entriesOfAnswer(answer, { ...before.client, addresses: before.addresses.created });
-      entries.update.push(Buffer.byteLength(JSON.stringify(own)));
-      if (i === 0) sampleUpdate = own;
     }
   });
   const updated = await snapshot();
+  const DELETES = Math.floor(TYPICAL / 2);
+  await withWranglerDev(key, async (_send, remove) => {
+    for (let i = 0; i < DELETES; i++) await remove(answers[i].client.id);
+  });
+  const deleted = await snapshot();
 
   progress(`${MAXIMAL} maximal graphs through the API…`);
-  const maximalEntries: number[] = [];
   await withWranglerDev(key, async (send) => {
     for (let m = 0; m < MAXIMAL; m++) {
       const answer = await send(maximalSyncBody(`max-${m}`));
       if (answer.action !== "created" || answer.linkedClients.created.length !== 250) throw new Error(`maximal ${m}: ${answer.action}`);
-      maximalEntries.push(entriesOfAnswer(answer, null).reduce((s, e) => s + Buffer.byteLength(JSON.stringify(e)), 0));
     }
   });
   const maximal = await snapshot();
@@ -348,8 +302,13 @@ async function main() {
   const populatedDiff = diff(populated, empty);
   const typicalDiff = diff(typicalDone, populated);
   const updateDiff = diff(updated, typicalDone);
-  const maximalDiff = diff(maximal, updated);
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const deleteDiff = diff(deleted, updated);
+  const maximalDiff = diff(maximal, deleted);
+  /** Bytes of the history table and its indexes that a step added, per entry it appended. */
+  const perEntry = (d: ReturnType<typeof diff>, entries: number) =>
+    Object.entries(d.byName)
+      .filter(([n]) => n.includes("client_history"))
+      .reduce((sum, [, b]) => sum + b, 0) / entries;
   const result = {
     measuredAt: new Date().toISOString(),
     pageSize: empty.pageSize,
@@ -357,15 +316,16 @@ async function main() {
     populated: { clients: N, ...populatedDiff, perClient: populatedDiff.bytes / N },
     typicalApi: { graphs: TYPICAL, clientsPerGraph: 2, ...typicalDiff, perGraph: typicalDiff.bytes / TYPICAL },
     typicalUpdate: { updates: TYPICAL, ...updateDiff, perUpdate: updateDiff.bytes / TYPICAL },
+    typicalDelete: { deletes: DELETES, ...deleteDiff, perDelete: deleteDiff.bytes / DELETES },
     maximalApi: { graphs: MAXIMAL, clientsPerGraph: 251, ...maximalDiff, perGraph: maximalDiff.bytes / MAXIMAL },
-    historyEstimate: {
-      note: "ESTIMATE: §11 entries built from the real sync answers as JSON (not stored yet, issue 12)",
-      typicalCreateEntryBytes: avg(entries.create),
-      linkedClientCreateEntryBytes: avg(entries.linkedCreate),
-      typicalUpdateEntryBytes: avg(entries.update),
-      maximalCreateEntriesBytes: avg(maximalEntries),
-      sampleCreate,
-      sampleUpdate,
+    // Entries per step: a typical create appends 2 (the client, its new linked company), an update
+    // 1, a delete 1 (the company is the client's linked child: it does not change), a maximal create 251.
+    history: {
+      bytesPerTypicalCreate: perEntry(typicalDiff, TYPICAL), // 2 entries
+      bytesPerTypicalUpdate: perEntry(updateDiff, TYPICAL),
+      bytesPerTypicalDelete: perEntry(deleteDiff, DELETES),
+      bytesPerMaximalCreate: perEntry(maximalDiff, MAXIMAL), // 251 entries
+      rows: { create: typicalDiff.rows.client_history, update: updateDiff.rows.client_history, delete: deleteDiff.rows.client_history, maximal: maximalDiff.rows.client_history },
     },
     finalBytes: maximal.bytes,
     freelistPages: maximal.freelistPages,
@@ -379,6 +339,7 @@ async function main() {
   line(`${fmt(N)} populated clients (bench graph)`, populatedDiff.bytes, result.populated.perClient, "client");
   line(`${TYPICAL} typical graphs via API (2 clients each)`, typicalDiff.bytes, result.typicalApi.perGraph, "graph");
   line(`${TYPICAL} typical updates via API`, updateDiff.bytes, result.typicalUpdate.perUpdate, "update");
+  line(`${DELETES} typical deletes via API`, deleteDiff.bytes, result.typicalDelete.perDelete, "delete");
   line(`${MAXIMAL} maximal graphs via API (251 clients)`, maximalDiff.bytes, result.maximalApi.perGraph, "graph");
   console.log("per table/index, populated (B/client):");
   for (const [n, b] of Object.entries(populatedDiff.byName).sort((a, b) => b[1] - a[1])) console.log(`  ${n.padEnd(40)} ${fmt(b / N).padStart(8)}`);
@@ -386,9 +347,12 @@ async function main() {
   for (const [n, b] of Object.entries(typicalDiff.byName).sort((a, b) => b[1] - a[1])) console.log(`  ${n.padEnd(40)} ${fmt(b / TYPICAL).padStart(8)}`);
   console.log("per table/index, maximal via API (B/graph):");
   for (const [n, b] of Object.entries(maximalDiff.byName).sort((a, b) => b[1] - a[1])) console.log(`  ${n.padEnd(40)} ${fmt(b / MAXIMAL).padStart(10)}`);
-  console.log(`rows: populated ${JSON.stringify(populatedDiff.rows)}; typical ${JSON.stringify(typicalDiff.rows)}; update ${JSON.stringify(updateDiff.rows)}; maximal ${JSON.stringify(maximalDiff.rows)}`);
-  const h = result.historyEstimate;
-  console.log(`history entry (ESTIMATE, JSON): typical create ${fmt(h.typicalCreateEntryBytes)} B (+ linked client's ${fmt(h.linkedClientCreateEntryBytes)} B), typical update ${fmt(h.typicalUpdateEntryBytes)} B, maximal create (251 entries) ${fmt(h.maximalCreateEntriesBytes)} B`);
+  console.log(`rows: populated ${JSON.stringify(populatedDiff.rows)}; typical ${JSON.stringify(typicalDiff.rows)}; update ${JSON.stringify(updateDiff.rows)}; delete ${JSON.stringify(deleteDiff.rows)}; maximal ${JSON.stringify(maximalDiff.rows)}`);
+  const h = result.history;
+  console.log(
+    `history (client_history and its indexes, measured): typical create ${fmt(h.bytesPerTypicalCreate)} B (2 entries), typical update ${fmt(h.bytesPerTypicalUpdate)} B, ` +
+      `typical delete ${fmt(h.bytesPerTypicalDelete)} B, maximal create ${fmt(h.bytesPerMaximalCreate)} B (251 entries); rows ${JSON.stringify(h.rows)}`,
+  );
   console.log(`final file ${fmt(maximal.bytes)} B, ${maximal.freelistPages} free pages; results in bench/results/storage.json`);
   if (!opts["keep-state"]) rmSync(stateDir, { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@
 // 3. prints a working curl first, then runs `wrangler dev --port <port>` in the foreground.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
-import { hashKey, KEY_PATTERN } from "../src/http/keys.ts";
+import { hashKey, KEY_PATTERN, PERMISSIONS } from "../src/http/keys.ts";
 import { createKey, localKeyDatabase, migrateLocal, type KeyDatabase } from "./lib/apikeys.ts";
 import { openLocalDatabases } from "./lib/local-d1.ts";
 import { BINDINGS, CommandError, localStateDir, projectRoot, sqlString, wranglerInherit } from "./lib/wrangler.ts";
@@ -52,19 +52,21 @@ function readSavedKey(): string | null {
   }
 }
 
-/** The saved key if the local test database still accepts it, else a new one (saved). */
+/** The saved key if the local test database still accepts it with every permission, else a new one (saved). */
 async function ensureDevKey(db: KeyDatabase): Promise<{ key: string; created: boolean }> {
   const saved = readSavedKey();
   if (saved !== null) {
     const [rows = []] = await db.execute([
-      `SELECT tenant_id FROM api_keys WHERE key_hash = ${sqlString(await hashKey(saved))} AND revoked_at IS NULL`,
+      `SELECT permissions FROM api_keys WHERE key_hash = ${sqlString(await hashKey(saved))} AND revoked_at IS NULL`,
     ]);
-    if (rows.length > 0) return { key: saved, created: false };
+    // A key saved before a permission existed (clients:history, webhooks:manage) is replaced.
+    const granted = rows.length > 0 ? (JSON.parse(String((rows[0] as { permissions: string }).permissions)) as string[]) : [];
+    if (PERMISSIONS.every((p) => granted.includes(p))) return { key: saved, created: false };
   }
   const created = await createKey(db, {
     tenant: DEV_TENANT,
     name: "local development (npm start)",
-    permissions: ["clients:read", "clients:create", "clients:update", "clients:delete"],
+    permissions: [...PERMISSIONS],
   });
   mkdirSync(dirname(DEV_KEY_FILE), { recursive: true });
   writeFileSync(DEV_KEY_FILE, `${created.key}\n`, { mode: 0o600 });

@@ -1,9 +1,15 @@
-/** The Worker's bindings (wrangler.toml). One D1 database per environment; one rate limiter for reads, one for writes. */
+import type { EventMessage } from "./events/messages";
+
+/**
+ * The Worker's bindings (wrangler.toml). One D1 database per environment; one rate limiter for
+ * reads, one for writes; the queue that carries change events (API.md §12) to the consumer.
+ */
 export interface Env {
   DB_TEST: D1Database;
   DB_LIVE: D1Database;
   RATE_LIMIT_READS: RateLimit;
   RATE_LIMIT_WRITES: RateLimit;
+  EVENTS_QUEUE: Queue<EventMessage>;
 }
 
 export const ENVIRONMENTS = ["test", "live"] as const;

@@ -1,4 +1,16 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { consumeEvents } from "./events/consumer";
+import type { EventMessage } from "./events/messages";
+import { sweep } from "./events/sweep";
 
-export default createApp() satisfies ExportedHandler<Env>;
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  // Change events (API.md §12): the queue's consumer, and the cron sweep that sends what a write left unsent.
+  queue: (batch, env) => consumeEvents(batch, env),
+  scheduled: async (controller, env) => {
+    await sweep(env, controller.scheduledTime);
+  },
+} satisfies ExportedHandler<Env, EventMessage>;

@@ -284,6 +284,55 @@ export const eventOutbox = sqliteTable(
   ],
 );
 
+// Delivery state of one event to one endpoint (API.md §12), made when the event is fanned out:
+// `pending` until a 2xx (`delivered`), the last scheduled attempt failed (`dead`: dead-lettered), or
+// the endpoint was deleted (`cancelled`). Per endpoint and client, only the pending row of lowest
+// sequence is attempted (events of one client in order); `nextAttemptAt` is when it is due (null for
+// a row waiting behind an earlier one of its client), and the sweep re-sends a due row whose message
+// was lost.
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    endpointId: text("endpoint_id").notNull(),
+    eventId: text("event_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    sequence: integer("sequence").notNull(),
+    state: text("state", { enum: ["pending", "delivered", "dead", "cancelled"] }).notNull(),
+    /** Attempts made so far (redeliveries not counted). */
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: text("next_attempt_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.endpointId, t.eventId] }),
+    index("webhook_deliveries_pending").on(t.endpointId, t.clientId, t.sequence).where(sql`${t.state} = 'pending'`),
+    index("webhook_deliveries_due").on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`),
+  ],
+);
+
+// The delivery log (GET /webhook-endpoints/{id}/deliveries): one row per HTTP attempt, kept with
+// its outcome; newest first by (attempted_at, id).
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    eventId: text("event_id").notNull(),
+    /** 1, 2, 3… per delivery; null for a redelivery on request. */
+    attempt: integer("attempt"),
+    attemptedAt: text("attempted_at").notNull(),
+    statusCode: integer("status_code"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    /** When it is tried again; null after a success, a redelivery, or the last attempt. */
+    nextRetryAt: text("next_retry_at"),
+    deadLettered: integer("dead_lettered", { mode: "boolean" }).notNull(),
+  },
+  (t) => [index("webhook_attempts_endpoint").on(t.endpointId, t.attemptedAt, t.id)],
+);
+
 // Holds no rows. A write batch inserts into it only when a precondition fails, and the CHECK then
 // aborts the whole batch: D1 has no interactive transactions, so this is how a batch says "stale".
 export const writeGuards = sqliteTable(
@@ -302,3 +351,5 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ClientHistoryRow = typeof clientHistory.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type EventOutboxRow = typeof eventOutbox.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;

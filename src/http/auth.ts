@@ -60,6 +60,21 @@ export function withApiKey(...needed: Permission[]) {
 
 const keyChecked = (request: ApiRequest) => typeof request.tenant === "string";
 
+/**
+ * One more permission the key must grant, because of what this request asks for (GET /clients/{id}
+ * with `asOf` needs clients:history): required by the route's first read like the route's own.
+ */
+export function requirePermission(request: ApiRequest, permission: Permission): void {
+  if (request.apiKey.needed.includes(permission)) return;
+  if (keyChecked(request)) {
+    if (!request.permissions.includes(permission)) throw new ApiError("FORBIDDEN", `API key lacks permission: ${request.environment}:${permission}`);
+    return;
+  }
+  const needed = [...request.apiKey.needed, permission];
+  request.apiKey = { hash: request.apiKey.hash, needed };
+  request.tenant = keyTenant(request.apiKey.hash, needed);
+}
+
 /** Refuses a key row as the route would (401 before 403), or makes its tenant the request's. */
 function acceptKey(request: ApiRequest, row: ApiKeyRow | undefined): void {
   if (!row) throw unauthorized("Unknown API key");

@@ -4,6 +4,7 @@
 // on their output side), its error answers from the error table. Only the examples (./examples.ts)
 // and the document's own prose are written here.
 import * as z from "zod";
+import { webhookEventSchema } from "../schemas/webhook-event";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from "zod-openapi";
 import { ENVIRONMENTS } from "../env";
 import { ERROR_STATUS, type ErrorCode } from "../http/errors";
@@ -151,6 +152,20 @@ function build(): OpenApiDocument {
       security: [{ ApiKey: [] }],
       tags: [{ name: "Clients", description: "Clients and their graphs" }],
       paths,
+      // What the service POSTs to a tenant's webhook endpoints (API.md §12).
+      webhooks: {
+        clientEvent: {
+          post: {
+            summary: "A change to a client (sent to your endpoint)",
+            description:
+              "One event per history entry: `client.created`, `client.updated` or `client.deleted`, to every endpoint of the " +
+              "tenant and environment whose `events` include its type. Answer 2xx within 10 s.",
+            security: [],
+            requestBody: { content: { "application/json": { schema: webhookEventSchema } } },
+            responses: { "200": { description: "Received (any 2xx)." } },
+          },
+        },
+      },
       components: {
         securitySchemes: {
           ApiKey: {
@@ -170,9 +185,14 @@ function build(): OpenApiDocument {
 
 let document: OpenApiDocument | undefined;
 
-/** The document. `serverUrl` is where the API is (GET /openapi.json passes its own origin). */
+export { SERVER_URL_PLACEHOLDER } from "./placeholder";
+
+/**
+ * The document. `serverUrl` is where the API is. The Worker does not build it: the build
+ * (scripts/docs-assets.mjs) writes it to public/openapi.json with SERVER_URL_PLACEHOLDER as its
+ * server, and GET /openapi.json serves that with its own origin in place.
+ */
 export function openApiDocument(serverUrl = "http://localhost:8787"): OpenApiDocument {
-  // Made once per isolate, when first asked for, not when the Worker starts.
   document ??= build();
   const { openapi, info, ...rest } = document;
   return { openapi, info, servers: [{ url: serverUrl }], ...rest };

@@ -6,7 +6,19 @@
 // Ids in the examples are UUIDs: the test maps each distinct one, in order of appearance, to the
 // real one at the same place. Timestamps only need to be ISO 8601 with milliseconds.
 
-export type OperationId = "listClients" | "getClient" | "deleteClient" | "createClients" | "syncClient";
+export type OperationId =
+  | "listClients"
+  | "getClient"
+  | "getClientHistory"
+  | "verifyClientHistory"
+  | "deleteClient"
+  | "createClients"
+  | "syncClient"
+  | "createWebhookEndpoint"
+  | "listWebhookEndpoints"
+  | "deleteWebhookEndpoint"
+  | "listWebhookDeliveries"
+  | "redeliverEvent";
 
 export interface ApiExample {
   /** Key of the example in the document (unique across the document). */
@@ -47,6 +59,8 @@ const LINK = "019aa7c1-2b3f-7007-a184-adbecfd0e108";
 const ACME = "019aa7c2-0a11-7000-8b95-becfd0e1f209";
 const BETO = "019aa7c2-0a11-7001-9ca6-cfd0e1f2030a";
 const MISSING = "019aa7c3-4c5d-7e6f-8a7b-8c9d0e1f2a3b";
+const ENTRY = "019aa7c1-2b3f-7008-b295-becfd0e1f20a";
+const HASH = "57be82c4769728bdf50581c13b963ce42e7578215797e334677ca4a804a90f0d";
 
 // --- Requests ---------------------------------------------------------------------------------------
 
@@ -259,6 +273,89 @@ const bare = (id: string, type: string, name: string, externalId: string | null)
   tags: [],
 });
 
+// A history entry's change to a record it created: every field it set, from null (API.md §11).
+const created = (entity: string, id: string, fields: Record<string, unknown>) => ({
+  entity,
+  id,
+  action: "created",
+  fields: Object.fromEntries(Object.entries(fields).map(([key, to]) => [key, { from: null, to }])),
+});
+const stamped = { createdAt: T1, updatedAt: T1 };
+
+/** The one entry of Ana's history after createGraph: the sync that created her graph. */
+const anaCreatedEntry = {
+  id: ENTRY,
+  clientId: ANA,
+  sequence: 1,
+  at: T1,
+  requestId: "req_5b0e6f3c1d2a4b8e9f7a6c5d4e3b2a19",
+  operation: "sync",
+  actor: { keyPrefix: "sk_test_AbCd1234", keyName: null, onBehalfOf: null },
+  changes: [
+    created("client", ANA, {
+      id: ANA,
+      isPrimary: true,
+      version: 1,
+      ...stamped,
+      type: "individual",
+      name: "Ana",
+      lastName: "Gómez",
+      nationalities: ["MX"],
+      scopes: ["base", "MX"],
+      externalId: "crm-1001",
+      metadata: { segment: "retail" },
+      scopeData: { MX: { rfc: "GOMA800101AB1" } },
+    }),
+    created("address", ADDRESS, {
+      id: ADDRESS,
+      externalId: "crm-1001-home",
+      ...stamped,
+      type: "home",
+      isPrimary: true,
+      street: "Av. Reforma 222",
+      city: "Ciudad de México",
+      state: "CDMX",
+      postalCode: "06600",
+      country: "MX",
+      metadata: {},
+      scopeData: { MX: { neighborhood: "Juárez", municipality: "Cuauhtémoc" } },
+    }),
+    ...anaContacts.map((c) =>
+      created("contactMethod", c.id, { id: c.id, externalId: c.externalId, ...stamped, type: c.type, value: c.value, isPrimary: c.isPrimary, metadata: {}, isVerified: false }),
+    ),
+    created("bankAccount", BANK, {
+      id: BANK,
+      externalId: "crm-1001-bank",
+      ...stamped,
+      accountNumber: "0123456789",
+      bankName: "BBVA México",
+      currency: "MXN",
+      country: "MX",
+      type: "checking",
+      isPrimary: true,
+      isActive: true,
+      metadata: {},
+      clabe: "002010077777777771",
+      codigoBanco: "002",
+      codigoPlaza: "010",
+    }),
+    created("document", DOCUMENT, {
+      id: DOCUMENT,
+      externalId: "crm-1001-ine",
+      ...stamped,
+      type: "ine",
+      category: "identity",
+      expiresAt: "2031-12-31",
+      metadata: {},
+      fields: {},
+      status: "pending_upload",
+    }),
+    created("link", LINK, { id: LINK, childClientId: REP, relationshipType: "legal_representative", metadata: {}, ...stamped }),
+  ],
+  hash: HASH,
+  previousHash: "",
+};
+
 const problem = (slug: string, title: string, status: number, code: string, detail: string, errors?: unknown[]) => ({
   type: `${ORIGIN}/problems/${slug}`,
   title,
@@ -402,6 +499,38 @@ export const EXAMPLES: ApiExample[] = [
     operationId: "getClient",
     request: { path: `/clients/${MISSING}` },
     response: { status: 404, body: problem("not-found", "Not Found", 404, "NOT_FOUND", `Client ${MISSING} not found`) },
+  },
+  {
+    name: "asOfBeforeCreation",
+    summary: "asOf: the client as it was at an instant before it existed",
+    operationId: "getClient",
+    given: "createGraph",
+    request: { path: "/clients/{id}?asOf=2020-01-01T00:00:00Z" },
+    response: { status: 404, body: problem("not-found", "Not Found", 404, "NOT_FOUND", `Client ${ANA} not found`) },
+  },
+  {
+    name: "clientHistory",
+    summary: "The client's history: one entry per request that changed it",
+    operationId: "getClientHistory",
+    given: "createGraph",
+    request: { path: "/clients/{id}/history" },
+    response: { status: 200, body: { data: [anaCreatedEntry], pagination: { hasMore: false, nextCursor: null } } },
+  },
+  {
+    name: "historyForbidden",
+    summary: "A key without clients:history",
+    operationId: "getClientHistory",
+    key: "read-only",
+    request: { path: `/clients/${MISSING}/history` },
+    response: { status: 403, body: problem("forbidden", "Forbidden", 403, "FORBIDDEN", "API key lacks permission: test:clients:history") },
+  },
+  {
+    name: "historyVerified",
+    summary: "A whole, unaltered chain",
+    operationId: "verifyClientHistory",
+    given: "createGraph",
+    request: { path: "/clients/{id}/history/verify" },
+    response: { status: 200, body: { valid: true, entries: 1, head: HASH } },
   },
   {
     name: "byExternalId",

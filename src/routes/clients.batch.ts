@@ -2,7 +2,7 @@
 // itself, since with atomic: false an invalid item is reported inside a 200.
 import * as z from "zod";
 import { ENVIRONMENT_PROBLEM, BODY_ERRORS, KEY_ERRORS, operation } from "./operation";
-import { batchRequest, idempotencyKeyHeader } from "../schemas/requests";
+import { batchRequest, idempotencyKeyHeader, onBehalfOfHeader } from "../schemas/requests";
 import { batchResponse, replayedHeader } from "../schemas/responses";
 import { createClients } from "../write/batch";
 
@@ -19,7 +19,7 @@ export default operation({
       "`/items/<index>/…`. An `externalId` that exists already, or appears twice in the body, is a conflict for that item. " +
       "With `atomic: true` (the default) any failing item fails the whole call (400, or 409 for conflicts only) and nothing " +
       "is written; with `atomic: false` the valid items are created and the others reported, always with a 200.",
-    headers: z.object({ "Idempotency-Key": idempotencyKeyHeader }),
+    headers: z.object({ "Idempotency-Key": idempotencyKeyHeader, "X-On-Behalf-Of": onBehalfOfHeader }),
     body: batchRequest,
     response: {
       description: "The created clients (and, with atomic: false, the failed items).",

@@ -1,31 +1,77 @@
-// GET /clients/{id}: the full client (API.md §4.1), with its ETag.
+// GET /clients/{id}: the full client (API.md §4.1), with its ETag; with `asOf`, the full client as it
+// was at that instant, rebuilt from its history (§11), without ETag.
 import * as z from "zod";
 import { clientGraphRead } from "../db/clients-read";
+import { recordAsOfRead } from "../db/history-reads";
 import { etagOf, fullClient } from "../db/mappers";
-import { readWithKey } from "../http/auth";
+import { entryOfParts } from "../history/entry";
+import { graphAsOf } from "../history/replay";
+import { readWithKey, requirePermission } from "../http/auth";
+import type { ApiRequest } from "../http/context";
 import { notFound } from "../http/errors";
 import { json } from "../http/pipeline";
+import { getClientQuery } from "../schemas/history";
 import { clientIdParams } from "../schemas/list-query";
 import { clientResponse, etagHeader } from "../schemas/responses";
 import { ENVIRONMENT_PROBLEM, KEY_ERRORS, operation } from "./operation";
+
+const clientNotFound = (id: string) => notFound(`Client ${id} not found`);
+
+/** The client as GET would have answered at `at`: its entries and its linked clients' replayed, in one round trip. */
+async function clientAsOf(request: ApiRequest, id: string, at: string): Promise<Response> {
+  const record = await readWithKey(request, recordAsOfRead(request.db, request.tenant, id, at));
+  const own = await Promise.all(record.own.map(entryOfParts));
+  const linked = new Map<string, Awaited<ReturnType<typeof entryOfParts>>[]>();
+  for (const parts of record.linked) {
+    const entry = await entryOfParts(parts);
+    const theirs = linked.get(parts[0]!.clientId) ?? [];
+    theirs.push(entry);
+    linked.set(parts[0]!.clientId, theirs);
+  }
+  const graph = graphAsOf(id, own, linked);
+  if (!graph) throw clientNotFound(id);
+  return json(fullClient(graph, new Date(at)));
+}
 
 export default operation({
   method: "GET",
   path: "/clients/{id}",
   permissions: ["clients:read"],
   params: clientIdParams,
-  async handler(request, { params }) {
+  query: getClientQuery,
+  // asOf needs clients:history too, also when the query is refused: the key's 403 comes before the query's 400.
+  async checkQuery(raw, request) {
+    if (raw.asOf !== undefined) requirePermission(request, "clients:history");
+    return [];
+  },
+  async handler(request, { params, query }) {
+    if (query.asOf !== undefined) {
+      requirePermission(request, "clients:history");
+      return clientAsOf(request, params.id, query.asOf);
+    }
     const graph = await readWithKey(request, clientGraphRead(request.db, request.tenant, params.id));
-    if (!graph) throw notFound(`Client ${params.id} not found`);
+    if (!graph) throw clientNotFound(params.id);
     const client = fullClient(graph, new Date());
     return json(client, { headers: { etag: await etagOf(client) } });
   },
   doc: {
     operationId: "getClient",
     summary: "Get a client",
-    description: "The full client with its addresses, contact methods, bank accounts, documents and links (API.md §7).",
-    response: { description: "The full client.", schema: clientResponse, headers: z.object({ ETag: etagHeader }) },
-    errors: { BAD_REQUEST: `A malformed id, ${ENVIRONMENT_PROBLEM}.`, ...KEY_ERRORS, NOT_FOUND: "No such client for this tenant." },
+    description:
+      "The full client with its addresses, contact methods, bank accounts, documents and links (API.md §7). With `asOf`, the full " +
+      "client exactly as this call would have answered at that instant (`age` for that date), rebuilt from the client's history — " +
+      "also for a deleted client — and then without ETag (API.md §11).",
+    response: {
+      description: "The full client.",
+      schema: clientResponse,
+      // Not on an asOf read (the description says so): an ETag names the current representation.
+      headers: z.object({ ETag: etagHeader.optional() }),
+    },
+    errors: {
+      BAD_REQUEST: `A malformed id, an invalid or unknown query parameter, ${ENVIRONMENT_PROBLEM}.`,
+      ...KEY_ERRORS,
+      FORBIDDEN: "The API key lacks clients:read, or clients:history for an asOf read.",
+      NOT_FOUND: "No such client for this tenant (with asOf: the client did not exist at that instant).",
+    },
   },
 });
-

@@ -2,7 +2,7 @@
 // itself, reporting shape problems together with the rules that need the stored client.
 import * as z from "zod";
 import { BODY_ERRORS, ENVIRONMENT_PROBLEM, KEY_ERRORS, operation } from "./operation";
-import { idempotencyKeyHeader, ifMatchHeader, syncRequest } from "../schemas/requests";
+import { idempotencyKeyHeader, ifMatchHeader, onBehalfOfHeader, syncRequest } from "../schemas/requests";
 import { etagHeader, replayedHeader, syncResponse } from "../schemas/responses";
 import { syncClient } from "../write/sync";
 
@@ -19,7 +19,7 @@ export default operation({
       "whose `externalId` matches `client.externalId`, or a new one. Items match children by `id`, then `externalId`; " +
       "unmatched items create children, `_delete: true` deletes, and `replaceMode: true` deletes the children (of the lists " +
       "present) that no item targeted. Unchanged items write nothing. `dryRun: true` answers the same without writing.",
-    headers: z.object({ "If-Match": ifMatchHeader, "Idempotency-Key": idempotencyKeyHeader }),
+    headers: z.object({ "If-Match": ifMatchHeader, "Idempotency-Key": idempotencyKeyHeader, "X-On-Behalf-Of": onBehalfOfHeader }),
     body: syncRequest,
     response: {
       description: "What the sync did to the graph.",

@@ -17,7 +17,8 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
   "connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-async function asset(request: Request, env: Env, path: string): Promise<Response> {
+/** A file of public/ (a static asset), or a 404. */
+export async function asset(request: Request, env: Env, path: string): Promise<Response> {
   const assets = (env as Env & AssetsEnv).ASSETS;
   const response = assets ? await assets.fetch(new Request(new URL(path, request.url))) : null;
   if (!response?.ok) throw notFound(`No route for ${new URL(request.url).pathname}`);

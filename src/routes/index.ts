@@ -3,19 +3,33 @@
 import createClients from "./clients.batch";
 import deleteClient from "./clients.delete";
 import getClient from "./clients.get";
+import getClientHistory from "./clients.history";
+import verifyClientHistory from "./clients.history-verify";
 import listClients from "./clients.list";
 import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
+import redeliverEvent from "./events.redeliver";
 import openApi from "./openapi";
 import type { Operation } from "./operation";
 import problems from "./problems";
+import createWebhookEndpoint from "./webhook-endpoints.create";
+import deleteWebhookEndpoint from "./webhook-endpoints.delete";
+import listWebhookDeliveries from "./webhook-endpoints.deliveries";
+import listWebhookEndpoints from "./webhook-endpoints.list";
 
 export const OPERATIONS: readonly Operation[] = [
   createClients,
   syncClient,
   listClients,
   getClient,
+  getClientHistory,
+  verifyClientHistory,
   deleteClient,
+  createWebhookEndpoint,
+  listWebhookEndpoints,
+  deleteWebhookEndpoint,
+  listWebhookDeliveries,
+  redeliverEvent,
   problems,
   openApi,
   docsPage,

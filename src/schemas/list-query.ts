@@ -9,19 +9,27 @@ export const CURSOR_FORMAT = /^[A-Za-z0-9_-]{1,512}\.[A-Za-z0-9_-]{22}$/;
 const LIMIT_MESSAGE = "limit must be an integer from 1 to 200";
 export const INVALID_CURSOR = "Invalid cursor: pass back the nextCursor of the previous page, with the same query, exactly as received";
 
-export const listQuery = z.strictObject({
+/** The page size of a paged read: 1–200. */
+export function pageLimit(byDefault: number) {
   // A query value is text: only plain digits stand for a number (no sign, exponent or fraction).
-  limit: z
+  return z
     .preprocess(
       (value) => (typeof value === "string" && /^\d{1,3}$/.test(value) ? Number(value) : value),
-      z.int({ error: LIMIT_MESSAGE }).min(1, { error: LIMIT_MESSAGE }).max(200, { error: LIMIT_MESSAGE }).default(20),
+      z.int({ error: LIMIT_MESSAGE }).min(1, { error: LIMIT_MESSAGE }).max(200, { error: LIMIT_MESSAGE }).default(byDefault),
     )
-    .describe("Page size, 1–200"),
-  cursor: z
-    .string()
-    .regex(CURSOR_FORMAT, { error: INVALID_CURSOR })
-    .optional()
-    .describe("Opaque: the `nextCursor` of the previous page, passed back exactly, with the same query. Any other value is a 400."),
+    .describe("Page size, 1–200");
+}
+
+/** The cursor of a paged read: its shape only; whether this service issued it to this query is checked on use. */
+export const pageCursor = z
+  .string()
+  .regex(CURSOR_FORMAT, { error: INVALID_CURSOR })
+  .optional()
+  .describe("Opaque: the `nextCursor` of the previous page, passed back exactly, with the same query. Any other value is a 400.");
+
+export const listQuery = z.strictObject({
+  limit: pageLimit(20),
+  cursor: pageCursor,
   externalId: z
     .string()
     .max(255, { error: "externalId must be 1–255 characters" })

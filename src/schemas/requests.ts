@@ -65,6 +65,16 @@ export const idempotencyKeyHeader = z
       "key with another body is a 422. A failed request stores nothing and may be retried.",
   );
 
+export const onBehalfOfHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .describe(
+    "1–255 characters: the caller's own user the change is made for (e.g. the analyst). Recorded in the `actor` of every " +
+      "history entry the request appends (API.md §11), with the API key's prefix and name. Another length is a 400.",
+  );
+
 export const ifMatchHeader = z
   .string()
   .min(1)

@@ -10,6 +10,7 @@
 // an answer under the same key meanwhile is replayed instead.
 import { runBatch, type Read, type Statement } from "../db/database";
 import { appendEntries } from "../db/history";
+import { sendRecordedEvents } from "../events/publish";
 import { sealEntries, type EntryDraft, type Head, type Operation, type SealedEntry } from "../history/entry";
 import { actorOf } from "../http/actor";
 import { readWithKey } from "../http/auth";
@@ -123,6 +124,7 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
         continue;
       }
     }
+    if (recorded) request.ctx?.waitUntil(sendRecordedEvents(request.environment, recorded, written));
     if ("answer" in decision) return answer(decision.answer);
     return answer(await decision.answerAfter(written.slice(stored.length, stored.length + decision.writes.length)));
   }

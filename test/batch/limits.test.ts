@@ -33,6 +33,9 @@ function watchParams() {
 
 const isInsert = (sql: string) => /^insert into "clients"/i.test(sql);
 const writeStatements = (stats: { statements: { sql: string }[] }) => stats.statements.filter((s) => /^\s*(insert|update|delete)/i.test(s.sql));
+/** What every write batch ends with (API.md §11, §12): its history entries, then their outbox rows. */
+const isRecorded = (sql: string) => /^insert into "(client_history|event_outbox)"/i.test(sql);
+const RECORDED = 2;
 
 /** A string of exactly `length` characters starting with `prefix`. */
 const padded = (prefix: string, length: number, fill = "x") => (prefix + fill.repeat(length)).slice(0, length);
@@ -100,18 +103,22 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal({ externalId: xid() })] });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.statementCount).toBe(3);
-    expect(res.stats.batchSizes).toEqual([2, 1]); // the key lookup shares the first round trip
-    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, 0, 1]); // the key lookup shares the first round trip
+    expect(res.stats.statementCount).toBe(3 + RECORDED);
+    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED]); // the key lookup shares the first round trip
+    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, 0, 1, 1, 1]); // the key lookup shares the first round trip
     expect(res.stats.statements[0]!.sql).toMatch(/from "api_keys"/i);
     expect(res.stats.statements[1]!.sql).toMatch(/from "clients"/i);
     expect(isInsert(res.stats.statements[2]!.sql)).toBe(true);
-    expect(writeStatements(res.stats)).toHaveLength(1);
-    // The read round trips write nothing; the write writes the client row (and its index entries).
+    expect(res.stats.statements.slice(3).every((s) => isRecorded(s.sql))).toBe(true);
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED);
+    // The read round trips write nothing; the write writes the client row (and its index entries),
+    // and its history entry (the row and its primary key: 2; no outbox rows without an endpoint).
     expect(res.stats.statements[0]!.rowsWritten).toBe(0);
     expect(res.stats.statements[1]!.rowsWritten).toBe(0);
-    expect(res.stats.rowsWritten).toBe(res.stats.statements[2]!.rowsWritten);
-    expect(res.stats.rowsWritten).toBeGreaterThan(0);
+    expect(res.stats.statements[3]!.rowsWritten).toBe(2);
+    expect(res.stats.statements[4]!.rowsWritten).toBe(0);
+    expect(res.stats.rowsWritten).toBe(res.stats.statements[2]!.rowsWritten! + 2);
+    expect(res.stats.rowsWritten).toBeGreaterThan(2);
     expect(await h.count("test", clients, tenantId)).toBe(1);
   });
 
@@ -120,8 +127,8 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal(), minimal({ externalId: null })] });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2);
-    expect(res.stats.batchSizes).toEqual([1, 1]);
-    expect(writeStatements(res.stats)).toHaveLength(1);
+    expect(res.stats.batchSizes).toEqual([1, 1 + RECORDED]);
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED);
   });
 
   it("non-atomic calls also write in ONE batch", async () => {
@@ -131,8 +138,8 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal({ externalId: xid() }), minimal({ name: "" }), minimal({ externalId: stored }), minimal()], atomic: false });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.batchSizes).toEqual([2, 1]); // the key lookup shares the first round trip
-    expect(writeStatements(res.stats)).toHaveLength(1);
+    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED]); // the key lookup shares the first round trip
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED);
     expect(await h.count("test", clients, tenantId)).toBe(3);
   });
 
@@ -151,7 +158,7 @@ describe("round trips and statements", () => {
     }
   });
 
-  it("the statement count does not grow with the items: 1 item and 250 typical items both use 3 statements", async () => {
+  it("the statement count does not grow with the items: 1 item and 250 typical items both use 5 statements", async () => {
     const one = await h.newTenantWithKey();
     const many = await h.newTenantWithKey();
     const typical = (i: number) =>
@@ -161,7 +168,7 @@ describe("round trips and statements", () => {
     expect(r1.status).toBe(200);
     expect(r250.status).toBe(200);
     expect(r250.stats.statementCount).toBe(r1.stats.statementCount);
-    expect(r250.stats.statementCount).toBe(3);
+    expect(r250.stats.statementCount).toBe(3 + RECORDED);
     expect(r250.stats.batchSizes).toEqual(r1.stats.batchSizes);
     expect(r250.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
     // Rows written grow exactly linearly: the same per-client cost, nothing else.
@@ -227,13 +234,18 @@ describe("a maximum-size 250-item call", () => {
     // Reads, then ONE write round trip holding every INSERT.
     expect(stats.roundTrips).toBe(2); // the key lookup shares the first round trip
     expect(stats.batchSizes.slice(0, 1)).toEqual([2]); // the key lookup shares the first round trip
-    expect(stats.batchSizes[1]).toBe(inserts.length);
+    const recorded = stats.statements.filter((s) => isRecorded(s.sql));
+    expect(stats.batchSizes[1]).toBe(inserts.length + recorded.length);
     expect(inserts.every((s) => s.roundTrip === 1)).toBe(true);
-    expect(writeStatements(stats)).toHaveLength(inserts.length);
+    expect(writeStatements(stats)).toHaveLength(inserts.length + recorded.length);
+    // 250 entries (~5 MB of fields before gzip) in one history INSERT, and the outbox's.
+    expect(recorded).toHaveLength(RECORDED);
+    // ≤ 3 rows written per client it created (API.md §11): the entry and its primary key.
+    expect(recorded.reduce((n, s) => n + (s.rowsWritten ?? 0), 0)).toBe(2 * 250);
     // The rows, stored as JSON parameters of ≤ 2 MB, need at least ceil(size / 2 MB) INSERTs.
     expect(inserts.length).toBeGreaterThanOrEqual(Math.ceil(bodyBytes / 2_000_000));
     expect(inserts.length).toBeLessThanOrEqual(5);
-    expect(stats.statementCount).toBe(2 + inserts.length);
+    expect(stats.statementCount).toBe(2 + inserts.length + RECORDED);
 
     // Everything was written, normalized, in input order, and equals GET.
     expect(res.body.data).toHaveLength(250);

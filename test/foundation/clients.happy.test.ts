@@ -375,10 +375,11 @@ describe("DELETE /clients/{id}", () => {
     const res = await h.delete(`/clients/${client.id}`, { key });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: client.id, deleted: true });
-    // The API key with the client, read (the write path decides from a read); one write batch: the
-    // guard that the client still exists, then the 7 statements of the delete.
+    // The API key with the client's graph, the links to it, their parents and the history heads
+    // (the write path decides from a read); one write batch: the guard that the client still
+    // exists, the 7 statements of the delete, its history entries and their outbox rows.
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.batchSizes).toEqual([2, 8]); // the key lookup shares the first round trip
+    expect(res.stats.batchSizes).toEqual([12, 10]);
 
     for (const table of [addresses, contactMethods, bankAccounts, documents]) {
       expect(await h.rows("test", table, { clientId: client.id })).toEqual([]);

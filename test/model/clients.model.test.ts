@@ -33,7 +33,7 @@ afterAll(() => {
     `[model] seed=${SEED} numRuns=${RUNS} sequences run=${figures.sequences} (shrinking included) steps=${figures.steps} ` +
       `requests=${figures.requests} ops=${JSON.stringify(figures.ops)} expected statuses=${JSON.stringify(figures.statuses)} ` +
       `error pointers compared=${figures.pointers.compared} refusals leaving out other tiers=${JSON.stringify(figures.pointers.leftOut)} ` +
-      `coverage=${JSON.stringify(figures.coverage)}`,
+      `coverage=${JSON.stringify(figures.coverage)} history=${JSON.stringify(figures.history)}`,
   );
 });
 

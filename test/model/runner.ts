@@ -206,6 +206,8 @@ function coverSync(figures: Figures, req: M.SyncIn, body: SyncBody) {
 export const UNKNOWN_ID = "01900000-0000-7000-8000-00000000dead";
 
 export interface Figures {
+  /** The compliance record (API.md §11), checked at the end of each sequence. */
+  history: { asOfCompared: number; beforeCreation: number; afterDeletion: number; chainsVerified: number };
   sequences: number;
   steps: number;
   requests: number;
@@ -224,6 +226,7 @@ export const newFigures = (): Figures => ({
   statuses: {},
   coverage: {},
   pointers: { compared: 0, leftOut: {} },
+  history: { asOfCompared: 0, beforeCreation: 0, afterDeletion: 0, chainsVerified: 0 },
 });
 
 export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Figures, printTrace = false): Promise<void> {
@@ -239,6 +242,8 @@ export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Fig
   const binding = new Binding();
   const created = { clients: [] as { mid: string; who: Who }[], addresses: [] as { mid: string; who: Who }[], contactMethods: [] as { mid: string; who: Who }[] };
   const etags = new Map<string, { render: string; etag: string }>();
+  /** Every GET of a client the sequence made, with the instant it answered: what asOf must answer again. */
+  const answered: { w: Who; id: string; at: string; text: string }[] = [];
   const trace: string[] = [];
 
   /**
@@ -324,6 +329,50 @@ export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Fig
         throw new Mismatch(`ETag of ${c.id}: the sync answered ${etagAfterSync.etag}, GET answers ${etag}`);
       }
       etags.set(`${w}/${c.id}`, { render, etag });
+      answered.push({ w, id: real(c.id), at: new Date().toISOString(), text: res.text });
+    }
+    // The next write's entries must be later than the instant just noted (ms resolution).
+    const noted = Date.now();
+    while (Date.now() <= noted) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+
+  /**
+   * The compliance record (API.md §11): GET ?asOf=<instant> answers, byte for byte, what GET
+   * answered at every instant noted (deleted clients included); before a client's first entry and
+   * after its deletion it is a 404; every client's chain verifies.
+   */
+  async function checkHistory() {
+    for (const seen of answered) {
+      const res = await request("GET", `/clients/${seen.id}?asOf=${encodeURIComponent(seen.at)}`, seen.w);
+      if (res.status !== 200 || res.text !== seen.text) {
+        throw new Mismatch(`GET /clients/${seen.id}?asOf=${seen.at} (${seen.w}): ${res.status}, expected what GET answered then:\n  then: ${seen.text.slice(0, 600)}\n  asOf: ${res.text.slice(0, 600)}`);
+      }
+      if (res.headers.get("etag") !== null) throw new Mismatch(`GET ?asOf answered an ETag`);
+      figures.history.asOfCompared++;
+    }
+    for (const w of ["A", "B", "AL"] as const) {
+      const db = h.binding(M.STORES[w].env);
+      const firsts = await db
+        .prepare(
+          // Deleted: its row is gone (a `delete` entry may also be a link removed from a live client).
+          "SELECT h.client_id AS id, min(h.at) AS first, NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = h.client_id) AS deleted FROM client_history h WHERE h.tenant_id = ? AND h.part = 0 GROUP BY h.client_id",
+        )
+        .bind(tenants[M.STORES[w].tenant])
+        .all<{ id: string; first: string; deleted: number }>();
+      for (const client of firsts.results) {
+        const before = new Date(Date.parse(client.first) - 1).toISOString();
+        const early = await request("GET", `/clients/${client.id}?asOf=${encodeURIComponent(before)}`, w);
+        if (early.status !== 404) throw new Mismatch(`GET /clients/${client.id}?asOf=${before}, before its first entry: ${early.status}, expected 404`);
+        figures.history.beforeCreation++;
+        if (client.deleted === 1) {
+          const late = await request("GET", `/clients/${client.id}?asOf=${encodeURIComponent(new Date().toISOString())}`, w);
+          if (late.status !== 404) throw new Mismatch(`GET /clients/${client.id}?asOf=now, after its deletion: ${late.status}, expected 404`);
+          figures.history.afterDeletion++;
+        }
+        const verify = await request("GET", `/clients/${client.id}/history/verify`, w);
+        if (verify.status !== 200 || verify.body.valid !== true) throw new Mismatch(`history of ${client.id} does not verify: ${verify.status} ${verify.text}`);
+        figures.history.chainsVerified++;
+      }
     }
   }
 
@@ -449,6 +498,7 @@ export async function runSequence(h: Harness, cmds: readonly Cmd[], figures: Fig
     }
     // At the end, every store through the API (tenant and environment isolation, read side).
     for (const s of ["A", "B", "AL"] as const) await checkApi(s);
+    await checkHistory();
     if (printTrace) console.log(`[model] sequence ${figures.sequences}:\n    ${trace.join("\n    ")}`);
   } catch (error) {
     if (!(error instanceof Mismatch)) throw error;

@@ -109,6 +109,30 @@ describe("live answers validate against the document", () => {
     expectDocumented("getClient", await h.get(`/clients/${id}`, { key }), 404);
   });
 
+  it("history, verify and asOf: pages, a broken chain, bad cursor and asOf, unknown client, no permission", async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const created = await h.post("/clients/sync", exampleNamed("createGraph").request.body, { key });
+    const id = created.body.client.id;
+    await h.post("/clients/sync", { clientId: id, client: { middleName: "Lucía" } }, { key });
+    const first = await h.get(`/clients/${id}/history?limit=1`, { key });
+    expectDocumented("getClientHistory", first, 200);
+    expect(first.body.pagination.hasMore).toBe(true);
+    expectDocumented("getClientHistory", await h.get(`/clients/${id}/history?cursor=${first.body.pagination.nextCursor}`, { key }), 200);
+    expectDocumented("getClientHistory", await h.get(`/clients/${id}/history?cursor=nonsense`, { key }), 400);
+    expectDocumented("getClientHistory", await h.get(`/clients/${crypto.randomUUID()}/history`, { key }), 404);
+    expectDocumented("verifyClientHistory", await h.get(`/clients/${id}/history/verify`, { key }), 200);
+    expectDocumented("getClient", await h.get(`/clients/${id}?asOf=2999-01-01T00:00:00Z`, { key }), 200);
+    expectDocumented("getClient", await h.get(`/clients/${id}?asOf=yesterday`, { key }), 400);
+    const readOnly = await h.createKey({ tenantId, permissions: ["clients:read"] });
+    expectDocumented("getClient", await h.get(`/clients/${id}?asOf=2999-01-01T00:00:00Z`, { key: readOnly }), 403);
+    expectDocumented("verifyClientHistory", await h.get(`/clients/${id}/history/verify`, { key: readOnly }), 403);
+    // A broken chain is a documented answer too.
+    await h.binding("test").prepare("UPDATE client_history SET hash = ? WHERE client_id = ? AND sequence = 2").bind("0".repeat(64), id).run();
+    const broken = await h.get(`/clients/${id}/history/verify`, { key });
+    expectDocumented("verifyClientHistory", broken, 200);
+    expect(broken.body).toEqual({ valid: false, entries: 2, brokenAt: 2 });
+  });
+
   it("POST /clients/batch: atomic, partial, invalid, conflict, not JSON, too large", async () => {
     const { key } = await h.newTenantWithKey();
     expectDocumented("createClients", await h.post("/clients/batch", { items: [{ type: "trust", name: "T", externalId: "x1" }] }, { key }), 200);

@@ -8,11 +8,13 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const REQUEST_ID = /^req_[0-9a-f]{32}$/;
 const PROBLEM_TYPE = /^https?:\/\/[^/]+(\/problems\/[a-z-]+)$/;
+const KEY_PREFIX = /^sk_(test|live)_[A-Za-z0-9_-]{8}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * Replaces what differs from run to run: each distinct UUID by its order of first appearance
- * (so "the address's clientId is the client's id" is still compared), timestamps and request ids by
- * a placeholder, and the origin of problem type URIs.
+ * (so "the address's clientId is the client's id" is still compared), timestamps, request ids, key
+ * prefixes and SHA-256 hashes by a placeholder, and the origin of problem type URIs.
  */
 export function normalize(value: unknown): unknown {
   const ids = new Map<string, string>();
@@ -20,6 +22,9 @@ export function normalize(value: unknown): unknown {
     if (typeof v === "string") {
       if (TIMESTAMP.test(v)) return "<timestamp>";
       if (REQUEST_ID.test(v)) return "<requestId>";
+      // A history entry names the API key by its display prefix, and carries hashes over its ids and times.
+      if (KEY_PREFIX.test(v)) return "<keyPrefix>";
+      if (SHA256.test(v)) return "<sha256>";
       const type = PROBLEM_TYPE.exec(v);
       if (type) return `<origin>${type[1]}`;
       return v.replace(UUID, (id) => {

@@ -34,6 +34,8 @@ const ENDPOINTS: Endpoint[] = [
   { name: "GET /clients", method: "GET", path: () => "/clients", needs: ["clients:read"] },
   { name: "GET /clients/{id}", method: "GET", path: (id) => `/clients/${id}`, needs: ["clients:read"] },
   { name: "DELETE /clients/{id}", method: "DELETE", path: (id) => `/clients/${id}`, needs: ["clients:delete"] },
+  { name: "GET /clients/{id}/history", method: "GET", path: (id) => `/clients/${id}/history`, needs: ["clients:history"] },
+  { name: "GET /clients/{id}/history/verify", method: "GET", path: (id) => `/clients/${id}/history/verify`, needs: ["clients:history"] },
   { name: "POST /clients/batch", method: "POST", path: () => "/clients/batch", body: () => ({ items: [{ type: "individual", name: "New" }] }), needs: ["clients:create"] },
   {
     name: "POST /clients/sync",
@@ -543,6 +545,15 @@ function expectEffect(e: Endpoint, environment: Environment, id: string, body: a
       expect(after).toEqual(before);
       expect(body).toMatchObject({ id, name: "Ada", addresses: [{ clientId: id, street: rowsOf(before, environment, "addresses")[0]!.street }] });
       break;
+    // The seeded client was written straight to D1, with no history: an empty record, read, nothing written.
+    case "GET /clients/{id}/history":
+      expect(after).toEqual(before);
+      expect(body).toEqual({ data: [], pagination: { hasMore: false, nextCursor: null } });
+      break;
+    case "GET /clients/{id}/history/verify":
+      expect(after).toEqual(before);
+      expect(body).toEqual({ valid: true, entries: 0, head: "" });
+      break;
     case "DELETE /clients/{id}":
       expect(body).toEqual({ id, deleted: true });
       expect(clientsAfter.filter((c) => c.id === id)).toEqual([]);
@@ -591,8 +602,9 @@ describe("permission matrix: every permission set × every endpoint × both envi
       expectEffect(e, environment, clients[environment], res.body, before, after);
     }
   });
-  it("the matrix covers 4 permissions × 5 endpoints, with keys holding exactly one and all but one", () => {
-    expect(table).toHaveLength(2 * 8 * 5);
-    expect(new Set(table.map((t) => t.e.name)).size).toBe(5);
+  it(`the matrix covers ${PERMISSIONS.length} permissions × ${ENDPOINTS.length} endpoints, with keys holding exactly one and all but one`, () => {
+    expect(PERMISSIONS).toHaveLength(6);
+    expect(table).toHaveLength(2 * (2 * PERMISSIONS.length) * ENDPOINTS.length);
+    expect(new Set(table.map((t) => t.e.name)).size).toBe(ENDPOINTS.length);
   });
 });

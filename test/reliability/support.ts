@@ -16,6 +16,8 @@ export const TENANT_TABLES = [
   "client_links",
   "idempotency_keys",
   "api_keys",
+  "client_history",
+  "event_outbox",
 ] as const;
 
 export type Snapshot = Record<Environment, { rows: Record<string, unknown[]>; counts: Record<string, number> }>;

@@ -3,7 +3,7 @@
 // dryRun answers exactly what the real sync then answers (ids and timestamps aside).
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness } from "../support/harness";
-import { clabe, dumpTenant, normalize, uniq } from "./helpers";
+import { clabe, dumpTenant, normalize, seedWebhookEndpoint, uniq } from "./helpers";
 
 const h = createHarness();
 afterEach(() => {
@@ -16,6 +16,7 @@ const address = (over: Record<string, unknown> = {}) => ({ street: "Reforma 1", 
 /** A tenant with a client graph touching every table; returns what the representative sync needs. */
 async function seedGraph() {
   const { tenantId, key } = await h.newTenantWithKey();
+  await seedWebhookEndpoint(h, tenantId);
   const ext = `g-${uniq()}`;
   const other = await sync(key, { client: { type: "individual", name: "Other", externalId: `${ext}-other` } });
   const res = await sync(key, {
@@ -65,13 +66,20 @@ describe("a write batch aborted halfway", () => {
   it("leaves every row byte-identical and answers 500 with the requestId, for every statement of the batch", { timeout: 120_000 }, async () => {
     // The write batch of the representative sync, measured on a graph of its own.
     const probe = await seedGraph();
+    const probeBefore = await dumpTenant(h, probe.tenantId);
     const ok = await sync(probe.key, representative(probe));
     expect(ok.status, ok.text).toBe(200);
     expect(ok.stats.batchSizes).toHaveLength(2); // the key lookup shares the first round trip
     const size = ok.stats.batchSizes[1]!;
     const kinds = ok.stats.statements.filter((s) => s.roundTrip === 1).map((s) => s.sql.slice(0, 40).replace(/\s+/g, " "));
-    // Guard, client inserts/updates, link delete, child deletes, inserts/updates, link insert/update.
-    expect(size).toBe(18);
+    // Guard, client inserts/updates, link delete, child deletes, inserts/updates, link insert/update,
+    // then the history entries and their outbox rows (API.md §11, §12).
+    expect(size).toBe(20);
+    // One entry per client it changed (the client, the inline-updated Rep, the new Co), each with its event.
+    const after = await dumpTenant(h, probe.tenantId);
+    const entries = (after.client_history as { part: number }[]).filter((r) => r.part === 0);
+    expect(entries.length - probeBefore.client_history.length).toBe(3);
+    expect(after.event_outbox).toHaveLength(entries.length);
     expect(ok.stats.statements.filter((s) => s.roundTrip === 1 && /^update "addresses" set "external_id" = (null|\?) where/i.test(s.sql))).toHaveLength(1);
     console.log(`representative write batch: ${size} statements\n  ${kinds.join("\n  ")}`);
 
@@ -94,11 +102,16 @@ describe("a write batch aborted halfway", () => {
       expect(res.text).not.toMatch(/json|sqlite|D1_|select|insert|update/i);
       expect(h.logs.length).toBe(logged + 1);
       expect(h.logs.at(-1)!.details.requestId).toBe(res.body.requestId);
+      // Nothing at all: neither the change, nor its history entries, nor its outbox rows.
       expect(await dumpTenant(h, g.tenantId), `statement ${n}`).toEqual(before);
       // And nothing was half-done: the same sync then succeeds, with the same effect as on the probe.
       const retry = await sync(g.key, representative(g));
       expect(retry.status, retry.text).toBe(200);
       expect(normalize(withoutExt(retry.body, g.ext))).toEqual(normalize(withoutExt(ok.body, probe.ext)));
+      // …and records it once: the same entries as the probe's, each with its outbox row.
+      const recorded = await dumpTenant(h, g.tenantId);
+      expect(recorded.client_history.length - before.client_history.length).toBe(after.client_history.length - probeBefore.client_history.length);
+      expect(recorded.event_outbox.length - before.event_outbox.length).toBe(after.event_outbox.length - probeBefore.event_outbox.length);
     }
   });
 });

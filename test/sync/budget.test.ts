@@ -6,13 +6,18 @@ import { describe, expect, it } from "vitest";
 import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents } from "../../src/db/schema";
 import { D1_LIMITS } from "../support/d1-guard";
 import { createHarness } from "../support/harness";
-import { clabe, countsOf, curp, dumpTenant, RFC_INDIVIDUAL, uniq } from "./helpers";
+import { clabe, countsOf, curp, dumpTenant, RFC_INDIVIDUAL, seedWebhookEndpoint, uniq } from "./helpers";
 
 const h = createHarness();
 const sync = (key: string, body: unknown) => h.post("/clients/sync", body, { key });
 
-/** Graph load (8) + externalId owners of the 4 child lists + named clients (2) and their contacts. */
-const READ_BATCH_FULL = 8 + 4 + 3;
+/**
+ * Graph load (8) + externalId owners of the 4 child lists + named clients (2) and their contacts +
+ * the history heads of the clients the sync may change (API.md §11).
+ */
+const READ_BATCH_FULL = 8 + 4 + 3 + 1;
+/** What every write batch that changes something ends with: its history entries, and their outbox rows. */
+const RECORDED = 2;
 
 describe("round trips and statements of a typical sync", () => {
   it("create: auth + one read batch + one write batch, exact figures", async () => {
@@ -27,11 +32,11 @@ describe("round trips and statements of a typical sync", () => {
       linkedClients: [{ child: { type: "individual", name: "Rep", externalId: `${ext}-rep` } }],
     });
     expect(res.status, res.text).toBe(200);
-    // Write batch: clients (parent + linked child), 4 child lists, links: one INSERT each.
-    expect(res.stats.batchSizes).toEqual([1 + READ_BATCH_FULL, 6]); // the key lookup shares the first round trip
+    // Write batch: clients (parent + linked child), 4 child lists, links: one INSERT each; then the entries and outbox.
+    expect(res.stats.batchSizes).toEqual([1 + READ_BATCH_FULL, 6 + RECORDED]); // the key lookup shares the first round trip
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.statementCount).toBe(1 + READ_BATCH_FULL + 6);
-    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, ...Array(READ_BATCH_FULL).fill(0), ...Array(6).fill(1)]); // the key lookup shares the first round trip
+    expect(res.stats.statementCount).toBe(1 + READ_BATCH_FULL + 6 + RECORDED);
+    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, ...Array(READ_BATCH_FULL).fill(0), ...Array(6 + RECORDED).fill(1)]); // the key lookup shares the first round trip
     const counts = await countsOf(h, tenantId);
     expect(counts).toMatchObject({ clients: 2, addresses: 1, contact_methods: 2, bank_accounts: 1, documents: 1, client_links: 1 });
     // Rows written per the D1 meta of the write batch (rows and their index entries).
@@ -44,13 +49,13 @@ describe("round trips and statements of a typical sync", () => {
     const update = await sync(key, { client: { externalId: ext, name: "Ana María" }, addresses: [{ externalId: `${ext}-a`, city: "Puebla" }], documents: [{ externalId: `${ext}-d`, _delete: true }] });
     expect(update.status, update.text).toBe(200);
     // The key lookup shares the first round trip; then guard, client update, document delete, address update.
-    expect(update.stats.batchSizes).toEqual([1 + 8 + 2 + 3, 4]);
+    expect(update.stats.batchSizes).toEqual([1 + 8 + 2 + 3 + 1, 4 + RECORDED]);
     const writeSql = update.stats.statements.filter((s) => s.roundTrip === 1).map((s) => s.sql.slice(0, 30).toLowerCase());
     expect(writeSql[0]).toMatch(/^insert into "write_guards"/);
     console.log(`typical update sync: ${update.stats.statementCount} statements, batches ${JSON.stringify(update.stats.batchSizes)}, rows read ${update.stats.rowsRead}, rows written ${update.stats.rowsWritten}`);
 
     const noop = await sync(key, { client: { externalId: ext, name: "Ana María" } });
-    expect(noop.stats.batchSizes).toEqual([1 + 8 + 3]); // the key lookup shares the first round trip
+    expect(noop.stats.batchSizes).toEqual([1 + 8 + 3 + 1]); // the key lookup shares the first round trip
     expect(noop.stats.rowsWritten).toBe(0);
     console.log(`typical no-op sync: ${noop.stats.statementCount} statements, batches ${JSON.stringify(noop.stats.batchSizes)}, rows read ${noop.stats.rowsRead}, rows written 0`);
   });
@@ -163,6 +168,16 @@ function maximalBody(ext: string, filler: string, fieldsFiller: string) {
 }
 
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+/**
+ * Rows (index entries included, from D1's meta) that a request's history and outbox statements
+ * wrote, and the history entries it appended: API.md §11 allows 3 per client it changed (plus the
+ * outbox rows when the tenant has webhook endpoints; this one has none, so the outbox writes none).
+ */
+function recordedRows(res: { stats: { statements: { sql: string; rowsWritten: number | null }[] } }) {
+  const of = (table: string) => res.stats.statements.filter((s) => s.sql.toLowerCase().startsWith(`insert into "${table}"`)).reduce((n, s) => n + (s.rowsWritten ?? 0), 0);
+  return { history: of("client_history"), outbox: of("event_outbox") };
+}
 const MiB = 1024 * 1024;
 
 describe("the maximal sync", () => {
@@ -209,6 +224,8 @@ describe("the maximal sync", () => {
     const get = await h.get(`/clients/${id}`, { key });
     expect(get.body).toEqual(first.body.client);
     expect(get.headers.get("etag")).toBe(first.headers.get("etag"));
+    // One entry per client it created (the client and its 250 linked clients), ≤ 3 rows each.
+    expect(recordedRows(first)).toEqual({ history: 2 * 251, outbox: 0 });
 
     const before = await dumpTenant(h, tenantId);
     const again = await sync(key, body);
@@ -232,6 +249,7 @@ describe("the maximal sync", () => {
     expect(update.stats.statementCount).toBeLessThanOrEqual(D1_LIMITS.maxStatementsPerRequest);
     expect(update.body.addresses.updated).toHaveLength(250);
     expect(update.body.linkedClients.updated).toHaveLength(250);
+    expect(recordedRows(update)).toEqual({ history: 2 * 251, outbox: 0 });
     console.log(`maximal sync changing everything: ${update.stats.statementCount} statements, batches ${JSON.stringify(update.stats.batchSizes)}, rows read ${update.stats.rowsRead}, rows written ${update.stats.rowsWritten}`);
   });
 });
@@ -317,6 +335,7 @@ describe("the keyed worst case (§8, §9)", () => {
 
   it("a keyed ~4.8 MiB sync with replaceMode mixing updates, a swap, creates and deletes stays within 50 statements, and its replay is byte for byte", { timeout: 180_000 }, async () => {
     const { tenantId, key } = await h.newTenantWithKey();
+    await seedWebhookEndpoint(h, tenantId); // the worst case writes outbox rows too (API.md §12)
     const ext = `kw-${uniq()}`;
     const fieldsFiller = "f".repeat(2048);
     const slots = 1 + 250 * 5 + 250;
@@ -358,6 +377,14 @@ describe("the keyed worst case (§8, §9)", () => {
     expect((await h.rows("test", addresses, { id: a0 }))[0]!.externalId).toBe(`${ext}-a1`);
     expect((await h.rows("test", addresses, { id: a1 }))[0]!.externalId).toBe(`${ext}-a0`);
     expect(await countsOf(h, tenantId)).toMatchObject({ addresses: 250, contact_methods: 250, bank_accounts: 250, documents: 250, client_links: 250 });
+    // One entry (2 rows: the row and its primary key) per client changed: the client, 125 linked
+    // clients created and 125 updated; each with its outbox row.
+    const entries = (await h.binding("test").prepare("SELECT count(*) AS n FROM client_history WHERE tenant_id = ? AND part = 0 AND sequence > 0 AND at = (SELECT max(at) FROM client_history WHERE tenant_id = ?)").bind(tenantId, tenantId).first<{ n: number }>())!.n;
+    expect(entries).toBe(251);
+    const recorded = recordedRows(first);
+    expect(recorded.history).toBe(2 * 251);
+    expect(recorded.history).toBeLessThanOrEqual(3 * 251);
+    expect(recorded.outbox).toBeGreaterThanOrEqual(251);
 
     const before = await dumpTenant(h, tenantId);
     const again = await h.post("/clients/sync", body, { key, ...idem });

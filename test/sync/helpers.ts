@@ -28,14 +28,24 @@ export function curp(first17 = "GOMA800101HDFRRN0"): string {
 export const RFC_INDIVIDUAL = "GOMA800101AB1";
 export const RFC_COMPANY = "ABC800101AB1";
 
-const TABLES = ["clients", "addresses", "contact_methods", "bank_accounts", "documents", "client_links", "idempotency_keys"];
+/** Each data table of a tenant, with the order its dump is sorted in. */
+const TABLES = {
+  clients: "id",
+  addresses: "id",
+  contact_methods: "id",
+  bank_accounts: "id",
+  documents: "id",
+  client_links: "id",
+  idempotency_keys: "key, part",
+  client_history: "client_id, sequence, part",
+  event_outbox: "id",
+} as const;
 
 /** Every row of every data table that belongs to a tenant, raw (as D1 stores it), ordered. */
 export async function dumpTenant(h: Harness, tenantId: string, environment: Environment = "test") {
   const binding = h.binding(environment);
-  const out: Record<string, unknown[]> = {};
-  for (const table of TABLES) {
-    const order = table === "idempotency_keys" ? "key" : "id";
+  const out = {} as Record<keyof typeof TABLES, unknown[]>;
+  for (const [table, order] of Object.entries(TABLES) as [keyof typeof TABLES, string][]) {
     const { results } = await binding.prepare(`SELECT * FROM ${table} WHERE tenant_id = ? ORDER BY ${order}`).bind(tenantId).all();
     out[table] = results;
   }
@@ -78,3 +88,18 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** The pointers of a problem answer. */
 export const pointers = (body: { errors?: { pointer: string }[] }) => (body.errors ?? []).map((e) => e.pointer);
+
+/**
+ * A webhook endpoint of the tenant, written straight to D1: with one, every write also fills the
+ * event outbox (API.md §12), so a test of the write batch covers the outbox rows too. Its URL
+ * refuses connections at once.
+ */
+export async function seedWebhookEndpoint(h: Harness, tenantId: string, environment: Environment = "test"): Promise<string> {
+  const id = crypto.randomUUID();
+  await h
+    .binding(environment)
+    .prepare("INSERT INTO webhook_endpoints (id, tenant_id, url, description, events, secret, created_at) VALUES (?, ?, ?, NULL, ?, ?, ?)")
+    .bind(id, tenantId, "http://127.0.0.1:9/hook", JSON.stringify(["client.created", "client.updated", "client.deleted"]), "whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdHRlc3Q=", new Date().toISOString())
+    .run();
+  return id;
+}

@@ -1,0 +1,100 @@
+// Retention (API.md §11), run as `npm run purge -- --env test|live [--remote] [--now <ISO 8601>]`.
+//
+// Permanently erases, for every client deleted longer ago than the retention period (wrangler.toml
+// [vars] HISTORY_RETENTION_YEARS), its history entries and its outbox rows — and nothing else:
+// clients never deleted, or deleted within retention, keep everything. Prints what it erased, per
+// tenant. The SQL is src/db/purge.ts. Local by default (the databases of npm start, lib/local-d1.ts);
+// --remote works on the deployed database (needs `wrangler login`). --now sets the instant retention
+// is counted back from (default: now).
+import { parseArgs } from "node:util";
+import { purgeExpired, retentionCutoff, type ErasedClient } from "../src/db/purge.ts";
+import { withKeyDatabase } from "./lib/apikeys.ts";
+import { RETENTION_VAR, retentionYears } from "./lib/retention.ts";
+import { CommandError, type EnvironmentName } from "./lib/wrangler.ts";
+
+const USAGE = `Usage: npm run purge -- --env test|live [--remote] [--now <ISO 8601 timestamp>]
+
+Permanently erases the history (and outbox rows) of every client deleted more than
+${RETENTION_VAR} years (wrangler.toml [vars]) before --now (default: now), and nothing else.
+Works on the local database (that of npm start) unless --remote is given.`;
+
+class UsageError extends Error {}
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const now = new Date(value);
+  if (!INSTANT.test(value) || Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 timestamp with a Z or an offset, not "${value}"`);
+  return now;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** What was erased, per tenant, one line per client. */
+function report(erased: readonly ErasedClient[]): string[] {
+  const tenants = new Map<string, ErasedClient[]>();
+  for (const client of erased) tenants.set(client.tenantId, [...(tenants.get(client.tenantId) ?? []), client]);
+  const lines: string[] = [];
+  for (const [tenant, clients] of [...tenants].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const entries = clients.reduce((n, c) => n + c.entries, 0);
+    const events = clients.reduce((n, c) => n + c.events, 0);
+    lines.push(`Tenant "${tenant}": ${plural(clients.length, "client")}, ${plural(entries, "history entry", "history entries")}, ${plural(events, "outbox row")}`);
+    for (const c of clients) {
+      lines.push(`  ${c.clientId}  deleted ${c.deletedAt}  ${plural(c.entries, "entry", "entries")} (${plural(c.rows, "row")})  ${plural(c.events, "outbox row")}`);
+    }
+  }
+  return lines;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { env: { type: "string" }, remote: { type: "boolean" }, now: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    if (values.env !== "test" && values.env !== "live") {
+      throw new UsageError(values.env === undefined ? "--env is required (test or live)" : `--env must be test or live, not "${values.env}"`);
+    }
+    const environment: EnvironmentName = values.env;
+    const now = parseNow(values.now);
+    const years = retentionYears();
+    const cutoff = retentionCutoff(now, years);
+    const erased = await withKeyDatabase(environment, values.remote === true, (line) => console.log(line), async (db) => {
+      console.log(`Purging ${db.where}: the history of clients deleted before ${cutoff} (${RETENTION_VAR} = ${years}, counted back from ${now.toISOString()}).`);
+      return purgeExpired((statements) => db.execute(statements), cutoff);
+    });
+    if (erased.length === 0) {
+      console.log(`Nothing to erase: no client was deleted before ${cutoff}.`);
+      return 0;
+    }
+    for (const line of report(erased)) console.log(line);
+    const entries = erased.reduce((n, c) => n + c.entries, 0);
+    const events = erased.reduce((n, c) => n + c.events, 0);
+    console.log(`Erased ${plural(erased.length, "client")}: ${plural(entries, "history entry", "history entries")}, ${plural(events, "outbox row")}.`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`Error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof CommandError) {
+      console.error(`Error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

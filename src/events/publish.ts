@@ -1,0 +1,38 @@
+// After a write commits: its events go to the queue (API.md §12), off the request's path
+// (ctx.waitUntil), with no D1 round trip — whether the batch wrote outbox rows is in its own results.
+// If this never happens (the Worker died, the queue refused), the rows stay unqueued and the cron
+// sweep (sweep.ts) sends them a minute later.
+import type { Statement } from "../db/database";
+import { isOutboxInsert } from "../db/outbox";
+import type { Env, Environment } from "../env";
+import { sendAll } from "./messages";
+
+interface Recorded {
+  /** The statements that recorded the write (history and outbox), the last of its batch. */
+  statements: readonly Statement[];
+  eventIds: readonly string[];
+}
+
+/** Rows the outbox INSERTs of a batch wrote (none for a tenant without endpoints). */
+function outboxRowsWritten(recorded: Recorded, written: readonly unknown[]): number {
+  const results = written.slice(written.length - recorded.statements.length);
+  return recorded.statements.reduce((n, statement, i) => {
+    if (!isOutboxInsert(statement)) return n;
+    return n + ((results[i] as D1Result | undefined)?.meta?.changes ?? 0);
+  }, 0);
+}
+
+export async function sendRecordedEvents(environment: Environment, recorded: Recorded, written: readonly unknown[]): Promise<void> {
+  if (recorded.eventIds.length === 0 || outboxRowsWritten(recorded, written) === 0) return;
+  try {
+    // Imported here, not at the top: the OpenAPI tools load the routes in Node, where this module does not exist.
+    const { env } = await import("cloudflare:workers");
+    await sendAll(
+      (env as unknown as Env).EVENTS_QUEUE,
+      recorded.eventIds.map((eventId) => ({ kind: "event", environment, eventId })),
+    );
+  } catch (error) {
+    // The sweep sends them: nothing is lost, they are only late.
+    console.error("events not queued after commit; the sweep will send them", { count: recorded.eventIds.length, error: String(error) });
+  }
+}
