@@ -11,7 +11,8 @@
 import { parseArgs } from "node:util";
 import { displayPrefix, KEY_PATTERN, PERMISSIONS, TENANT_PATTERN } from "../src/http/keys.ts";
 import { createKey, listKeys, revokeKey, withKeyDatabase } from "./lib/apikeys.ts";
-import { CommandError, type EnvironmentName } from "./lib/wrangler.ts";
+import { exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
+import type { EnvironmentName } from "./lib/wrangler.ts";
 
 const USAGE = `Usage: npm run apikey -- <command> [options]
 
@@ -25,14 +26,6 @@ Commands:
       Revokes a key, named by its display prefix (as shown by list).
 
 Works on the local databases (those of npm start) unless --remote is given.`;
-
-class UsageError extends Error {}
-
-function parseEnvironment(value: string | undefined): EnvironmentName {
-  if (value === undefined) throw new UsageError("--env is required (test or live)");
-  if (value !== "test" && value !== "live") throw new UsageError(`--env must be test or live, not "${value}"`);
-  return value;
-}
 
 function parseTenant(value: string | undefined): string {
   if (value === undefined) throw new UsageError("--tenant is required");
@@ -190,20 +183,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Error: ${command} does not take ${misplaced.map((o) => `--${o}`).join(", ")}\n\n${USAGE}`);
     return 2;
   }
-  try {
+  return exitCodeOf(USAGE, async () => {
     await run(values);
     return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`Error: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (error instanceof CommandError) {
-      console.error(`Error: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  });
 }
 
 process.exitCode = await main(process.argv.slice(2));

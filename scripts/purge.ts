@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { purgeExpired, retentionCutoff, type ErasedClient } from "../src/db/purge.ts";
 import { withKeyDatabase } from "./lib/apikeys.ts";
 import { RETENTION_VAR, retentionYears } from "./lib/retention.ts";
-import { CommandError, type EnvironmentName } from "./lib/wrangler.ts";
+import { exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
 
 const USAGE = `Usage: npm run purge -- --env test|live [--remote] [--now <ISO 8601 timestamp>]
 
@@ -18,7 +18,6 @@ Permanently erases the history (and outbox rows) of every client deleted more th
 ${RETENTION_VAR} years (wrangler.toml [vars]) before --now (default: now), and nothing else.
 Works on the local database (that of npm start) unless --remote is given.`;
 
-class UsageError extends Error {}
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -63,11 +62,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  try {
-    if (values.env !== "test" && values.env !== "live") {
-      throw new UsageError(values.env === undefined ? "--env is required (test or live)" : `--env must be test or live, not "${values.env}"`);
-    }
-    const environment: EnvironmentName = values.env;
+  return exitCodeOf(USAGE, async () => {
+    const environment = parseEnvironment(values.env);
     const now = parseNow(values.now);
     const years = retentionYears();
     const cutoff = retentionCutoff(now, years);
@@ -84,17 +80,7 @@ async function main(argv: string[]): Promise<number> {
     const events = erased.reduce((n, c) => n + c.events, 0);
     console.log(`Erased ${plural(erased.length, "client")}: ${plural(entries, "history entry", "history entries")}, ${plural(events, "outbox row")}.`);
     return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`Error: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (error instanceof CommandError) {
-      console.error(`Error: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  });
 }
 
 process.exitCode = await main(process.argv.slice(2));

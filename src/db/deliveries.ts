@@ -41,6 +41,16 @@ export function headDelivery(db: Db, endpointId: string, clientId: string) {
     .limit(1);
 }
 
+/** The delivery, still pending with the attempt count it was read with (no other attempt since). */
+function stillAsRead(delivery: WebhookDeliveryRow) {
+  return and(
+    eq(webhookDeliveries.endpointId, delivery.endpointId),
+    eq(webhookDeliveries.eventId, delivery.eventId),
+    eq(webhookDeliveries.state, "pending"),
+    eq(webhookDeliveries.attempts, delivery.attempts),
+  );
+}
+
 /**
  * Claims the delivery for one attempt, if it is still pending with the attempts it was read with,
  * due (or waiting for no one), and no earlier event of its client is still to be fanned out: its due
@@ -54,10 +64,7 @@ export function claimDelivery(db: Db, delivery: WebhookDeliveryRow, dueBy: strin
     .set({ nextAttemptAt: leaseUntil })
     .where(
       and(
-        eq(webhookDeliveries.endpointId, delivery.endpointId),
-        eq(webhookDeliveries.eventId, delivery.eventId),
-        eq(webhookDeliveries.state, "pending"),
-        eq(webhookDeliveries.attempts, delivery.attempts),
+        stillAsRead(delivery),
         sql`(${webhookDeliveries.nextAttemptAt} IS NULL OR ${webhookDeliveries.nextAttemptAt} <= ${dueBy})`,
         sql`NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.client_id = ${delivery.clientId} AND o.sequence < ${delivery.sequence} AND o.queued_at IS NULL)`,
       ),
@@ -84,14 +91,7 @@ export function settleDelivery(
   return db
     .update(webhookDeliveries)
     .set({ state: outcome.state, attempts: delivery.attempts + 1, nextAttemptAt: outcome.nextAttemptAt })
-    .where(
-      and(
-        eq(webhookDeliveries.endpointId, delivery.endpointId),
-        eq(webhookDeliveries.eventId, delivery.eventId),
-        eq(webhookDeliveries.state, "pending"),
-        eq(webhookDeliveries.attempts, delivery.attempts),
-      ),
-    );
+    .where(stillAsRead(delivery));
 }
 
 /** Makes the client's next pending delivery at the endpoint due now (its predecessor was settled). */
