@@ -8,7 +8,7 @@ import { readOnBehalfOf } from "./http/actor";
 import { ApiError } from "./http/errors";
 import { parseInput } from "./http/input";
 import { rateLimitKindOf, withRateLimit } from "./http/rate-limit";
-import { handleError, lastResort, withoutBodyForHead, withRequestId, withRequestIdHeader } from "./http/pipeline";
+import { handleError, lastResort, loggerOf, withoutBodyForHead, withRequestId, withRequestIdHeader } from "./http/pipeline";
 import { OPERATIONS } from "./routes";
 import type { Operation } from "./routes/operation";
 
@@ -61,7 +61,7 @@ export function createApp(options: WorkerOptions = {}) {
     const handle = async (request: ApiRequest, env: Env) => operation.handler(request, await parseInput(operation, request), env);
     const run: Handler = operation.permissions
       ? (request, env, ctx) => {
-          request.ctx = ctx;
+          request.background = { ctx, queue: env.EVENTS_QUEUE, log: loggerOf(options) };
           return keyCheckedFirst(request, () => {
             readOnBehalfOf(request);
             return handle(request, env);

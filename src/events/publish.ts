@@ -4,8 +4,8 @@
 // sweep (sweep.ts) sends them a minute later.
 import type { Statement } from "../db/database";
 import { isOutboxInsert } from "../db/outbox";
-import type { Env, Environment } from "../env";
-import { sendAll } from "./messages";
+import type { Environment } from "../env";
+import { sendAll, type EventMessage } from "./messages";
 
 interface Recorded {
   /** The statements that recorded the write (history and outbox), the last of its batch. */
@@ -22,17 +22,21 @@ function outboxRowsWritten(recorded: Recorded, written: readonly unknown[]): num
   }, 0);
 }
 
-export async function sendRecordedEvents(environment: Environment, recorded: Recorded, written: readonly unknown[]): Promise<void> {
+export async function sendRecordedEvents(
+  queue: Queue<EventMessage>,
+  environment: Environment,
+  recorded: Recorded,
+  written: readonly unknown[],
+  log: (message: string, details: Record<string, unknown>) => void,
+): Promise<void> {
   if (recorded.eventIds.length === 0 || outboxRowsWritten(recorded, written) === 0) return;
   try {
-    // Imported here, not at the top: the OpenAPI tools load the routes in Node, where this module does not exist.
-    const { env } = await import("cloudflare:workers");
     await sendAll(
-      (env as unknown as Env).EVENTS_QUEUE,
+      queue,
       recorded.eventIds.map((eventId) => ({ kind: "event", environment, eventId })),
     );
   } catch (error) {
     // The sweep sends them: nothing is lost, they are only late.
-    console.error("events not queued after commit; the sweep will send them", { count: recorded.eventIds.length, error: String(error) });
+    log("events not queued after commit; the sweep will send them", { count: recorded.eventIds.length, error: String(error) });
   }
 }

@@ -1,6 +1,7 @@
 import type { IRequestStrict } from "itty-router";
 import type { Db, Tenant } from "../db/database";
 import type { Environment } from "../env";
+import type { EventMessage } from "../events/messages";
 import type { Permission } from "./keys";
 
 /** What the pipeline learns about a request before a route handler runs. */
@@ -26,8 +27,11 @@ export interface ApiRequest extends IRequestStrict {
   keyLabel: { prefix: string; name: string | null };
   /** X-On-Behalf-Of (http/actor.ts): the caller's own user behind a keyed request, or null. */
   onBehalfOf: string | null;
-  /** The invocation's context: work that outlives the response (events sent after a write commits). */
-  ctx?: ExecutionContext;
+  /**
+   * Work that outlives the response (the events a committed write sends: events/publish.ts): the
+   * invocation's context, the events queue, and where its failures are logged.
+   */
+  background?: { ctx: ExecutionContext; queue: Queue<EventMessage>; log: NonNullable<WorkerOptions["logError"]> };
 }
 
 /** Options the Worker is built with; tests use them to wrap the D1 bindings in the guard. */

@@ -124,7 +124,8 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
         continue;
       }
     }
-    if (recorded) request.ctx?.waitUntil(sendRecordedEvents(request.environment, recorded, written));
+    const background = request.background;
+    if (recorded && background) background.ctx.waitUntil(sendRecordedEvents(background.queue, request.environment, recorded, written, background.log));
     if ("answer" in decision) return answer(decision.answer);
     return answer(await decision.answerAfter(written.slice(stored.length, stored.length + decision.writes.length)));
   }
