@@ -15,6 +15,7 @@ import {
 } from "../db/idempotency";
 import type { ApiRequest } from "./context";
 import { ApiError, badRequest } from "./errors";
+import { JSON_CONTENT_TYPE } from "./pipeline";
 import { sha256Hex } from "../encoding";
 
 export const IDEMPOTENCY_HEADER = "idempotency-key";
@@ -38,7 +39,7 @@ export interface StoredAnswer {
 export function answer(stored: StoredAnswer, extraHeaders: Record<string, string> = {}): Response {
   return new Response(stored.body, {
     status: stored.status,
-    headers: { "content-type": "application/json; charset=utf-8", ...stored.headers, ...extraHeaders },
+    headers: { "content-type": JSON_CONTENT_TYPE, ...stored.headers, ...extraHeaders },
   });
 }
 

@@ -91,9 +91,11 @@ export function lastResort(error: unknown, request: Request & Partial<ApiRequest
   return problemResponse(problem, { "x-request-id": requestId });
 }
 
+export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
 export function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
   return new Response(JSON.stringify(body), {
     status: init.status ?? 200,
-    headers: { "content-type": "application/json; charset=utf-8", ...init.headers },
+    headers: { "content-type": JSON_CONTENT_TYPE, ...init.headers },
   });
 }

@@ -3,13 +3,13 @@
 import * as z from "zod";
 import { clientGraphRead } from "../db/clients-read";
 import { recordAsOfRead } from "../db/history-reads";
-import { etagOf, fullClient } from "../db/mappers";
+import { etagOfJson, fullClient } from "../db/mappers";
 import { entryOfParts } from "../history/entry";
 import { graphAsOf } from "../history/replay";
 import { readWithKey, requirePermission } from "../http/auth";
 import type { ApiRequest } from "../http/context";
 import { notFound } from "../http/errors";
-import { json } from "../http/pipeline";
+import { json, JSON_CONTENT_TYPE } from "../http/pipeline";
 import { getClientQuery } from "../schemas/history";
 import { clientIdParams } from "../schemas/list-query";
 import { clientResponse, etagHeader } from "../schemas/responses";
@@ -51,8 +51,9 @@ export default operation({
     }
     const graph = await readWithKey(request, clientGraphRead(request.db, request.tenant, params.id));
     if (!graph) throw clientNotFound(params.id);
-    const client = fullClient(graph, new Date());
-    return json(client, { headers: { etag: await etagOf(client) } });
+    // Serialized once: the answer's text is what its ETag hashes.
+    const text = JSON.stringify(fullClient(graph, new Date()));
+    return new Response(text, { headers: { "content-type": JSON_CONTENT_TYPE, etag: await etagOfJson(text) } });
   },
   doc: {
     operationId: "getClient",
