@@ -111,7 +111,11 @@ function operationObject(operation: Documented): ZodOpenApiOperationObject {
     operationId: doc.operationId,
     tags: ["Clients"],
     summary: doc.summary,
-    description: doc.description,
+    // The permissions come from the operation's declaration (API.md §2), as the router checks them.
+    description: operation.permissions
+      ? `${doc.description}\n\nAPI key permission${operation.permissions.length > 1 ? "s" : ""}: ${operation.permissions.map((p) => `\`${p}\``).join(", ")}.`
+      : doc.description,
+    ...(operation.permissions ? { "x-permissions": [...operation.permissions] } : {}),
     requestParams: {
       ...(operation.params ? { path: operation.params as z.ZodObject } : {}),
       ...(operation.query ? { query: operation.query as z.ZodObject } : {}),
@@ -172,7 +176,10 @@ function build(): OpenApiDocument {
             type: "http",
             scheme: "bearer",
             bearerFormat: "sk_test_… / sk_live_…",
-            description: "An API key of the environment named by X-Environment. Missing or invalid: 401.",
+            description:
+              "An API key of the environment named by X-Environment. Missing or invalid: 401. A key grants some of " +
+              "`clients:read`, `clients:create`, `clients:update`, `clients:delete`, `clients:history` and `webhooks:manage` " +
+              "(new keys: all six); each operation says which it needs, else 403.",
           },
         },
       },

@@ -50,3 +50,16 @@ describe("the OpenAPI document", () => {
     expect((await validate(broken as never)).valid).toBe(false);
   });
 });
+
+describe("the permissions in the document", () => {
+  it("are, for every operation behind a key, exactly those its declaration makes the router check", async () => {
+    const { OPERATIONS } = await import("../../src/routes");
+    const documented = OPERATIONS.filter((o) => o.doc && o.permissions);
+    expect(documented.map((o) => o.path)).toContain("/clients/{id}/history");
+    for (const operation of documented) {
+      const object = (document.paths as Record<string, Record<string, any>>)[operation.path]![operation.method.toLowerCase()]!;
+      expect(object["x-permissions"], `${operation.method} ${operation.path}`).toEqual([...operation.permissions!]);
+      for (const permission of operation.permissions!) expect(object.description).toContain(`\`${permission}\``);
+    }
+  });
+});
