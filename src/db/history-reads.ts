@@ -149,3 +149,12 @@ export function recordAsOfRead(db: Db, tenantId: Tenant, clientId: string, at: s
     parse: (results) => ({ own: groupParts(results[0] as StoredRow[]), linked: groupParts(results[1] as StoredRow[]) }),
   };
 }
+
+/** The stored parts of one history entry (history/entry.ts entryOfParts decodes them). */
+export function entryParts(db: Db, clientId: string, sequence: number) {
+  return db
+    .select({ sequence: clientHistory.sequence, part: clientHistory.part, hash: clientHistory.hash, body: clientHistory.body })
+    .from(clientHistory)
+    .where(and(eq(clientHistory.clientId, clientId), eq(clientHistory.sequence, sequence)))
+    .orderBy(asc(clientHistory.part));
+}

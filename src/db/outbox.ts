@@ -2,7 +2,7 @@
 // batch itself (db/history.ts appendEntries); `queued_at` is set when the consumer fans an event out.
 import { and, asc, eq, getTableName, isNull, lt } from "drizzle-orm";
 import { tenantFilter, type Db, type Statement, type Tenant } from "./database";
-import { clientHistory, eventOutbox, type EventOutboxRow } from "./schema";
+import { eventOutbox, type EventOutboxRow } from "./schema";
 
 export type { EventOutboxRow };
 
@@ -40,13 +40,4 @@ export function unqueuedEvents(db: Db, before: string, limit: number) {
     .where(and(isNull(eventOutbox.queuedAt), lt(eventOutbox.createdAt, before)))
     .orderBy(asc(eventOutbox.createdAt))
     .limit(limit);
-}
-
-/** The stored parts of one history entry (history/entry.ts entryOfParts decodes them). */
-export function entryParts(db: Db, clientId: string, sequence: number) {
-  return db
-    .select({ sequence: clientHistory.sequence, part: clientHistory.part, hash: clientHistory.hash, body: clientHistory.body })
-    .from(clientHistory)
-    .where(and(eq(clientHistory.clientId, clientId), eq(clientHistory.sequence, sequence)))
-    .orderBy(asc(clientHistory.part));
 }

@@ -1,7 +1,8 @@
 // The event a webhook carries (API.md §12): { id, type, createdAt, data: <the history entry> }. `id` is
 // the outbox row's (the `webhook-id`, the same on every attempt); `createdAt` is the entry's `at`.
 import { runBatch, type Db } from "../db/database";
-import { entryParts, type EventOutboxRow } from "../db/outbox";
+import { entryParts } from "../db/history-reads";
+import type { EventOutboxRow } from "../db/outbox";
 import { entryOfParts, type HistoryEntry } from "../history/entry";
 
 export type EventType = "client.created" | "client.updated" | "client.deleted";
