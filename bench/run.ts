@@ -12,7 +12,7 @@
 //      straight through the binding, one json_each INSERT per table) and W1's (its 250 clients, one
 //      INSERT), the steps of a sync, and per request the Worker's own time (in-process minus D1 waits);
 //   3b. with --rtt: the cost runner sends every workload again with each D1 round trip delayed by
-//      each given round-trip time (bench/cost/rtt-delay.ts, under the guard) and times it in-process;
+//      each given round-trip time (src/db/round-trip-delay.ts, under the guard) and times it in-process;
 //   4. a table on stdout; the same figures in bench/results/latest.json (and n<N>.json, which the
 //      next run at another N is compared with). See docs/PERFORMANCE.md.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";

@@ -61,7 +61,7 @@ export function createApp(options: WorkerOptions = {}) {
     const handle = async (request: ApiRequest, env: Env) => operation.handler(request, await parseInput(operation, request), env);
     const run: Handler = operation.permissions
       ? (request, env, ctx) => {
-          request.background = { ctx, queue: env.EVENTS_QUEUE, log: loggerOf(options) };
+          request.background = { ctx, queue: env.EVENTS_QUEUE, log: loggerOf(options), locks: env.CLIENT_WRITE_LOCKS };
           return keyCheckedFirst(request, () => {
             readOnBehalfOf(request);
             return handle(request, env);

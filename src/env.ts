@@ -1,4 +1,6 @@
+import { withRoundTripDelay } from "./db/round-trip-delay";
 import type { EventMessage } from "./events/messages";
+import type { ClientLocks } from "./write/client-lock";
 
 /**
  * The Worker's bindings (wrangler.toml). One D1 database per environment; one rate limiter for
@@ -10,11 +12,20 @@ export interface Env {
   RATE_LIMIT_READS: RateLimit;
   RATE_LIMIT_WRITES: RateLimit;
   EVENTS_QUEUE: Queue<EventMessage>;
+  /** One lock per client, taken by writes that lost a race for its history chain (write/client-lock.ts). */
+  CLIENT_WRITE_LOCKS: ClientLocks;
+  /**
+   * Local measurement only (`npm start -- --var D1_ROUND_TRIP_DELAY_MS:80`): every D1 round trip
+   * waits this long first (db/round-trip-delay.ts). Unset in wrangler.toml, so never deployed.
+   */
+  D1_ROUND_TRIP_DELAY_MS?: string;
 }
 
 export const ENVIRONMENTS = ["test", "live"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 export function databaseOf(env: Env, environment: Environment): D1Database {
-  return environment === "test" ? env.DB_TEST : env.DB_LIVE;
+  const binding = environment === "test" ? env.DB_TEST : env.DB_LIVE;
+  const delay = Number(env.D1_ROUND_TRIP_DELAY_MS ?? 0);
+  return delay > 0 ? withRoundTripDelay(binding, delay) : binding;
 }

@@ -4,6 +4,8 @@ import { consumeEvents } from "./events/consumer";
 import type { EventMessage } from "./events/messages";
 import { sweep } from "./events/sweep";
 
+export { ClientWriteLock } from "./write/client-write-lock";
+
 const app = createApp();
 
 export default {

@@ -36,7 +36,7 @@ import { planSync } from "../../src/sync/plan";
 import { apiKeyStatement, BENCH_TENANT, populatedCounts, populatedId, smallClientIndex } from "../lib/populate";
 import { batchBody, changedSyncBody, maximalSyncBody, w8Body, W8_EXPECTED, w8StoredBody, type WorkloadId } from "../lib/workloads";
 import { createD1Guard, type D1Guard, type RequestRecord } from "../../test/support/d1-guard";
-import { withRoundTripDelay } from "./rtt-delay";
+import { withRoundTripDelay } from "../../src/db/round-trip-delay";
 
 const MARKER = "@@bench-cost@@";
 
@@ -386,7 +386,7 @@ function medianSteps(runs: Record<Step, number>[]): Record<Step, number> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// At the edge: the workloads with `rttMs` added to every D1 round trip (rtt-delay.ts)
+// At the edge: the workloads with `rttMs` added to every D1 round trip (src/db/round-trip-delay.ts)
 // ---------------------------------------------------------------------------------------------
 
 /** W8 (a 5 MiB setup per request) is left out of the sweep. */

@@ -7,7 +7,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Head, SealedEntry } from "../history/entry";
 import { insertRows } from "./bulk";
 import type { Db, Statement, Tenant } from "./database";
-import { clientHistory, eventOutbox } from "./schema";
+import { clientHistory, clients, eventOutbox } from "./schema";
 
 /** Characters of a body per row: with the row's other values, well under one JSON parameter (bulk.ts). */
 export const BODY_PART_CHARS = 1_800_000;
@@ -28,6 +28,16 @@ export function headsStatement(db: Db, clientIds: SQL) {
 /** `headsStatement`'s rows, by client. */
 export function headsOf(rows: unknown): Map<string, Head> {
   return new Map((rows as Head[]).map((head) => [head.clientId, head]));
+}
+
+/** The versions of these clients (a subquery of ids, as for `headsStatement`): one index seek each. */
+export function versionsStatement(db: Db, clientIds: SQL) {
+  return db.select({ id: clients.id, version: clients.version }).from(clients).where(sql`${clients.id} IN ${clientIds}`);
+}
+
+/** `versionsStatement`'s rows, by client. */
+export function versionsOf(rows: unknown): Map<string, number> {
+  return new Map((rows as { id: string; version: number }[]).map((row) => [row.id, row.version]));
 }
 
 /** The ids of these clients in the tenant (for `headsStatement`). */

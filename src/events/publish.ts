@@ -8,14 +8,13 @@ import type { Environment } from "../env";
 import { sendAll, type EventMessage } from "./messages";
 
 interface Recorded {
-  /** The statements that recorded the write (history and outbox), the last of its batch. */
+  /** The statements that recorded the write (history and outbox). */
   statements: readonly Statement[];
   eventIds: readonly string[];
 }
 
-/** Rows the outbox INSERTs of a batch wrote (none for a tenant without endpoints). */
-function outboxRowsWritten(recorded: Recorded, written: readonly unknown[]): number {
-  const results = written.slice(written.length - recorded.statements.length);
+/** Rows the outbox INSERTs of a batch wrote (none for a tenant without endpoints); `results` are the recording statements' own. */
+function outboxRowsWritten(recorded: Recorded, results: readonly unknown[]): number {
   return recorded.statements.reduce((n, statement, i) => {
     if (!isOutboxInsert(statement)) return n;
     return n + ((results[i] as D1Result | undefined)?.meta?.changes ?? 0);
@@ -26,6 +25,7 @@ export async function sendRecordedEvents(
   queue: Queue<EventMessage>,
   environment: Environment,
   recorded: Recorded,
+  /** The results of `recorded.statements`, in their order. */
   written: readonly unknown[],
   log: (message: string, details: Record<string, unknown>) => void,
 ): Promise<void> {

@@ -69,6 +69,25 @@ const present = <T>(value: T | null): value is T => value !== null;
 /** A client's row after a write that moves its version by one (the write sets the rest). */
 const bumped = (stored: ClientRow, written: Partial<ClientRow> = {}): ClientRow => ({ ...stored, ...written, version: stored.version + 1 });
 
+/**
+ * The drafts with each client's own version move restated from `versions` (as the database holds
+ * them now): a write that moves versions relative to the row (a relaxed sync) records the move it
+ * will make, when a rival's disjoint change moved the version since the read. Other fields need no
+ * restating: the batch's guards refuse it if what it records of them moved.
+ */
+export function withVersionsNow(drafts: readonly EntryDraft[], versions: ReadonlyMap<string, number>): EntryDraft[] {
+  return drafts.map((draft) => {
+    const now = versions.get(draft.clientId);
+    if (now === undefined) return draft;
+    const changes = draft.changes.map((change) => {
+      const version = change.entity === "client" && change.id === draft.clientId && change.action === "updated" ? change.fields.version : undefined;
+      if (!version || version.from === now) return change;
+      return { ...change, fields: { ...change.fields, version: { from: now, to: now + 1 } } };
+    });
+    return { ...draft, changes };
+  });
+}
+
 /** Batch: each created client's entry is its creation. */
 export function createdClientDrafts(rows: readonly ClientRow[]): EntryDraft[] {
   return rows.map((row) => ({ clientId: row.id, changes: [recordChange("client", null, row)!] }));

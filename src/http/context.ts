@@ -3,6 +3,7 @@ import type { Db, Tenant } from "../db/database";
 import type { Environment } from "../env";
 import type { EventMessage } from "../events/messages";
 import type { Permission } from "./keys";
+import type { ClientLocks } from "../write/client-lock";
 
 /** What the pipeline learns about a request before a route handler runs. */
 export interface ApiRequest extends IRequestStrict {
@@ -29,9 +30,10 @@ export interface ApiRequest extends IRequestStrict {
   onBehalfOf: string | null;
   /**
    * Work that outlives the response (the events a committed write sends: events/publish.ts): the
-   * invocation's context, the events queue, and where its failures are logged.
+   * invocation's context, the events queue, and where its failures are logged; and the clients'
+   * write locks (write/client-lock.ts), which writes that lost a chain race take turns with.
    */
-  background?: { ctx: ExecutionContext; queue: Queue<EventMessage>; log: NonNullable<WorkerOptions["logError"]> };
+  background?: { ctx: ExecutionContext; queue: Queue<EventMessage>; log: NonNullable<WorkerOptions["logError"]>; locks?: ClientLocks };
 }
 
 /** Options the Worker is built with; tests use them to wrap the D1 bindings in the guard. */

@@ -2,14 +2,21 @@
 //   one read round trip (with the Idempotency-Key's record, when there is a key, and on the first
 //   attempt the API key lookup: http/auth.ts readWithKey)
 //   → a decision made from what was read, with no I/O
-//   → one D1 write batch: the stored answer first, then the decision's guards and rows
+//   → one D1 write batch: the stored answer first, then the history entries (and outbox rows),
+//     then the decision's guards and rows
 //   → the answer (made from the batch's results when only the batch can tell what it did).
 // D1 has no interactive transactions, so a decision made from state that moved before it was
 // written is refused by the batch itself (a guard, a unique index, a foreign key) and made again
-// from a fresh read; after the last attempt the answer is 409. A concurrent request that stored
-// an answer under the same key meanwhile is replayed instead.
+// from a fresh read; after the last attempt the answer is 409. A batch refused only because a
+// rival's history entry took the next sequence of a chain is, when the decision allows it, sealed
+// again on the new heads and sent again (resealOnChainRace). Pauses between attempts are random
+// and grow (retryPause). A concurrent request that stored an answer under the same key meanwhile
+// is replayed instead.
 import { runBatch, type Read, type Statement } from "../db/database";
-import { appendEntries } from "../db/history";
+import { isUniqueViolation } from "../db/constraints";
+import { appendEntries, headsOf, headsStatement, tenantClientIds, versionsOf, versionsStatement } from "../db/history";
+import { withVersionsNow } from "../history/drafts";
+import { withClientLock } from "./client-lock";
 import { sendRecordedEvents } from "../events/publish";
 import { sealEntries, type EntryDraft, type Head, type Operation, type SealedEntry } from "../history/entry";
 import { actorOf } from "../http/actor";
@@ -61,14 +68,41 @@ export interface WriteOperation<State> {
   decide(state: State): Promise<WriteDecision>;
   /** True for a failed write batch that another request's change refused: read and decide again. */
   raced(error: unknown): boolean;
+  /**
+   * True when the decision stays right whatever a rival appended to the chains it records into:
+   * its batch re-checks everything the decision depends on (a relaxed sync's guards). A batch
+   * refused only because a rival's entry took the next sequence is then sealed again on the new
+   * heads and sent again, without reading and deciding again (API.md §6: disjoint writes of one
+   * client all succeed).
+   */
+  resealOnChainRace?: boolean;
   /** Attempts at read → decide → write before answering 409. */
   attempts: number;
   /** The 409's detail after `attempts` refused batches. */
   conflict(attempts: number): string;
 }
 
-/** Upper bound of the random pause before attempt n + 1, times n. */
-const RETRY_PAUSE_MS = 5;
+/**
+ * Batches sent again on new chain heads, in the client's turn, before answering 409
+ * (resealOnChainRace): in its turn a write loses only to a fresh writer that took no turn (its
+ * first attempt), so a few suffice; each costs the batch again and the heads' read.
+ */
+export const MAX_RESEALS = 4;
+/** Statements of the heads' read before a batch is sealed again (heads, versions). */
+const RESEAL_READ_STATEMENTS = 2;
+
+/**
+ * The random pause before trying again after `failures` refused batches in a row ("full jitter"
+ * backoff): up to the last attempt's own duration (which measures the distance to D1: a rival
+ * commits within about one round trip) times 2^(failures − 1), at most × 8, so that writers refused
+ * together spread out instead of colliding again in step.
+ */
+export function retryPause(failures: number, lastAttemptMs: number): number {
+  const unit = Math.max(2, lastAttemptMs);
+  return Math.random() * unit * Math.min(2 ** (failures - 1), 8);
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A write's history entries and their outbox rows (one per entry), made to join its batch. */
 interface Recorded {
@@ -91,14 +125,43 @@ async function recordedWith(request: ApiRequest, record: Recording | null): Prom
   return { statements, entries, eventIds };
 }
 
+/**
+ * The recording on its chains as they are now: their heads read again, and the version moves it
+ * records restated from the clients' versions now (one round trip, the primary's).
+ */
+async function resealed(request: ApiRequest, record: Recording, run: (statements: Statement[]) => Promise<unknown[]>): Promise<Recording> {
+  const { db, tenantId } = request;
+  const ids = tenantClientIds(tenantId, [...new Set(record.drafts.map((d) => d.clientId))]);
+  const [heads, versions] = await run([headsStatement(db, ids), versionsStatement(db, ids)]);
+  return { ...record, heads: headsOf(heads), drafts: withVersionsNow(record.drafts, versionsOf(versions)) };
+}
+
+/** A batch sent: its results, and where the recording's and the decision's own results are in them. */
+interface Sent {
+  written: unknown[];
+  recorded: Recorded | null;
+  recordingAt: number;
+  writesAt: number;
+}
+
+/** D1 statements one request may send (the Free plan's queries per invocation, API.md §9). */
+const STATEMENTS_PER_REQUEST = 50;
+
 export async function runWrite<State>(request: ApiRequest, operation: WriteOperation<State>, idempotency: Idempotency | null): Promise<Response> {
   const { db } = request;
+  let failures = 0;
+  let statementsSent = 0;
+  let lastBatch = 0;
+  const run = async (statements: Statement[]) => {
+    statementsSent += statements.length;
+    return runBatch(db, statements);
+  };
   for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
     const read = operation.read();
-    const results = await readWithKey(request, {
-      statements: [...read.statements, ...(idempotency ? [idempotency.lookup()] : [])],
-      parse: (results) => results,
-    });
+    const readStatements = [...read.statements, ...(idempotency ? [idempotency.lookup()] : [])];
+    statementsSent += readStatements.length + 1; // with the key lookup on the first attempt (counted each time: an upper bound)
+    const results = await readWithKey(request, { statements: readStatements, parse: (results) => results });
     // A key used before answers first: its replay, or a 422 when this body is not that request's.
     const replay = idempotency?.replayOf(results.at(-1));
     if (replay) return replay;
@@ -108,25 +171,85 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
 
     // The answer goes first: a concurrent request with the same key fails on it, before anything else.
     const stored = idempotency && "answer" in decision ? idempotency.record(decision.answer) : [];
-    const recorded = decision.writes.length > 0 ? await recordedWith(request, decision.record) : null;
-    const batch = [...stored, ...decision.writes, ...(recorded?.statements ?? [])];
-    let written: unknown[] = [];
-    if (batch.length > 0) {
-      try {
-        written = await runBatch(db, batch);
-      } catch (error) {
-        const replay = await idempotency?.replayAfterRace(error);
-        if (replay) return replay;
+    const send = async (record: Recording | null): Promise<Sent> => {
+      const recorded = record ? await recordedWith(request, record) : null;
+      const recording = recorded?.statements ?? [];
+      // The entries come before the rows, so that a batch whose chain head a rival took fails at
+      // once, before D1 does the rest of its work — unless the entries depend on rows the batch
+      // writes first (a non-atomic batch's onlyIfClientExists).
+      const first = !record?.onlyIfClientExists;
+      const batch = first ? [...stored, ...recording, ...decision.writes] : [...stored, ...decision.writes, ...recording];
+      lastBatch = batch.length;
+      const written = batch.length > 0 ? await run(batch) : [];
+      return { written, recorded, recordingAt: first ? stored.length : stored.length + decision.writes.length, writesAt: stored.length + (first ? recording.length : 0) };
+    };
+
+    const record = decision.writes.length > 0 ? decision.record : null;
+    let sent: Sent | null = null;
+    try {
+      sent = await send(record);
+    } catch (first) {
+      let error = first;
+      const replay = await idempotency?.replayAfterRace(error);
+      if (replay) return replay;
+      failures++;
+      const resealing = record !== null && operation.resealOnChainRace === true && isChainRace(error);
+      if (resealing) {
+        try {
+          const budgetLeft = () => statementsSent + RESEAL_READ_STATEMENTS + lastBatch <= STATEMENTS_PER_REQUEST;
+          sent = await sealedAgainInTurn(request, record, send, run, budgetLeft);
+        } catch (again) {
+          error = again;
+        }
+      }
+      if (!sent) {
         if (!operation.raced(error)) throw error;
-        if (attempt >= operation.attempts) throw new ApiError("CONFLICT", operation.conflict(attempt));
-        // A short random pause, so that writes refused together do not read and collide again in step.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * attempt));
+        if (attempt >= operation.attempts || (resealing && isChainRace(error))) throw new ApiError("CONFLICT", operation.conflict(attempt));
+        await pause(retryPause(failures, Date.now() - started));
         continue;
       }
     }
+    const { written, recorded, recordingAt, writesAt } = sent;
     const background = request.background;
-    if (recorded && background) background.ctx.waitUntil(sendRecordedEvents(background.queue, request.environment, recorded, written, background.log));
+    if (recorded && background) {
+      const recordingResults = written.slice(recordingAt, recordingAt + recorded.statements.length);
+      background.ctx.waitUntil(sendRecordedEvents(background.queue, request.environment, recorded, recordingResults, background.log));
+    }
     if ("answer" in decision) return answer(decision.answer);
-    return answer(await decision.answerAfter(written.slice(stored.length, stored.length + decision.writes.length)));
+    return answer(await decision.answerAfter(written.slice(writesAt, writesAt + decision.writes.length)));
   }
+}
+
+/** A batch refused because a rival's history entry took the next sequence of a chain. */
+const isChainRace = (error: unknown) => isUniqueViolation(error, "client_history");
+
+/**
+ * After a chain race: in the client's turn (its lock, write/client-lock.ts, when the Worker has
+ * the binding), the heads read again and the batch sent again, up to MAX_RESEALS times while fresh
+ * writers that took no turn still win the race, and while the request has statements left.
+ * Throws the last refusal.
+ */
+async function sealedAgainInTurn(
+  request: ApiRequest,
+  record: Recording,
+  send: (record: Recording) => Promise<Sent>,
+  run: (statements: Statement[]) => Promise<unknown[]>,
+  budgetLeft: () => boolean,
+): Promise<Sent> {
+  const attempt = async () => {
+    let error: unknown;
+    for (let k = 1; k <= MAX_RESEALS && budgetLeft(); k++) {
+      const fresh = await resealed(request, record, run);
+      try {
+        return await send(fresh);
+      } catch (refused) {
+        error = refused;
+        if (!isChainRace(refused)) throw refused;
+      }
+    }
+    throw error ?? new Error("no statements left to seal the entries again");
+  };
+  const locks = request.background?.locks;
+  const lockedClient = record.drafts[0]?.clientId;
+  return locks && lockedClient ? withClientLock(locks, request.environment, lockedClient, attempt) : attempt();
 }

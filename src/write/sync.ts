@@ -132,6 +132,9 @@ export async function syncClient(request: ApiRequest) {
     },
     // The batch's guard found the graph changed, or an externalId was taken or a client deleted meanwhile.
     raced: (error) => isStaleGraph(error) || isUniqueViolation(error) || isForeignKeyViolation(error),
+    // Relaxed: the guards re-check in the batch all the plan depends on, so a rival's entry on the
+    // chain only moves the heads. Strict: the answer is the whole graph as planned, so it is planned again.
+    resealOnChainRace: mode === "relaxed",
     attempts: MAX_SYNC_ATTEMPTS,
     conflict: (attempts) => `The client changed concurrently ${attempts} times while this sync was applied; nothing was written, retry the request`,
   };

@@ -9,6 +9,7 @@ import { and, count as countFn, eq, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { createApp } from "../../src/app";
+import { withRoundTripDelay } from "../../src/db/round-trip-delay";
 import {
   addresses,
   apiKeys,
@@ -68,11 +69,17 @@ function isRawBody(body: unknown): body is BodyInit_ {
 const now = () => new Date().toISOString();
 let tenantCounter = 0;
 
-export function createHarness() {
+export interface HarnessOptions {
+  /** Every D1 round trip of the app waits this long first (src/db/round-trip-delay.ts), under the guard. */
+  roundTripDelayMs?: number;
+}
+
+export function createHarness(options: HarnessOptions = {}) {
   const guard: D1Guard = createD1Guard();
   const logs: LoggedError[] = [];
+  const delay = options.roundTripDelayMs ?? 0;
   const app = createApp({
-    wrapDatabase: guard.wrap,
+    wrapDatabase: delay > 0 ? (binding, request) => guard.wrap(withRoundTripDelay(binding, delay), request) : guard.wrap,
     logError: (message, details) => logs.push({ message, details }),
   });
   const env = workerEnv as unknown as Env;

@@ -48,10 +48,12 @@ describe("round trips and statements of a typical sync", () => {
     // An update of that graph: the version guard first, then only what changed.
     const update = await sync(key, { client: { externalId: ext, name: "Ana María" }, addresses: [{ externalId: `${ext}-a`, city: "Puebla" }], documents: [{ externalId: `${ext}-d`, _delete: true }] });
     expect(update.status, update.text).toBe(200);
-    // The key lookup shares the first round trip; then guard, client update, document delete, address update.
+    // The key lookup shares the first round trip; then the history entry (a rival that took its
+    // sequence fails the batch at once), the guard, client update, document delete, address update.
     expect(update.stats.batchSizes).toEqual([1 + 8 + 2 + 3 + 1, 4 + RECORDED]);
     const writeSql = update.stats.statements.filter((s) => s.roundTrip === 1).map((s) => s.sql.slice(0, 30).toLowerCase());
-    expect(writeSql[0]).toMatch(/^insert into "write_guards"/);
+    expect(writeSql[0]).toMatch(/^insert into "client_history"/);
+    expect(writeSql[RECORDED]).toMatch(/^insert into "write_guards"/);
     console.log(`typical update sync: ${update.stats.statementCount} statements, batches ${JSON.stringify(update.stats.batchSizes)}, rows read ${update.stats.rowsRead}, rows written ${update.stats.rowsWritten}`);
 
     const noop = await sync(key, { client: { externalId: ext, name: "Ana María" } });

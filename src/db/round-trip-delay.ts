@@ -1,7 +1,10 @@
 // A D1 binding that waits `rttMs` before sending each round trip (batch, run, all, first, raw,
-// exec), so that the cost runner sees what a request would take with the database `rttMs` away, as
-// from a Worker far from its D1 primary or replica. Used by `npm run bench -- --rtt …` only: it sits
-// between the real binding and the D1 guard, so the guard's round-trip times include the wait.
+// exec): what a request does with the database `rttMs` away, as from a Worker far from its D1
+// primary or replica. Used by `npm run bench -- --rtt …` (between the real binding and the D1
+// guard, so the guard's round-trip times include the wait), by the tests of concurrent writes, and
+// by `npm start -- --var D1_ROUND_TRIP_DELAY_MS:80` (env.ts): a local server as far from its
+// database as a Worker on another continent, to try concurrency as callers meet it. Never set in
+// wrangler.toml (a test checks).
 //
 // The whole round trip is waited before the call (a real network splits it around D1's work: the
 // sum is the same, and nothing here overlaps two calls of one request).
