@@ -89,9 +89,9 @@ describe("diff, not rewrite", () => {
     expect(writes[3]!.sql).toMatch(/update "clients" set "version"/i);
     expect(writes[4]!.sql).toMatch(/^update "addresses"/i);
     // The entry says exactly what changed: the address's city and updatedAt, the client's version.
-    const entryRows = JSON.parse(writes[3]!.params.find((p) => typeof p === "string" && p.startsWith("[")) as string);
+    const entryRows = JSON.parse(writes[0]!.params.find((p) => typeof p === "string" && p.startsWith("[")) as string);
     expect(entryRows).toHaveLength(1);
-    const rows = JSON.parse(writes[2]!.params.find((p) => typeof p === "string" && p.startsWith("[")) as string);
+    const rows = JSON.parse(writes[4]!.params.find((p) => typeof p === "string" && p.startsWith("[")) as string);
     expect(rows.map((r: any) => [r.id, r.city])).toEqual([[first.body.addresses.created[1].id, "Monterrey"]]);
     expect(res.stats.rowsWritten).toBeGreaterThan(0);
     expect(res.body.addresses.updated.map((a: any) => a.id)).toEqual([first.body.addresses.created[1].id]);
