@@ -4,7 +4,7 @@
 // guard, so the guard's round-trip times include the wait), by the tests of concurrent writes, and
 // by `npm start -- --var D1_ROUND_TRIP_DELAY_MS:80` (env.ts): a local server as far from its
 // database as a Worker on another continent, to try concurrency as callers meet it. Never set in
-// wrangler.toml (a test checks).
+// wrangler.toml.
 //
 // The whole round trip is waited before the call (a real network splits it around D1's work: the
 // sum is the same, and nothing here overlaps two calls of one request).

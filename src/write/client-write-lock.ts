@@ -1,7 +1,8 @@
-// A lock per client, in a Durable Object (the class; write/client-lock.ts takes it; only src/index.ts
-// imports this module, whose cloudflare:workers import Node tools that load the routes cannot resolve), taken only by writes that already lost a race for the
-// client's history chain (write/runner.ts). Writes of one client that touch different records all
-// succeed (API.md §6) but each must append to the one chain (§11): without the lock, N writers
+// A lock per client, in a Durable Object, taken (write/client-lock.ts) only by writes that already
+// lost a race for the client's history chain (write/runner.ts). Only src/index.ts imports this
+// module: Node tools that load the routes cannot resolve its cloudflare:workers import.
+// Writes of one client that touch different records all succeed (API.md §6) but each must append
+// to the one chain (§11): without the lock, N writers
 // refused together retry together and lose again, and each retry costs D1 statements that a
 // request has only 50 of. Holding the lock, a loser reads the chain's head and writes once: the
 // contended ones go one after another, each in a few statements. The uncontended write never

@@ -197,7 +197,7 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
       if (resealing) {
         try {
           const budgetLeft = () => statementsSent + RESEAL_READ_STATEMENTS + lastBatch <= STATEMENTS_PER_REQUEST;
-          sent = await sealedAgainInTurn(request, record, send, run, budgetLeft);
+          sent = await sealedAgainInTurn(request, record, error, send, run, budgetLeft);
         } catch (again) {
           error = again;
         }
@@ -232,12 +232,14 @@ const isChainRace = (error: unknown) => isUniqueViolation(error, "client_history
 async function sealedAgainInTurn(
   request: ApiRequest,
   record: Recording,
+  /** The chain race that brought the write here: thrown again when no statements are left to try. */
+  race: unknown,
   send: (record: Recording) => Promise<Sent>,
   run: (statements: Statement[]) => Promise<unknown[]>,
   budgetLeft: () => boolean,
 ): Promise<Sent> {
   const attempt = async () => {
-    let error: unknown;
+    let error = race;
     for (let k = 1; k <= MAX_RESEALS && budgetLeft(); k++) {
       const fresh = await resealed(request, record, run);
       try {
@@ -247,7 +249,7 @@ async function sealedAgainInTurn(
         if (!isChainRace(refused)) throw refused;
       }
     }
-    throw error ?? new Error("no statements left to seal the entries again");
+    throw error;
   };
   const locks = request.background?.locks;
   const lockedClient = record.drafts[0]?.clientId;

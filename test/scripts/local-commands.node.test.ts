@@ -9,13 +9,13 @@
 // Slow (wrangler, workerd): explicit timeouts; under two minutes on a 2-core machine.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKey, KEY_PATTERN } from "../../src/http/keys";
+import { freePort } from "../support/npm-start";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const NODE = join(ROOT, "node_modules", ".bin", "node");
@@ -110,14 +110,6 @@ async function holdWriteLock(prefix: string): Promise<{ release: () => void }> {
     };
   }
   throw new Error(`no local database holds ${prefix}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 let server: ChildProcess;
