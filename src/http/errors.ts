@@ -34,6 +34,13 @@ export const ERRORS = {
     title: "Conflict",
     description: "The request conflicts with stored data (an externalId already taken, or a concurrent change).",
   },
+  HISTORY_BROKEN: {
+    status: 409,
+    title: "History Broken",
+    description:
+      "The client's stored history does not verify (an entry was altered, removed or cannot be decoded) where the answer needs it; " +
+      "`brokenAt` is the first sequence that does not verify. Nothing is answered from a record that fails its check.",
+  },
   PRECONDITION_FAILED: {
     status: 412,
     title: "Precondition Failed",
@@ -55,6 +62,12 @@ export const ERRORS = {
     status: 500,
     title: "Internal Server Error",
     description: "Something failed on our side. Nothing was written; quote the requestId when reporting it.",
+  },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    title: "Service Unavailable",
+    description:
+      "The environment's database is full or overloaded; nothing was written. Send the same request again after Retry-After seconds.",
   },
 } as const satisfies Record<string, { status: number; title: string; description: string }>;
 
@@ -79,7 +92,13 @@ export interface Problem {
   requestId: string;
   /** Every problem carries its list (API.md §3): `[]` when there is nothing to point at. */
   errors: FieldError[];
+  /** HISTORY_BROKEN: the first sequence that does not verify, and whose chain it is. */
+  brokenAt?: number;
+  clientId?: string;
 }
+
+/** Members a problem carries besides the standard ones (RFC 9457 extension members). */
+export type ProblemExtensions = Pick<Problem, "brokenAt" | "clientId">;
 
 /** Thrown anywhere in a request; the router's catch turns it into a problem response. */
 export class ApiError extends Error {
@@ -90,6 +109,7 @@ export class ApiError extends Error {
     readonly detail: string,
     errors: FieldError[] = [],
     readonly headers?: Record<string, string>,
+    readonly extensions?: ProblemExtensions,
   ) {
     super(detail);
     this.errors = errors;
@@ -108,7 +128,7 @@ export interface ProblemSource {
   origin: string;
 }
 
-export function problemOf(code: ErrorCode, detail: string, source: ProblemSource, errors?: FieldError[]): Problem {
+export function problemOf(code: ErrorCode, detail: string, source: ProblemSource, errors?: FieldError[], extensions?: ProblemExtensions): Problem {
   const problem: Problem = {
     type: `${source.origin}/problems/${problemSlug(code)}`,
     title: ERROR_TITLES[code],
@@ -117,6 +137,7 @@ export function problemOf(code: ErrorCode, detail: string, source: ProblemSource
     detail,
     requestId: source.requestId,
     errors: errors ?? [],
+    ...extensions,
   };
   return problem;
 }
@@ -131,6 +152,16 @@ export function problemResponse(problem: Problem, headers: Record<string, string
 export const badRequest = (detail: string, errors?: FieldError[]) => new ApiError("BAD_REQUEST", detail, errors);
 export const notFound = (detail: string, errors?: FieldError[]) => new ApiError("NOT_FOUND", detail, errors);
 export const conflict = (detail: string, errors?: FieldError[]) => new ApiError("CONFLICT", detail, errors);
+
+/** The record of `clientId` fails its check at `brokenAt` (API.md §11 "Damaged record"). */
+export const historyBroken = (clientId: string, brokenAt: number) =>
+  new ApiError(
+    "HISTORY_BROKEN",
+    `The history of client ${clientId} does not verify at sequence ${brokenAt}; GET /clients/${clientId}/history/verify tells the same`,
+    [],
+    undefined,
+    { brokenAt, clientId },
+  );
 
 /** The detail used for every body validation failure; the `errors` list says what and where. */
 export const VALIDATION_DETAIL = "Request body failed validation";

@@ -3,6 +3,7 @@
 // bodiless answers to HEAD.
 import { CONSISTENCY_TOKEN_HEADER } from "./consistency";
 import type { ApiRequest, WorkerOptions } from "./context";
+import { RETRY_AFTER_SECONDS, unavailabilityOf } from "../db/unavailable";
 import { ApiError, problemOf, problemResponse, type ProblemSource } from "./errors";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -30,7 +31,18 @@ export function handleError(options: WorkerOptions) {
   return (error: unknown, request: ApiRequest): Response => {
     const source = sourceOf(request);
     if (error instanceof ApiError) {
-      return problemResponse(problemOf(error.code, error.detail, source, error.errors), error.headers);
+      return problemResponse(problemOf(error.code, error.detail, source, error.errors, error.extensions), error.headers);
+    }
+    const unavailable = unavailabilityOf(error);
+    if (unavailable !== null) {
+      // Logged (an operator must know the database is full), answered as what it is: D1 rolled
+      // the failed batch back, so the same request later is safe.
+      loggerOf(options)(`database ${unavailable}`, { requestId: source.requestId, method: request.method, path: new URL(request.url).pathname });
+      const detail =
+        unavailable === "full"
+          ? "The environment's database is full; nothing was written. Reads still work; retry writes after Retry-After seconds."
+          : "The environment's database is overloaded; nothing was written. Retry after Retry-After seconds.";
+      return problemResponse(problemOf("SERVICE_UNAVAILABLE", detail, source), { "retry-after": String(RETRY_AFTER_SECONDS[unavailable]) });
     }
     loggerOf(options)("unhandled error", {
       requestId: source.requestId,

@@ -89,6 +89,7 @@ function responsesOf(operation: Documented): ZodOpenApiResponsesObject {
         ...(operation.permissions ? { "X-Consistency-Token": consistencyTokenHeader } : {}),
         ...(code === "UNAUTHORIZED" ? { "WWW-Authenticate": z.literal('Bearer realm="clients-api"') } : {}),
         ...(code === "TOO_MANY_REQUESTS" ? { "Retry-After": z.string().regex(/^\d+$/).describe("Seconds to wait: the rate limit's whole period.") } : {}),
+        ...(code === "SERVICE_UNAVAILABLE" ? { "Retry-After": z.string().regex(/^\d+$/).describe("Seconds to wait before sending the same request again.") } : {}),
       }),
       content: {
         "application/problem+json": { schema: problemResponse, ...examplesOf(answered(status), (e) => e.response.body, (e) => requestOf(operation, e)) },

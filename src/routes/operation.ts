@@ -64,6 +64,7 @@ export const KEY_ERRORS = {
   TOO_MANY_REQUESTS:
     "The API key is over its rate limit (reads and writes are limited apart); nothing was read or written. Retry-After gives the seconds to wait.",
   INTERNAL_SERVER_ERROR: "An unexpected failure; nothing was written. Quote the requestId.",
+  SERVICE_UNAVAILABLE: "The environment's database is full or overloaded; nothing was written. Retry-After gives the seconds to wait.",
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
 /** The errors of reading a JSON body (src/http/body.ts), and when. */

@@ -183,6 +183,8 @@ export const problemResponse = z
     detail: z.string(),
     requestId: z.string().describe("Also in the X-Request-Id header; quote it when reporting a problem"),
     errors: z.array(fieldErrorResponse).describe("Every issue found, each with a JSON Pointer into the request; `[]` when there is nothing to point at"),
+    brokenAt: z.int().min(1).optional().describe("HISTORY_BROKEN only: the first sequence of the client's history that does not verify"),
+    clientId: z.string().optional().describe("HISTORY_BROKEN only: the client whose history does not verify (the one asked for, or a client it links to)"),
   })
   .meta({ id: "Problem", description: "An RFC 9457 problem: every error of the API has this body (application/problem+json)." });
 

@@ -7,7 +7,10 @@ import { createHarness } from "../support/harness";
 
 const h = createHarness();
 
-/** API.md §3, with RFC 9110's reason phrases (422: "Unprocessable Content"). */
+/**
+ * API.md §3, with RFC 9110's reason phrases (422: "Unprocessable Content"), and the two codes §11
+ * ("Damaged record": 409 HISTORY_BROKEN) and issue 20 (a full or overloaded database: 503) add.
+ */
 const CONTRACT = [
   ["BAD_REQUEST", 400, "Bad Request"],
   ["UNAUTHORIZED", 401, "Unauthorized"],
@@ -15,12 +18,14 @@ const CONTRACT = [
   ["NOT_FOUND", 404, "Not Found"],
   ["METHOD_NOT_ALLOWED", 405, "Method Not Allowed"],
   ["CONFLICT", 409, "Conflict"],
+  ["HISTORY_BROKEN", 409, "History Broken"],
   ["PRECONDITION_FAILED", 412, "Precondition Failed"],
   ["PAYLOAD_TOO_LARGE", 413, "Payload Too Large"],
   ["UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type"],
   ["UNPROCESSABLE_CONTENT", 422, "Unprocessable Content"],
   ["TOO_MANY_REQUESTS", 429, "Too Many Requests"],
   ["INTERNAL_SERVER_ERROR", 500, "Internal Server Error"],
+  ["SERVICE_UNAVAILABLE", 503, "Service Unavailable"],
 ] as const;
 
 describe("the error table", () => {

@@ -72,14 +72,17 @@ let tenantCounter = 0;
 export interface HarnessOptions {
   /** Every D1 round trip of the app waits this long first (src/db/round-trip-delay.ts), under the guard. */
   roundTripDelayMs?: number;
+  /** What the app's D1 binding is replaced by, under the guard (e.g. test/support/batch-hook.ts interceptBatches). */
+  wrapBinding?: (binding: D1Database) => D1Database;
 }
 
 export function createHarness(options: HarnessOptions = {}) {
   const guard: D1Guard = createD1Guard();
   const logs: LoggedError[] = [];
   const delay = options.roundTripDelayMs ?? 0;
+  const wrapBinding = options.wrapBinding ?? ((binding: D1Database) => binding);
   const app = createApp({
-    wrapDatabase: delay > 0 ? (binding, request) => guard.wrap(withRoundTripDelay(binding, delay), request) : guard.wrap,
+    wrapDatabase: (binding, request) => guard.wrap(wrapBinding(delay > 0 ? withRoundTripDelay(binding, delay) : binding), request),
     logError: (message, details) => logs.push({ message, details }),
   });
   const env = workerEnv as unknown as Env;
