@@ -120,6 +120,13 @@ export interface RecordAsOf {
   own: StoredRow[][];
   /** The entries, made at or before the instant, of every client those entries link to. */
   linked: StoredRow[][];
+  /**
+   * Of each of these clients (itself and those linked), the first entry made after the instant, as
+   * its stored parts: it must follow the last entry read (its sequence, its previousHash).
+   */
+  nextAfter: Map<string, StoredRow[]>;
+  /** Of each of these clients still stored, its version (a chain read to its end must end there). */
+  live: Map<string, number>;
 }
 
 /** Rows of entries made at or before `at` (its part 0 says when: one primary key lookup per row). */
@@ -133,6 +140,9 @@ const madeBy = (at: string): SQL =>
  */
 export function recordAsOfRead(db: Db, tenantId: Tenant, clientId: string, at: string): Read<RecordAsOf> {
   const linkedIds = sql`(SELECT j.value FROM client_history x, json_each(x.linked) j WHERE x.client_id = ${clientId} AND x.part = 0 AND x.linked IS NOT NULL AND +x.tenant_id = ${tenantId} AND x.at <= ${at})`;
+  // The chains' ends, so that a chain cut short (entries removed from its end) is told from one
+  // that ends at the instant: each chain's next entry, and each client's live version.
+  const chains = sql`(SELECT ${clientId} UNION SELECT j.value FROM client_history x, json_each(x.linked) j WHERE x.client_id = ${clientId} AND x.part = 0 AND x.linked IS NOT NULL AND +x.tenant_id = ${tenantId} AND x.at <= ${at})`;
   return {
     statements: [
       db
@@ -145,8 +155,27 @@ export function recordAsOfRead(db: Db, tenantId: Tenant, clientId: string, at: s
         .from(clientHistory)
         .where(and(sql`${clientHistory.clientId} IN ${linkedIds}`, tenantFilter(clientHistory.tenantId, tenantId), madeBy(at)))
         .orderBy(asc(clientHistory.clientId), asc(clientHistory.sequence), asc(clientHistory.part)),
+      db
+        .select(partColumns)
+        .from(clientHistory)
+        .where(
+          and(
+            sql`(${clientHistory.clientId}, ${clientHistory.sequence}) IN (SELECT n.client_id, min(n.sequence) FROM client_history n WHERE n.client_id IN ${chains} AND n.part = 0 AND +n.tenant_id = ${tenantId} AND n.at > ${at} GROUP BY n.client_id)`,
+            tenantFilter(clientHistory.tenantId, tenantId),
+          ),
+        )
+        .orderBy(asc(clientHistory.clientId), asc(clientHistory.sequence), asc(clientHistory.part)),
+      db
+        .select({ id: clients.id, version: clients.version })
+        .from(clients)
+        .where(and(sql`${clients.id} IN ${chains}`, tenantFilter(clients.tenantId, tenantId))),
     ],
-    parse: (results) => ({ own: groupParts(results[0] as StoredRow[]), linked: groupParts(results[1] as StoredRow[]) }),
+    parse: (results) => ({
+      own: groupParts(results[0] as StoredRow[]),
+      linked: groupParts(results[1] as StoredRow[]),
+      nextAfter: new Map(groupParts(results[2] as StoredRow[]).map((parts) => [parts[0]!.clientId, parts])),
+      live: new Map((results[3] as { id: string; version: number }[]).map((r) => [r.id, r.version])),
+    }),
   };
 }
 

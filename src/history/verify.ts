@@ -48,6 +48,26 @@ function recordedVersion(clientId: string, entries: readonly HistoryEntry[]): un
 }
 
 /**
+ * The client's entries, decoded, when the chain they form from sequence 1 verifies (every entry
+ * whole, in its place, unaltered, chained to the one before); else the first sequence that does not.
+ * `entries` are stored rows grouped by entry, in sequence order, starting at 1.
+ */
+export async function verifiedEntries(
+  clientId: string,
+  entries: readonly (readonly StoredRow[])[],
+): Promise<{ entries: HistoryEntry[] } | { brokenAt: number }> {
+  const walked: HistoryEntry[] = [];
+  let previousHash = "";
+  for (const [index, parts] of entries.entries()) {
+    const entry = await verified(clientId, index + 1, parts, previousHash);
+    if (!entry) return { brokenAt: index + 1 };
+    walked.push(entry);
+    previousHash = parts[0]!.hash!;
+  }
+  return { entries: walked };
+}
+
+/**
  * Walks the client's chain: `entries` are its stored rows grouped by entry, in sequence order;
  * `live` is its row, null once deleted. Entries removed from the end leave a chain that verifies on
  * its own, so its end is checked against the client: a deleted client's last entry is its deletion,
@@ -55,18 +75,19 @@ function recordedVersion(clientId: string, entries: readonly HistoryEntry[]): un
  * sequence after its last entry.
  */
 export async function verifyChain(clientId: string, entries: readonly (readonly StoredRow[])[], live: { version: number } | null): Promise<Verification> {
-  const walked: HistoryEntry[] = [];
-  let previousHash = "";
-  for (const [index, parts] of entries.entries()) {
-    const entry = await verified(clientId, index + 1, parts, previousHash);
-    if (!entry) return { valid: false, entries: entries.length, brokenAt: index + 1 };
-    walked.push(entry);
-    previousHash = parts[0]!.hash!;
-  }
-  if (walked.length > 0) {
-    const version = recordedVersion(clientId, walked);
-    const ends = live === null ? walked.at(-1)!.operation === "delete" : version === undefined || version === live.version;
-    if (!ends) return { valid: false, entries: entries.length, brokenAt: walked.length + 1 };
-  }
-  return { valid: true, entries: entries.length, head: previousHash };
+  const chain = await verifiedEntries(clientId, entries);
+  if ("brokenAt" in chain) return { valid: false, entries: entries.length, brokenAt: chain.brokenAt };
+  if (!endsWith(clientId, chain.entries, live)) return { valid: false, entries: entries.length, brokenAt: entries.length + 1 };
+  return { valid: true, entries: entries.length, head: entries.at(-1)?.[0]!.hash ?? "" };
+}
+
+/**
+ * Whether a verified chain, read to its very end, ends where the client is: a deleted client's
+ * last entry is its deletion, a live client's version is the one its entries leave.
+ */
+export function endsWith(clientId: string, walked: readonly HistoryEntry[], live: { version: number } | null): boolean {
+  if (walked.length === 0) return true;
+  if (live === null) return walked.at(-1)!.operation === "delete";
+  const version = recordedVersion(clientId, walked);
+  return version === undefined || version === live.version;
 }

@@ -2,13 +2,14 @@
 // was at that instant, rebuilt from its history (§11), without ETag.
 import * as z from "zod";
 import { clientGraphRead } from "../db/clients-read";
-import { recordAsOfRead } from "../db/history-reads";
+import { recordAsOfRead, type RecordAsOf, type StoredRow } from "../db/history-reads";
 import { etagOfJson, fullClient } from "../db/mappers";
-import { entryOfParts } from "../history/entry";
+import { entryOfParts, type HistoryEntry } from "../history/entry";
 import { graphAsOf } from "../history/replay";
+import { endsWith, verifiedEntries } from "../history/verify";
 import { readWithKey, requirePermission } from "../http/auth";
 import type { ApiRequest } from "../http/context";
-import { notFound } from "../http/errors";
+import { historyBroken, notFound } from "../http/errors";
 import { json, JSON_CONTENT_TYPE } from "../http/pipeline";
 import { getClientQuery } from "../schemas/history";
 import { clientIdParams } from "../schemas/list-query";
@@ -17,17 +18,45 @@ import { ENVIRONMENT_PROBLEM, KEY_ERRORS, operation } from "./operation";
 
 const clientNotFound = (id: string) => notFound(`Client ${id} not found`);
 
-/** The client as GET would have answered at `at`: its entries and its linked clients' replayed, in one round trip. */
+/**
+ * The entries of `clientId` up to the instant, when their chain verifies and is not cut short there:
+ * the next entry (made after the instant) decodes and follows the last one read — its sequence,
+ * its previousHash —, or, when none follows, the chain ends where the client is. Else
+ * HISTORY_BROKEN (API.md §11 "Damaged record").
+ */
+async function verifiedOrBroken(clientId: string, entries: readonly StoredRow[][], record: RecordAsOf): Promise<HistoryEntry[]> {
+  const chain = await verifiedEntries(clientId, entries);
+  if ("brokenAt" in chain) throw historyBroken(clientId, chain.brokenAt);
+  const next = record.nextAfter.get(clientId);
+  const lastHash = entries.at(-1)?.[0]!.hash ?? "";
+  let whole: boolean;
+  if (next !== undefined) {
+    const entry = await entryOfParts(next).catch(() => null);
+    whole = next[0]!.sequence === entries.length + 1 && entry !== null && entry.previousHash === lastHash;
+  } else {
+    const version = record.live.get(clientId);
+    whole = endsWith(clientId, chain.entries, version === undefined ? null : { version });
+  }
+  if (!whole) throw historyBroken(clientId, entries.length + 1);
+  return chain.entries;
+}
+
+/**
+ * The client as GET would have answered at `at`: its entries and its linked clients' replayed, in
+ * one round trip — only entries whose chain verifies up to that instant (never a silently altered
+ * client).
+ */
 async function clientAsOf(request: ApiRequest, id: string, at: string): Promise<Response> {
   const record = await readWithKey(request, recordAsOfRead(request.db, request.tenant, id, at));
-  const own = await Promise.all(record.own.map(entryOfParts));
-  const linked = new Map<string, Awaited<ReturnType<typeof entryOfParts>>[]>();
+  const own = await verifiedOrBroken(id, record.own, record);
+  const byClient = new Map<string, StoredRow[][]>();
   for (const parts of record.linked) {
-    const entry = await entryOfParts(parts);
-    const theirs = linked.get(parts[0]!.clientId) ?? [];
-    theirs.push(entry);
-    linked.set(parts[0]!.clientId, theirs);
+    const theirs = byClient.get(parts[0]!.clientId) ?? [];
+    theirs.push(parts);
+    byClient.set(parts[0]!.clientId, theirs);
   }
+  const linked = new Map<string, HistoryEntry[]>();
+  for (const [clientId, entries] of byClient) linked.set(clientId, await verifiedOrBroken(clientId, entries, record));
   const graph = graphAsOf(id, own, linked);
   if (!graph) throw clientNotFound(id);
   return json(fullClient(graph, new Date(at)));
@@ -73,6 +102,8 @@ export default operation({
       ...KEY_ERRORS,
       FORBIDDEN: "The API key lacks clients:read, or clients:history for an asOf read.",
       NOT_FOUND: "No such client for this tenant (with asOf: the client did not exist at that instant).",
+      HISTORY_BROKEN:
+        "asOf only: the history of the client (or of a client it linked to) does not verify up to that instant; `brokenAt` and `clientId` say where.",
     },
   },
 });

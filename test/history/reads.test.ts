@@ -383,7 +383,9 @@ describe("GET /clients/{id}?asOf=", () => {
     expect(noRead.body.detail).toBe("API key lacks permission: test:clients:read");
     const res = ok(await h.get(`/clients/${id}?asOf=2999-01-01T00:00:00Z`, { key }));
     expect(res.stats.roundTrips).toBe(1);
-    expect(res.stats.statementCount).toBe(3);
+    // The key, the client's entries, its linked clients' entries, and the chains' ends (each next
+    // entry, each live version: a chain cut short is refused, test/history/damaged.test.ts).
+    expect(res.stats.statementCount).toBe(5);
     // HEAD answers the same headers, without a body.
     const head = await h.request("HEAD", `/clients/${id}?asOf=2999-01-01T00:00:00Z`, { key });
     expect(head.status).toBe(200);
