@@ -2,7 +2,7 @@
 // operation needs, the 404/405 fallback, HEAD wherever GET is (RFC 9110 §9.3.2), and `OPTIONS *`.
 import { Router, type RequestHandler } from "itty-router";
 import type { Env } from "./env";
-import { keyCheckedFirst, withApiKey, withEnvironment } from "./http/auth";
+import { keyCheckedFirst, withApiKey, withDatabaseSession, withEnvironment } from "./http/auth";
 import type { ApiRequest, WorkerOptions } from "./http/context";
 import { readOnBehalfOf } from "./http/actor";
 import { ApiError } from "./http/errors";
@@ -53,10 +53,10 @@ export function createApp(options: WorkerOptions = {}) {
     catch: handleError(options) as (error: unknown, request: unknown) => Response,
     finally: [withRequestIdHeader, withoutBodyForHead],
   });
-  const environment = withEnvironment(options);
+  const session = withDatabaseSession(options);
   const register = (operation: Operation) => {
     const guards: Handler[] = operation.permissions
-      ? [environment, withApiKey(...operation.permissions), withRateLimit(rateLimitKindOf(operation.method), options)]
+      ? [withEnvironment, withApiKey(...operation.permissions), session, withRateLimit(rateLimitKindOf(operation.method), options)]
       : [];
     const handle = async (request: ApiRequest, env: Env) => operation.handler(request, await parseInput(operation, request), env);
     const run: Handler = operation.permissions

@@ -13,18 +13,27 @@ import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError, badRequest } from "./errors";
 import { hashKey, KEY_PATTERN, type Permission } from "./keys";
 
-export function withEnvironment(options: WorkerOptions) {
+/** X-Environment: which database holds the key and the data (400 when missing or unknown). */
+export function withEnvironment(request: ApiRequest) {
+  const header = request.headers.get("x-environment");
+  if (header === null) throw badRequest("Missing X-Environment header: send X-Environment: test or live");
+  if (!(ENVIRONMENTS as readonly string[]).includes(header)) {
+    throw badRequest(`Invalid X-Environment header "${header.slice(0, 20)}": it must be test or live`);
+  }
+  request.environment = header as Environment;
+}
+
+/**
+ * The request's D1 session on its environment's database, started where X-Consistency-Token or the
+ * method says. Runs after withApiKey: a caller without a usable key learns that first (401), and a
+ * malformed token is a 400 for one with a key — either way before any round trip.
+ */
+export function withDatabaseSession(options: WorkerOptions) {
   return (request: ApiRequest, env: Env) => {
-    const header = request.headers.get("x-environment");
-    if (header === null) throw badRequest("Missing X-Environment header: send X-Environment: test or live");
-    if (!(ENVIRONMENTS as readonly string[]).includes(header)) {
-      throw badRequest(`Invalid X-Environment header "${header.slice(0, 20)}": it must be test or live`);
-    }
-    const environment = header as Environment;
-    const start = sessionStartOf(request); // a malformed X-Consistency-Token is a 400, before the key
+    const environment = request.environment;
+    const start = sessionStartOf(request);
     const binding = databaseOf(env, environment);
     const session = (options.wrapDatabase ? options.wrapDatabase(binding, request) : binding).withSession(start);
-    request.environment = environment;
     request.session = session;
     // drizzle needs only prepare() and batch(), which a session has.
     request.db = openDb(session as unknown as D1Database);

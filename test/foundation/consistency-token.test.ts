@@ -128,7 +128,7 @@ describe("read-your-writes through the token", () => {
   });
 });
 
-describe("a malformed X-Consistency-Token is a 400, checked before the key, and nothing runs", () => {
+describe("a malformed X-Consistency-Token is a 400 after the key's own checks, and nothing runs", () => {
   it("refuses junk, empty, over-long, upper-case, two tokens, a token with a tail", async () => {
     const { tenantId, key } = await h.newTenantWithKey();
     const real = tokenOf(await h.get("/clients", { key }))!;
@@ -145,8 +145,19 @@ describe("a malformed X-Consistency-Token is a 400, checked before the key, and 
       `00000000-${"0".repeat(120)}`, // 129 characters
     ];
     for (const token of malformed) {
+      // No key at all, or a malformed one: 401 comes first (who is asking, before what they ask).
       for (const res of [
-        await h.get("/clients", { headers: withToken(token) }), // no key at all: the token is checked first
+        await h.get("/clients", { headers: withToken(token) }),
+        await h.get("/clients", { key: "sk_test_nope", headers: withToken(token) }),
+        await h.post("/clients/batch", { items: [{ type: "company", name: "Hexa" }] }, { headers: withToken(token) }),
+      ]) {
+        expect(res.status, `${JSON.stringify(token)}: ${res.text}`).toBe(401);
+        expect(res.body.code).toBe("UNAUTHORIZED");
+        expect(res.stats.roundTrips).toBe(0);
+        expect(res.stats.sessions).toEqual([]);
+      }
+      for (const res of [
+        await h.get("/clients", { key, headers: withToken(token) }),
         await h.post("/clients/batch", { items: [{ type: "company", name: "Hexa" }] }, { key, headers: withToken(token) }),
       ]) {
         expect(res.status, `${JSON.stringify(token)}: ${res.text}`).toBe(400);
