@@ -6,7 +6,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { addresses, clients, writeGuards } from "../src/db/schema";
 import { newId } from "../src/ids";
-import { createD1Guard, D1_LIMITS, FAILING_SQL, functionCalls } from "./support/d1-guard";
+import { createD1Guard, D1_LIMITS, FAILING_SQL, functionCalls, insertRowBytes } from "./support/d1-guard";
 
 const tenant = () => `guard-${crypto.randomUUID().slice(0, 8)}`;
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
@@ -57,6 +57,22 @@ function addressRow(client: { id: string; tenantId: string }) {
 }
 
 describe("limits", () => {
+  it("rejects an INSERT row whose values together pass 2 MB, each value under it; accepts rows just under", async () => {
+    const { binding, record } = guarded();
+    await binding.prepare("CREATE TABLE IF NOT EXISTS guard_rows (a TEXT, b TEXT)").run();
+    const big = "x".repeat(1_000_001);
+    const fits = "x".repeat(999_999);
+    // Two rows of one statement: the first fits (exactly 2,000,000 bytes), the second does not.
+    expect(insertRowBytes('insert into "guard_rows" ("a", "b") values (?, ?), (?, ?)', [fits, big, big, big])).toEqual([2_000_000, 2_000_002]);
+    await expect(binding.prepare('insert into "guard_rows" ("a", "b") values (?, ?), (?, ?)').bind(fits, big, big, big).run()).rejects.toThrow(
+      /^D1 guard: row 2 of an INSERT binds 2000002 bytes/,
+    );
+    expect(record.violations.map((v) => v.limit)).toEqual(["maxRowBytes"]);
+    await binding.prepare('insert into "guard_rows" ("a", "b") values (?, ?)').bind(fits, big).run();
+    // A json_each INSERT is one value, covered by the value limit.
+    expect(insertRowBytes("INSERT INTO guard_rows (a, b) SELECT value, value FROM json_each(?)", ["[]"])).toBeNull();
+  });
+
   it("rejects more than 100 bound parameters, and accepts 100", async () => {
     const { binding, guard, record } = guarded();
     const ok = await binding.prepare(`SELECT ${placeholders(100)}`).bind(...numbers(100)).raw();

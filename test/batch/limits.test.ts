@@ -4,7 +4,7 @@
 // fails any request that breaks a limit; `res.stats` is what it recorded for the request.
 import { afterEach, describe, expect, it } from "vitest";
 import { clients } from "../../src/db/schema";
-import type { StatementInfo } from "../support/d1-guard";
+import { insertRowBytes, type StatementInfo } from "../support/d1-guard";
 import { createHarness } from "../support/harness";
 import { batch, expectEqualToGet, minimal, VALID_CURP, xid } from "./fixtures";
 
@@ -21,11 +21,11 @@ afterEach(() => {
 
 /** Watches every statement sent to D1 (without failing any) and keeps the largest bound value. */
 function watchParams() {
-  const seen = { maxValueBytes: 0, maxParams: 0, statements: [] as { sql: string; params: number }[] };
+  const seen = { maxValueBytes: 0, maxParams: 0, statements: [] as { sql: string; params: number; values: readonly unknown[] }[] };
   h.guard.failStatement = (info: StatementInfo) => {
     seen.maxParams = Math.max(seen.maxParams, info.params.length);
     for (const p of info.params) if (typeof p === "string") seen.maxValueBytes = Math.max(seen.maxValueBytes, bytes(p));
-    seen.statements.push({ sql: info.sql, params: info.params.length });
+    seen.statements.push({ sql: info.sql, params: info.params.length, values: info.params });
     return false;
   };
   return seen;
@@ -298,6 +298,18 @@ describe("a maximum-size 250-item call", () => {
     expect(stats.statementCount).toBeLessThanOrEqual(50);
     expect(seen.maxValueBytes).toBeLessThanOrEqual(2_000_000);
     expect(seen.maxParams).toBeLessThanOrEqual(100);
+    // The stored answer's INSERT, at its biggest (issue 20): within D1's production limits one by
+    // one — parameters, SQL text, each value, each row's values together.
+    const recordInserts = seen.statements.filter((s) => /^insert into "idempotency_keys"/i.test(s.sql));
+    expect(recordInserts.length).toBeGreaterThan(0);
+    for (const insert of recordInserts) {
+      expect(insert.params).toBeLessThanOrEqual(100);
+      expect(bytes(insert.sql)).toBeLessThanOrEqual(100_000);
+      const rows = insertRowBytes(insert.sql, insert.values)!;
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(row).toBeLessThanOrEqual(2_000_000);
+    }
+    console.log(`keyed max batch: the answer's INSERT rows bind ${recordInserts.flatMap((s) => insertRowBytes(s.sql, s.values)!).join(", ")} bytes`);
     // Reads (the key's record with the conflict read), then ONE write round trip: purge, the
     // answer's parts in one INSERT, the clients.
     expect(stats.roundTrips).toBe(2); // the key lookup shares the first round trip

@@ -18,6 +18,8 @@ export const D1_LIMITS = {
   maxFunctionArgs: 32,
   /** Bytes of one string or BLOB value (local workerd allows 4 MiB). */
   maxValueBytes: 2_000_000,
+  /** Bytes of one row: the values one row of an INSERT … VALUES binds, together. */
+  maxRowBytes: 2_000_000,
   /** D1 statements in one request (Free plan per-invocation query limit; not enforced locally). */
   maxStatementsPerRequest: 50,
 } as const;
@@ -240,6 +242,25 @@ export function functionCalls(sqlText: string): FunctionCall[] {
   return calls;
 }
 
+/**
+ * The bound bytes of each row an `INSERT INTO t (c1, …, cn) VALUES (…), (…)` statement writes, when
+ * every row binds one parameter per column (as drizzle's inserts do); else null. Inserts that take
+ * their rows from one JSON parameter (json_each) are covered by the per-value limit.
+ */
+export function insertRowBytes(sqlText: string, params: readonly unknown[]): number[] | null {
+  const match = /^\s*insert\s+into\s+\S+\s*\(([^)]*)\)\s*values\s*\(/i.exec(sqlText);
+  if (!match) return null;
+  const columns = match[1]!.split(",").length;
+  if (params.length === 0 || params.length % columns !== 0) return null;
+  const rows: number[] = [];
+  for (let i = 0; i < params.length; i += columns) {
+    let total = 0;
+    for (let c = 0; c < columns; c++) total += byteLength(params[i + c]);
+    rows.push(total);
+  }
+  return rows;
+}
+
 /** The limits one statement breaks, as violation messages (empty when it is fine). */
 export function checkStatement(sqlText: string, params: readonly unknown[]): Omit<Violation, "sql">[] {
   const found: Omit<Violation, "sql">[] = [];
@@ -264,6 +285,11 @@ export function checkStatement(sqlText: string, params: readonly unknown[]): Omi
       });
     }
   }
+  (insertRowBytes(sqlText, params) ?? []).forEach((bytes, row) => {
+    if (bytes > D1_LIMITS.maxRowBytes) {
+      found.push({ limit: "maxRowBytes", message: `D1 guard: row ${row + 1} of an INSERT binds ${bytes} bytes (D1 allows ${D1_LIMITS.maxRowBytes} per row)` });
+    }
+  });
   params.forEach((value, index) => {
     const bytes = byteLength(value);
     if (bytes > D1_LIMITS.maxValueBytes) {
