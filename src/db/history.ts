@@ -61,6 +61,8 @@ export interface AppendOptions {
   onlyIfClientExists?: boolean;
   /** The ids of the outbox rows (one per entry), made by the caller. */
   eventIds: readonly string[];
+  /** No outbox rows: entries that record no change (src/write/backfill.ts). */
+  withoutEvents?: boolean;
 }
 
 /**
@@ -86,6 +88,7 @@ export function appendEntries(db: Db, tenantId: string, entries: readonly Sealed
   });
   const clientExists = options.onlyIfClientExists ? sql`EXISTS (SELECT 1 FROM clients c WHERE c.id = j.value ->> 'client_id')` : undefined;
   const history = insertRows(db, clientHistory, rows, { where: clientExists });
+  if (options.withoutEvents) return history;
 
   const events = entries.map((sealed, i) => ({
     id: options.eventIds[i]!,

@@ -348,6 +348,14 @@ export type BankAccountRow = typeof bankAccounts.$inferSelect;
 export type DocumentRow = typeof documents.$inferSelect;
 export type ClientLinkRow = typeof clientLinks.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+// The clients a database held before history was kept (migration 0008 lists them: those without an
+// entry), each waiting for its creation entry, which the cron's backfill writes and then removes the
+// row (src/write/backfill.ts). Empty once drained; new clients never enter it.
+export const historyBackfill = sqliteTable("history_backfill", {
+  clientId: text("client_id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+});
+
 export type ClientHistoryRow = typeof clientHistory.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type EventOutboxRow = typeof eventOutbox.$inferSelect;

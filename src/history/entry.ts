@@ -10,7 +10,8 @@ import { sha256Hex } from "../encoding";
 
 export type Entity = "client" | "address" | "contactMethod" | "bankAccount" | "document" | "link";
 export type Action = "created" | "updated" | "deleted";
-export type Operation = "batch" | "sync" | "delete";
+/** `backfill`: the creation entry of a client stored before history was kept (src/write/backfill.ts). */
+export type Operation = "batch" | "sync" | "delete" | "backfill";
 
 export interface FieldChange {
   from: unknown;
