@@ -91,6 +91,10 @@ const RTT_LEVELS: number[] = (() => {
 })();
 if (RTT_LEVELS.length > 0 && opts["skip-cost"]) fail("--rtt is measured by the cost part: drop --skip-cost");
 
+/** The same-client workload: concurrent syncs of one client, on this many fresh clients (times --scale). */
+const SAME_CLIENT_WRITERS = 32;
+const SAME_CLIENT_ROUNDS = Math.max(1, Math.round(5 * SCALE));
+
 /** Timed requests per workload at concurrency 1 and 8 (times --scale), and untimed warm-ups. */
 const BASE_COUNTS: Record<WorkloadId, { warmup: number; c1: number; c8: number }> = {
   W1: { warmup: 2, c1: 30, c8: 48 },
@@ -453,7 +457,55 @@ async function httpPart() {
       });
     }
     await workload("W8", (k) => w8Prepared[k]!);
+    const sameClient = await sameClientBursts();
     await workload("W1", (k) => ({ method: "POST", path: "/clients/batch", body: JSON.stringify(batchBody(`${tag}-w1-${k}`)), check: (b) => (b.data?.length === 250 ? null : "not 250 clients") }));
+
+    /**
+     * Same client (issue 20): SAME_CLIENT_WRITERS concurrent syncs of one client, each adding an
+     * address of its own (disjoint children), SAME_CLIENT_ROUNDS times on fresh clients. Every answer
+     * counted (409s apart), then each client's chain checked: one entry per sync, valid.
+     */
+    async function sameClientBursts() {
+      const samples: number[] = [];
+      let conflicts = 0;
+      let otherFailures = 0;
+      let firstFailure: string | null = null;
+      const started = performance.now();
+      for (let round = 0; round < SAME_CLIENT_ROUNDS; round++) {
+        const made = await fetch(`${base}/clients/sync`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify({ client: { type: "company", name: "Same", externalId: `${tag}-same-${round}` } }),
+        });
+        const id = ((await made.json()) as { client: { id: string } }).client.id;
+        await Promise.all(
+          Array.from({ length: SAME_CLIENT_WRITERS }, async (_, i) => {
+            const body = { clientId: id, addresses: [{ externalId: `a${i}`, street: `Calle ${i}`, city: "CDMX", state: "CDMX", postalCode: "06600", country: "MX" }] };
+            const t = performance.now();
+            const res = await fetch(`${base}/clients/sync`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
+            const text = await res.text();
+            if (res.status === 200) samples.push(performance.now() - t);
+            else if (res.status === 409) conflicts++;
+            else otherFailures++;
+            if (res.status !== 200) firstFailure ??= `${res.status}: ${text.slice(0, 300)}`;
+          }),
+        );
+        const verify = (await (await fetch(`${base}/clients/${id}/history/verify`, { headers })).json()) as { valid: boolean; entries: number };
+        if (!verify.valid || verify.entries !== 1 + SAME_CLIENT_WRITERS - conflicts - otherFailures) {
+          otherFailures++;
+          firstFailure ??= `chain of ${id}: ${JSON.stringify(verify)}`;
+        }
+        if (process.stderr.isTTY) process.stderr.write(`\r[bench ${elapsed()}] same client: round ${round + 1}/${SAME_CLIENT_ROUNDS}`);
+      }
+      if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
+      const summary = summarize(samples, conflicts + otherFailures, performance.now() - started);
+      progress(
+        `same client, ${SAME_CLIENT_WRITERS} concurrent syncs × ${SAME_CLIENT_ROUNDS}: ${samples.length} × 200, ${conflicts} × 409, ${otherFailures} other; ` +
+          `p50 ${fmt(summary.p50)} ms, p95 ${fmt(summary.p95)} ms`,
+      );
+      if (firstFailure) progress(`  first failure: ${firstFailure}`);
+      return { writers: SAME_CLIENT_WRITERS, rounds: SAME_CLIENT_ROUNDS, ok: samples.length, conflicts, otherFailures, p50: summary.p50, p95: summary.p95, firstFailure };
+    }
 
     const finalClients = JSON.parse(
       await wrangler(["d1", "execute", "DB_TEST", "--local", "--persist-to", stateDir, "--json", "--command", "SELECT count(*) AS n FROM clients"], "count"),
@@ -464,6 +516,7 @@ async function httpPart() {
       populated: counts,
       clientsAtEnd: finalClients,
       workloads: results,
+      sameClient,
     };
   } finally {
     await stopWranglerDev(dev.child);
@@ -727,7 +780,7 @@ async function main() {
     config: { clients: N, scale: SCALE, counts: COUNTS, concurrency: CONCURRENCY, rtt: RTT_LEVELS, populatedPerTable: populatedCounts(N) },
     bundle,
     populate: { httpMs: http?.populateMs ?? null, costMs: cost?.populate.ms ?? null },
-    http: http ? { port: http.port, clientsAtEnd: http.clientsAtEnd } : null,
+    http: http ? { port: http.port, clientsAtEnd: http.clientsAtEnd, sameClient: http.sameClient } : null,
     floor: cost?.floor ?? null,
     syncSteps: cost?.syncSteps ?? null,
     w1Floor: cost?.w1Floor ?? null,
@@ -838,6 +891,13 @@ async function main() {
     }
   }
   console.log(`Bundle: ${(bundle.bytes / 1024).toFixed(1)} KiB, gzip ${(bundle.gzipBytes / 1024).toFixed(1)} KiB (${bundle.files.map((f) => f.file).join(", ")}; wrangler: ${bundle.wranglerReports ?? "?"})`);
+  if (http) {
+    const same = http.sameClient;
+    console.log(
+      `Same client (${same.writers} concurrent syncs of disjoint addresses × ${same.rounds}, HTTP): ${same.ok} × 200, ${same.conflicts} × 409, ` +
+        `${same.otherFailures} other; p50 ${fmt(same.p50)} ms, p95 ${fmt(same.p95)} ms ${same.conflicts + same.otherFailures === 0 ? "✓" : "✗"}`,
+    );
+  }
   if (http) console.log(`Populate: ${(http.populateMs / 1000).toFixed(1)} s (wrangler d1 execute --file)${cost ? `, ${(cost.populate.ms / 1000).toFixed(1)} s in the cost runner` : ""}; clients at the end of the HTTP run: ${http.clientsAtEnd.toLocaleString("en")}`);
   if (targets.length > 0) {
     console.log("");

@@ -129,7 +129,7 @@ export function apiKeyStatement(keyHash: string, prefix: string, tenant = BENCH_
   const now = new Date().toISOString();
   return (
     "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, permissions, created_at, revoked_at) VALUES (" +
-    [q(crypto.randomUUID()), q(tenant), q("bench"), q(prefix), q(keyHash), q('["clients:read","clients:create","clients:update","clients:delete"]'), q(now), "NULL"].join(", ") +
+    [q(crypto.randomUUID()), q(tenant), q("bench"), q(prefix), q(keyHash), q('["clients:read","clients:create","clients:update","clients:delete","clients:history"]'), q(now), "NULL"].join(", ") +
     ")"
   );
 }
