@@ -50,7 +50,7 @@ beforeAll(async () => {
   served = await npmStart();
   mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
   dir = mkdtempSync(join(ROOT, "test-artifacts", "examples-"));
-  const document = await (await fetch(`${served.base}/openapi.json`)).json();
+  const document = (await (await fetch(`${served.base}/openapi.json`)).json()) as object;
   writeFileSync(join(dir, "api.d.ts"), await typesOf(document));
   copyFileSync(join(ROOT, "examples/typescript/client.ts"), join(dir, "client.ts"));
   copyFileSync(join(ROOT, "examples/python/client.py"), join(dir, "client.py"));
