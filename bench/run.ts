@@ -53,7 +53,7 @@ const USAGE = `Usage: npm run bench [-- options]
 // Options
 // -------------------------------------------------------------------------------------------------
 
-const { values: opts } = parseArgs({
+const { values: opts } = (() => { try { return parseArgs({
   options: {
     clients: { type: "string" },
     scale: { type: "string" },
@@ -66,21 +66,24 @@ const { values: opts } = parseArgs({
     help: { type: "boolean", short: "h" },
   },
   strict: true,
-});
+}); } catch (error) {
+  console.error(`npm run bench: ${(error as Error).message}. Check it against the options below, then run it again.\n\n${USAGE}`);
+  process.exit(2);
+} })();
 if (opts.help) {
   console.log(USAGE);
   process.exit(0);
 }
 function fail(message: string): never {
-  console.error(`npm run bench: ${message}`);
+  console.error(`npm run bench: ${message}. Fix that option and run it again (npm run bench -- --help lists every option).`);
   process.exit(2);
 }
 const N = opts.clients === undefined ? 10_000 : Number(opts.clients);
 if (!Number.isInteger(N) || N < 100 || N > 10_000_000) fail("--clients must be an integer from 100 to 10,000,000");
 const SCALE = opts.scale === undefined ? 1 : Number(opts.scale);
-if (!(SCALE > 0 && SCALE <= 100)) fail("--scale must be a number above 0");
+if (!(SCALE > 0 && SCALE <= 100)) fail("--scale must be a number above 0 and at most 100 (e.g. --scale 0.5)");
 const fixedPort = opts.port === undefined ? undefined : Number(opts.port);
-if (fixedPort !== undefined && !(Number.isInteger(fixedPort) && fixedPort > 0 && fixedPort < 65536)) fail("--port must be a port number");
+if (fixedPort !== undefined && !(Number.isInteger(fixedPort) && fixedPort > 0 && fixedPort < 65536)) fail("--port must be a port number from 1 to 65535 (or leave it out for a free one)");
 const outFile = opts.out ?? join(resultsDir, "latest.json");
 /** Round-trip times of --rtt (ms), 0 first; empty without it. */
 const RTT_LEVELS: number[] = (() => {

@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { displayPrefix, KEY_PATTERN, PERMISSIONS, TENANT_PATTERN } from "../src/http/keys.ts";
 import { createKey, listKeys, revokeKey, withKeyDatabase } from "./lib/apikeys.ts";
-import { exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
+import { argumentsRefused, exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
 import type { EnvironmentName } from "./lib/wrangler.ts";
 
 const USAGE = `Usage: npm run apikey -- <command> [options]
@@ -28,9 +28,9 @@ Commands:
 Works on the local databases (those of npm start) unless --remote is given.`;
 
 function parseTenant(value: string | undefined): string {
-  if (value === undefined) throw new UsageError("--tenant is required");
+  if (value === undefined) throw new UsageError("--tenant is required: add --tenant <id>, the tenant the key is for (e.g. --tenant acme)");
   if (!TENANT_PATTERN.test(value)) {
-    throw new UsageError(`Invalid tenant "${value}": 1–64 characters of a-z, 0-9, _ and -`);
+    throw new UsageError(`Invalid tenant "${value}": use 1–64 characters of a-z, 0-9, _ and - (e.g. --tenant acme-eu)`);
   }
   return value;
 }
@@ -156,8 +156,7 @@ async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    console.error(`Error: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    return argumentsRefused("npm run apikey", error, USAGE);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -166,11 +165,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const [command, ...extra] = positionals;
   if (command === undefined) {
-    console.error(`Error: a command is required (create, list or revoke)\n\n${USAGE}`);
+    console.error(`Error: a command is required: npm run apikey -- create, list or revoke (e.g. npm run apikey -- list --env test)\n\n${USAGE}`);
     return 2;
   }
   if (!Object.hasOwn(COMMANDS, command)) {
-    console.error(`Error: unknown command "${command}" (create, list or revoke)\n\n${USAGE}`);
+    console.error(`Error: unknown command "${command}": use create, list or revoke (e.g. npm run apikey -- list --env test)\n\n${USAGE}`);
     return 2;
   }
   if (extra.length > 0) {

@@ -12,7 +12,11 @@ for (const args of steps) {
   console.log(`\n$ wrangler ${args.join(" ")}`);
   const code = await wranglerInherit(args);
   if (code !== 0) {
-    console.error(`\nnpm run deploy: \`wrangler ${args.join(" ")}\` failed (exit ${code}); stopping.`);
+    console.error(`\nnpm run deploy: \`wrangler ${args.join(" ")}\` failed (exit ${code}); stopping (nothing after it ran).`);
+    console.error(
+      "Next: read wrangler's message above; check `npx wrangler whoami` (or CLOUDFLARE_API_TOKEN) and the database ids in " +
+        "wrangler.toml, then run npm run deploy again (applied migrations are not applied twice).",
+    );
     process.exit(code);
   }
 }

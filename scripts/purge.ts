@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { purgeExpired, retentionCutoff, type ErasedClient } from "../src/db/purge.ts";
 import { withKeyDatabase } from "./lib/apikeys.ts";
 import { RETENTION_VAR, retentionYears } from "./lib/retention.ts";
-import { exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
+import { argumentsRefused, exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
 
 const USAGE = `Usage: npm run purge -- --env test|live [--remote] [--now <ISO 8601 timestamp>]
 
@@ -24,7 +24,7 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2
 function parseNow(value: string | undefined): Date {
   if (value === undefined) return new Date();
   const now = new Date(value);
-  if (!INSTANT.test(value) || Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 timestamp with a Z or an offset, not "${value}"`);
+  if (!INSTANT.test(value) || Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 timestamp with a Z or an offset, not "${value}": e.g. --now 2030-01-01T00:00:00Z`);
   return now;
 }
 
@@ -55,8 +55,7 @@ async function main(argv: string[]): Promise<number> {
       options: { env: { type: "string" }, remote: { type: "boolean" }, now: { type: "string" }, help: { type: "boolean", short: "h" } },
     }));
   } catch (error) {
-    console.error(`Error: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    return argumentsRefused("npm run purge", error, USAGE);
   }
   if (values.help) {
     console.log(USAGE);
@@ -69,7 +68,11 @@ async function main(argv: string[]): Promise<number> {
     const cutoff = retentionCutoff(now, years);
     const erased = await withKeyDatabase(environment, values.remote === true, (line) => console.log(line), async (db) => {
       console.log(`Purging ${db.where}: the history of clients deleted before ${cutoff} (${RETENTION_VAR} = ${years}, counted back from ${now.toISOString()}).`);
-      return purgeExpired((statements) => db.execute(statements), cutoff);
+      // Progress on stderr, one line per batch (a long purge shows it is moving; stdout stays the report).
+      const started = Date.now();
+      return purgeExpired((statements) => db.execute(statements), cutoff, undefined, (erasedSoFar, batch) =>
+        console.error(`[purge ${((Date.now() - started) / 1000).toFixed(1)} s] batch ${batch} done: ${plural(erasedSoFar, "client")} erased so far`),
+      );
     });
     if (erased.length === 0) {
       console.log(`Nothing to erase: no client was deleted before ${cutoff}.`);

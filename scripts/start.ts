@@ -36,7 +36,7 @@ function parsePort(argv: string[]): { port: number; rest: string[] } {
       continue;
     }
     if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
-      throw new CommandError(`--port needs a port number (1–65535), got ${value === undefined ? "nothing" : `"${value}"`}`);
+      throw new CommandError(`--port needs a port number (1–65535), got ${value === undefined ? "nothing" : `"${value}"`}: e.g. npm start -- --port 8787`);
     }
     port = Number(value);
   }

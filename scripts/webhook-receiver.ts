@@ -16,11 +16,23 @@ function option(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
+/** A wrong command line: exit 2, saying what to do. */
+function usage(message: string): never {
+  console.error(`npm run webhook-receiver: ${message}\nUsage: WEBHOOK_SECRET=whsec_… npm run webhook-receiver -- [--port 4000] [--fail 500]`);
+  process.exit(2);
+}
 const port = Number(option("port") ?? 4000);
+if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) usage(`--port needs a port number (1–65535), got "${option("port")}": e.g. --port 4000`);
 const failWith = option("fail") === undefined ? null : Number(option("fail"));
+if (failWith !== null && !(Number.isInteger(failWith) && failWith >= 200 && failWith <= 599)) {
+  usage(`--fail needs an HTTP status (200–599) to answer every delivery with, got "${option("fail")}": e.g. --fail 500`);
+}
 const secret = process.env.WEBHOOK_SECRET ?? "";
 if (!secret.startsWith("whsec_")) {
-  console.error("Set WEBHOOK_SECRET to the endpoint's secret (whsec_…), as POST /webhook-endpoints answered it.");
+  console.error(
+    "npm run webhook-receiver: WEBHOOK_SECRET is missing or not a whsec_… secret. Set it to the endpoint's secret, as POST " +
+      "/webhook-endpoints answered it: WEBHOOK_SECRET=whsec_… npm run webhook-receiver",
+  );
   process.exit(2);
 }
 const key = Buffer.from(secret.slice("whsec_".length), "base64");

@@ -13,4 +13,10 @@ Scalar.createApiReference("#reference", {
   defaultOpenAllTags: true,
   expandAllResponses: true,
   orderRequiredPropertiesFirst: true,
+  // X-Environment is a security scheme required with the key (issue 26): "Test Request" sends it,
+  // prefilled with test; the key is the caller's to enter.
+  authentication: {
+    preferredSecurityScheme: [["ApiKey", "Environment"]],
+    securitySchemes: { Environment: { value: "test" } },
+  },
 });

@@ -7,9 +7,15 @@ import { CommandError, type EnvironmentName } from "./wrangler.ts";
 export class UsageError extends Error {}
 
 export function parseEnvironment(value: string | undefined): EnvironmentName {
-  if (value === undefined) throw new UsageError("--env is required (test or live)");
-  if (value !== "test" && value !== "live") throw new UsageError(`--env must be test or live, not "${value}"`);
+  if (value === undefined) throw new UsageError("--env is required: add --env test (the local test database) or --env live");
+  if (value !== "test" && value !== "live") throw new UsageError(`--env must be test or live, not "${value}": use --env test or --env live`);
   return value;
+}
+
+/** What a parseArgs refusal (an unknown option, a missing value) is followed by. */
+export function argumentsRefused(command: string, error: unknown, usage: string): number {
+  console.error(`Error: ${(error as Error).message}. Check the spelling against the usage below (or \`${command} -- --help\`), then run it again.\n\n${usage}`);
+  return 2;
 }
 
 /** Runs a command's work and gives its exit code; an error that is neither kind is thrown on. */
@@ -23,6 +29,10 @@ export async function exitCodeOf(usage: string, work: () => Promise<number>): Pr
     }
     if (error instanceof CommandError) {
       console.error(`Error: ${error.message}`);
+      console.error(
+        "Nothing was changed by the step that failed. Fix what the message names (for --remote: `npx wrangler login`, and the " +
+          "database ids in wrangler.toml; locally: stop a command holding the database), then run the same command again.",
+      );
       return 1;
     }
     throw error;

@@ -89,11 +89,14 @@ export async function purgeExpired(
   execute: (statements: string[]) => Promise<Record<string, unknown>[][]>,
   cutoff: string,
   limit = PURGE_BATCH_CLIENTS,
+  /** Called after each batch (at most `limit` clients), with the clients erased so far: for progress. */
+  onBatch?: (erasedSoFar: number, batch: number) => void,
 ): Promise<ErasedClient[]> {
   const erased: ErasedClient[] = [];
-  for (;;) {
+  for (let n = 1; ; n++) {
     const batch = erasedBy(await execute(purgeBatchStatements(cutoff, limit)));
     erased.push(...batch);
+    onBatch?.(erased.length, n);
     if (batch.length < limit) return erased;
   }
 }

@@ -15,10 +15,6 @@ import { EXAMPLES, type ApiExample } from "./examples";
 
 type Documented = Operation & { doc: OperationDoc };
 
-const environmentHeader = z
-  .enum(ENVIRONMENTS)
-  .describe("Which environment (and database) the call works on. Missing or any other value: 400, before the API key is looked at.");
-
 const consistencyTokenParameter = z
   .string()
   .regex(/^[0-9a-f]+(?:-[0-9a-f]+){1,7}$/)
@@ -96,6 +92,9 @@ function responsesOf(operation: Documented): ZodOpenApiResponsesObject {
       },
     };
   }
+  if (operation.permissions && !/X-Environment[\s\S]*X-Consistency-Token/.test(doc.errors.BAD_REQUEST ?? "")) {
+    throw new Error(`${doc.operationId}: its BAD_REQUEST must say a missing X-Environment and a malformed X-Consistency-Token are 400s (ENVIRONMENT_PROBLEM)`);
+  }
   for (const e of examples) {
     if (!(String(e.response.status) in responses)) {
       throw new Error(`Example ${e.name} answers ${e.response.status}, which ${doc.operationId} does not document`);
@@ -120,8 +119,10 @@ function operationObject(operation: Documented): ZodOpenApiOperationObject {
     requestParams: {
       ...(operation.params ? { path: operation.params as z.ZodObject } : {}),
       ...(operation.query ? { query: operation.query as z.ZodObject } : {}),
+      // X-Environment is not here: it is the `Environment` security scheme, which a generated client
+      // sets once (with the API key), not on every call.
       header: z.object({
-        ...(operation.permissions ? { "X-Environment": environmentHeader, "X-Consistency-Token": consistencyTokenParameter } : {}),
+        ...(operation.permissions ? { "X-Consistency-Token": consistencyTokenParameter } : {}),
         ...doc.headers?.shape,
         "X-Request-Id": requestIdParameter,
       }),
@@ -151,10 +152,12 @@ function build(): OpenApiDocument {
           "Clients of a KYC/AML compliance platform: clients with their addresses, contact methods, bank accounts, " +
           "documents and links to other clients. Every call under /clients needs an API key (`Authorization: Bearer " +
           "sk_test_…` or `sk_live_…`) and the header `X-Environment: test` or `live`, which selects the environment's " +
-          "database; the key must be of that environment. Every error is an RFC 9457 problem (`application/problem+json`) " +
+          "database; the key must be of that environment. Both are security schemes (`ApiKey`, `Environment`), required " +
+          "together, so that a generated client sets them once. Every error is an RFC 9457 problem (`application/problem+json`) " +
           "whose `type` URI describes it (GET /problems/{slug}). Every successful call answers 200.",
       },
-      security: [{ ApiKey: [] }],
+      // Both schemes at once (one requirement object): the API key and the environment it is of.
+      security: [{ ApiKey: [], Environment: [] }],
       tags: [{ name: "Clients", description: "Clients and their graphs" }],
       paths,
       // What the service POSTs to a tenant's webhook endpoints (API.md §12).
@@ -181,6 +184,18 @@ function build(): OpenApiDocument {
               "An API key of the environment named by X-Environment. Missing or invalid: 401. A key grants some of " +
               "`clients:read`, `clients:create`, `clients:update`, `clients:delete`, `clients:history` and `webhooks:manage` " +
               "(new keys: all six); each operation says which it needs, else 403.",
+          },
+          // An apiKey-in-header scheme, so that a generated client sets it once for all its calls (as
+          // it sets the key): a header parameter would be an argument of every call.
+          Environment: {
+            type: "apiKey",
+            in: "header",
+            name: "X-Environment",
+            description:
+              "`test` or `live`: which environment (and database) the call works on; the API key must be of that " +
+              "environment. Required on every operation behind an API key, set once per client. Missing or any other " +
+              "value: 400 (not 401), before the API key is looked at.",
+            "x-enum": [...ENVIRONMENTS],
           },
         },
       },

@@ -27,7 +27,7 @@ export default operation({
       headers: z.object({ ETag: etagHeader, "Idempotent-Replayed": replayedHeader }),
     },
     errors: {
-      BAD_REQUEST: `Malformed JSON, or a body that failed validation (\`errors\` lists every issue), ${ENVIRONMENT_PROBLEM}.`,
+      BAD_REQUEST: `Malformed JSON, a body that failed validation (\`errors\` lists every issue), an empty If-Match, ${ENVIRONMENT_PROBLEM}.`,
       ...KEY_ERRORS,
       NOT_FOUND: "`clientId`, an item's `id`, or a linked `clientId` does not exist for this tenant (the pointer says which).",
       CONFLICT: "An externalId belongs to another client or to another client's child, or the client kept changing concurrently.",

@@ -73,5 +73,8 @@ export const BODY_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: "The body is not sent as JSON (or in another Content-Encoding than gzip or deflate, or another charset than UTF-8).",
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
-/** The tail of every BAD_REQUEST description of an API operation. */
-export const ENVIRONMENT_PROBLEM = "or a missing or invalid X-Environment header";
+/**
+ * The tail of every BAD_REQUEST description of an API operation: the header problems every one of
+ * them answers 400 (src/http/auth.ts, src/http/consistency.ts). The document checks it is there.
+ */
+export const ENVIRONMENT_PROBLEM = "a missing or invalid X-Environment header, or a malformed X-Consistency-Token header";

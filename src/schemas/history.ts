@@ -107,8 +107,9 @@ export const historyPageResponse = z
   })
   .meta({ id: "HistoryPage", description: "A page of a client's history entries, ordered by sequence." });
 
+// A plain union, no discriminator on the boolean `valid` (see batchResponse in ./responses.ts).
 export const historyVerifyResponse = z
-  .discriminatedUnion("valid", [
+  .union([
     z
       .strictObject({
         valid: z.literal(true),

@@ -78,5 +78,9 @@ export const onBehalfOfHeader = z
 export const ifMatchHeader = z
   .string()
   .min(1)
+  .meta({ pattern: "\\S" })
   .optional()
-  .describe('Makes the sync conditional on the client\'s current ETag (`"<etag>"` as returned by GET or sync, or `*`): 412 otherwise.');
+  .describe(
+    'Makes the sync conditional on the client\'s current ETag (`"<etag>"` as returned by GET or sync, a comma-separated list of ' +
+      "them, or `*`): 412 otherwise. Empty: 400 (`errors` points at `/headers/if-match`).",
+  );

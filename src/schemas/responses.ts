@@ -12,12 +12,13 @@ import { CLIENT_TYPES, clientScopeData, SCOPES } from "./client";
 import { CONTACT_TYPES } from "./contact-method";
 import { DOCUMENT_CATEGORIES, DOCUMENT_CONTENT_TYPES } from "./document";
 import { RELATIONSHIP_TYPES } from "./link";
+import { COUNTRY_CODES } from "../validators/countries";
 
 const id = z.uuid().describe("Server-generated UUID");
 const timestamp = z.iso.datetime({ precision: 3 }).describe("ISO 8601 UTC with milliseconds");
 const calendarDate = z.iso.date();
 const object = z.record(z.string(), z.unknown());
-const country = z.string().regex(/^[A-Z]{2}$/).describe("ISO 3166-1 alpha-2");
+const country = z.enum(COUNTRY_CODES as [string, ...string[]]).meta({ id: "CountryCode", description: "An ISO 3166-1 alpha-2 country code, upper-cased" });
 
 const childKeys = { id, clientId: id };
 const stamps = { createdAt: timestamp, updatedAt: timestamp };
@@ -201,8 +202,11 @@ export const batchPartialResponse = z
   })
   .meta({ id: "BatchPartialResult", description: "atomic: false — every valid item was created; the others are reported in `failed`." });
 
+// A plain union (anyOf), no discriminator: OpenAPI's discriminator is for string properties, and
+// openapi-typescript types a boolean one as the strings "true"/"false". The `const` of `atomic`
+// in each branch already tells them apart, and generators type it as the boolean it is.
 export const batchResponse = z
-  .discriminatedUnion("atomic", [batchAtomicResponse, batchPartialResponse])
+  .union([batchAtomicResponse, batchPartialResponse])
   .meta({ id: "BatchResult", description: "The answer of POST /clients/batch; its shape depends on the request's `atomic`." });
 
 function changes<T extends z.ZodType>(item: T, deleted: string) {

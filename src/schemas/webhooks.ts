@@ -16,7 +16,10 @@ export const createEndpointRequest = z
   .strictObject({
     url: z
       .string()
+      .min(1)
       .max(2048)
+      // An absolute URL (src/events/url-policy.ts says which ones each environment takes).
+      .meta({ format: "uri" })
       .describe("Where events are POSTed. In `live`: https, to a public host (no private, loopback or link-local address, in any notation; no localhost). In `test` also http, any host."),
     description: text(255).nullable().optional().describe("Free text for the tenant's own use"),
     events: uniqueList(eventType, EVENT_TYPES.length).min(1).optional().describe("The event types it receives (default: all)"),
@@ -25,7 +28,7 @@ export const createEndpointRequest = z
 
 const endpointFields = {
   id,
-  url: z.string(),
+  url: z.string().meta({ format: "uri" }),
   description: z.string().nullable(),
   events: z.array(eventType),
   createdAt: timestamp,

@@ -10,7 +10,7 @@ import { syncWrite } from "../db/sync-writes";
 import { readJsonBody, withInexact } from "../http/body";
 import { readWithKey } from "../http/auth";
 import type { ApiRequest } from "../http/context";
-import { ApiError, VALIDATION_DETAIL, type FieldError } from "../http/errors";
+import { ApiError, badRequest, VALIDATION_DETAIL, type FieldError } from "../http/errors";
 import { idempotencyOf, type StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
 import { fieldErrors } from "../schemas/common";
@@ -48,6 +48,20 @@ function ifMatchPasses(header: string, etag: string | null): boolean {
   if (etag === null) return false;
   if (header.trim() === "*") return true;
   return header.split(",").some((candidate) => candidate.trim() === etag);
+}
+
+/**
+ * The If-Match header, or null without one. An empty one (the document's `minLength: 1`) is a 400:
+ * it can match nothing, and a 412 would say the client changed when it is the request that is wrong.
+ * (The Workers runtime trims header values, so only-spaces arrives empty too.)
+ */
+function ifMatchOf(request: ApiRequest): string | null {
+  const header = request.headers.get("if-match");
+  if (header !== null && header.trim() === "") {
+    const detail = 'If-Match is empty: send the client\'s ETag ("<etag>" as GET or sync returned it), or *, or leave the header out';
+    throw badRequest(detail, [{ pointer: "/headers/if-match", code: "invalid_header", detail }]);
+  }
+  return header;
 }
 
 /** The plan, or the API error its refusal answers. */
@@ -95,7 +109,7 @@ export async function syncClient(request: ApiRequest) {
   }
   const body = parsed.data;
   const { db } = request;
-  const ifMatch = request.headers.get("if-match");
+  const ifMatch = ifMatchOf(request);
   // A keyed answer is stored as planned, and If-Match is about the whole graph: both strict.
   const mode = idempotency || ifMatch !== null ? "strict" : "relaxed";
 

@@ -51,6 +51,25 @@ describe("the document refuses what the service refuses, and accepts what it acc
     await bothAccept("/clients/batch", "BatchRequest", { items: [{ type: "company", name: " X " }] });
   });
 
+  it("country codes: the document enumerates the 249 ISO 3166-1 alpha-2 codes in every case the validator accepts", async () => {
+    const { COUNTRY_CODES, isCountryCode } = await import("../../src/validators/countries");
+    expect(COUNTRY_CODES).toHaveLength(249);
+    const input = document.components.schemas.CountryCodeInput;
+    expect(input.enum).toHaveLength(4 * 249);
+    // Every two-letter string, in every case: the document's enum and the validator agree on each.
+    const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const enumerated = new Set<string>(input.enum);
+    const disagreements: string[] = [];
+    for (const a of letters) for (const b of letters) if (enumerated.has(a + b) !== isCountryCode(a + b)) disagreements.push(a + b);
+    expect(disagreements).toEqual([]);
+    expect(isCountryCode("XX")).toBe(false);
+    expect(document.components.schemas.CountryCode.enum).toEqual(COUNTRY_CODES);
+    expect(document.components.schemas.Address.properties.country).toMatchObject({ anyOf: expect.arrayContaining([{ $ref: "#/components/schemas/CountryCode" }]) });
+    // An unassigned code of the right shape: both refuse it; a mixed-case one: both take it.
+    await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", nationalities: ["XX"] }] }, "/items/0/nationalities/0");
+    await bothAccept("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", nationalities: ["Mx", "uS"] }] });
+  });
+
   it("country codes are ISO 3166-1 alpha-2, in any case", async () => {
     await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", nationalities: ["MEX"] }] }, "/items/0/nationalities/0");
     await bothRefuse("/clients/batch", "BatchRequest", { items: [{ type: "individual", name: "A", nationalities: "M" }] }, "/items/0/nationalities");
@@ -103,18 +122,63 @@ describe("the document refuses what the service refuses, and accepts what it acc
 });
 
 describe("headers", () => {
-  it("X-Environment is a required header parameter of every operation: without it, a 400 (not a 401)", async () => {
+  it("X-Environment is a security scheme required on every operation: without it, a 400 (not a 401), as documented", async () => {
+    expect(document.security).toEqual([{ ApiKey: [], Environment: [] }]);
+    expect(document.components.securitySchemes.Environment).toMatchObject({ type: "apiKey", in: "header", name: "X-Environment" });
     for (const [path, item] of Object.entries(document.paths) as [string, any][]) {
       for (const [method, operation] of Object.entries(item) as [string, any][]) {
-        const environment = operation.parameters.find((p: any) => p.name === "X-Environment");
-        expect(environment, `${method} ${path}`).toMatchObject({ in: "header", required: true, schema: { type: "string", enum: ["test", "live"] } });
-        expect(operation.responses["400"].description, `${method} ${path}`).toMatch(/X-Environment/);
+        expect(operation.security, `${method} ${path}`).toBeUndefined();
+        expect(operation.responses["400"].description, `${method} ${path}`).toMatch(/missing or invalid X-Environment/);
       }
     }
-    expect(document.components.securitySchemes).not.toHaveProperty("Environment");
     const without = await h.get("/clients", { key, env: null });
     expect(without.status).toBe(400);
+    expect(without.body.detail).toMatch(/X-Environment/);
     expect((await h.get("/clients", { key, env: "prod" })).status).toBe(400);
+  });
+
+  it("a malformed X-Consistency-Token is a 400 on every operation, and every operation documents it", async () => {
+    for (const [path, item] of Object.entries(document.paths) as [string, any][]) {
+      for (const [method, operation] of Object.entries(item) as [string, any][]) {
+        expect(operation.responses["400"].description, `${method} ${path}`).toMatch(/malformed X-Consistency-Token/);
+        const token = operation.parameters.find((p: any) => p.name === "X-Consistency-Token");
+        expect(validator.errorsOfSchema(token.schema, "not a token")).not.toEqual([]);
+      }
+    }
+    const malformed = { "x-consistency-token": "not a token" };
+    expect((await h.get("/clients", { key, headers: malformed })).status).toBe(400);
+    expect((await h.get(`/clients/${crypto.randomUUID()}`, { key, headers: malformed })).status).toBe(400);
+    expect((await h.post("/clients/batch", { items: [{ type: "trust", name: "T" }] }, { key, headers: malformed })).status).toBe(400);
+    expect((await h.get("/webhook-endpoints", { key, headers: malformed })).status).toBe(400);
+  });
+
+  it("an empty If-Match: the document refuses it, and the service answers 400 pointing at the header (not 412), writing nothing", async () => {
+    const ifMatch = parameter("/clients/sync", "post", "If-Match");
+    expect(ifMatch.schema).toMatchObject({ type: "string", minLength: 1 });
+    expect(ifMatch.description).toMatch(/Empty: 400/);
+    expect(validator.errorsOfSchema(ifMatch.schema, "")).not.toEqual([]);
+    expect(validator.errorsOfSchema(ifMatch.schema, "  ")).not.toEqual([]);
+    expect(validator.errorsOfSchema(ifMatch.schema, '"abc"')).toEqual([]);
+    const externalId = `if-match-${crypto.randomUUID()}`;
+    for (const value of ["", "   "]) {
+      const res = await h.post("/clients/sync", { client: { type: "trust", name: "T", externalId } }, { key, headers: { "if-match": value } });
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.errors).toEqual([{ pointer: "/headers/if-match", code: "invalid_header", detail: expect.stringMatching(/If-Match is empty/) }]);
+    }
+    expect((await h.get(`/clients?externalId=${externalId}`, { key })).body.data).toEqual([]);
+    // A non-empty one that matches nothing is still the 412 it was.
+    const created = await h.post("/clients/sync", { client: { type: "trust", name: "T", externalId } }, { key });
+    expect(created.status).toBe(200);
+    const stale = await h.post("/clients/sync", { clientId: created.body.client.id, client: { name: "U" } }, { key, headers: { "if-match": '"0"' } });
+    expect(stale.status).toBe(412);
+  });
+
+  it("a webhook endpoint's url is a non-empty URI in the document, and the service refuses an empty one", async () => {
+    const url = document.components.schemas.CreateWebhookEndpoint.properties.url;
+    expect(url).toMatchObject({ type: "string", format: "uri", minLength: 1 });
+    expect(document.components.schemas.WebhookEndpoint.properties.url).toMatchObject({ format: "uri" });
+    await bothRefuse("/webhook-endpoints", "CreateWebhookEndpoint", { url: "" }, "/url");
+    await bothRefuse("/webhook-endpoints", "CreateWebhookEndpoint", { url: "not a url" }, "/url");
   });
 
   it("ETag and Idempotent-Replayed are typed, and the live headers have those types", async () => {

@@ -32,17 +32,19 @@ describe("GET /openapi.json", () => {
     expect(document.openapi).toMatch(/^3\.1\./);
   });
 
-  it("requires the API key (security) and X-Environment (a required header) everywhere, and gives every error the problem schema", () => {
-    expect(document.security).toEqual([{ ApiKey: [] }]);
-    expect(Object.keys(document.components.securitySchemes)).toEqual(["ApiKey"]);
+  it("requires the API key and X-Environment (two security schemes, together) everywhere, and gives every error the problem schema", () => {
+    expect(document.security).toEqual([{ ApiKey: [], Environment: [] }]);
+    expect(Object.keys(document.components.securitySchemes)).toEqual(["ApiKey", "Environment"]);
     expect(document.components.securitySchemes.ApiKey).toMatchObject({ type: "http", scheme: "bearer" });
+    // An apiKey-in-header scheme, so that a generated client sets it once (issue 26).
+    expect(document.components.securitySchemes.Environment).toMatchObject({ type: "apiKey", in: "header", name: "X-Environment", "x-enum": ["test", "live"] });
+    expect(document.components.securitySchemes.Environment.description).toMatch(/`test` or `live`[\s\S]*400/);
     for (const item of Object.values(document.paths) as Record<string, any>[]) {
       for (const operation of Object.values(item)) {
         expect(operation.security).toBeUndefined(); // the global requirement applies
-        // A header parameter, not a security scheme: tools keep sending it, and expect its 400.
-        const environment = operation.parameters.find((p: any) => p.name === "X-Environment");
-        expect(environment).toMatchObject({ in: "header", required: true, schema: { enum: ["test", "live"] } });
+        expect(operation.parameters.map((p: any) => p.name)).not.toContain("X-Environment");
         expect(Object.keys(operation.responses)).toContain("400");
+        expect(operation.responses["400"].description).toMatch(/X-Environment[\s\S]*X-Consistency-Token/);
         for (const [status, response] of Object.entries(operation.responses) as [string, any][]) {
           if (status.startsWith("2")) continue;
           expect(Object.keys(response.content)).toEqual(["application/problem+json"]);

@@ -67,7 +67,11 @@ describe("the README's curl walkthrough", () => {
     const operation = operationOf(call.method, call.path)!;
     const documented = new Set<string>([
       ...(operation.parameters ?? []).filter((p: any) => p.in === "header").map((p: any) => p.name.toLowerCase()),
-      "authorization", // the Bearer scheme
+      // The security schemes: Bearer (Authorization) and the Environment apiKey scheme (X-Environment).
+      "authorization",
+      ...Object.values(document.components.securitySchemes as Record<string, any>)
+        .filter((scheme) => scheme.type === "apiKey" && scheme.in === "header")
+        .map((scheme) => String(scheme.name).toLowerCase()),
       ...(operation.requestBody ? ["content-type"] : []),
     ]);
     expect(call.headers.filter((h) => !documented.has(h))).toEqual([]);

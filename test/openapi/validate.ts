@@ -11,7 +11,7 @@ export function documentValidator(document: Json) {
   // or client; LinkInput: clientId or child).
   const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
   addFormats(ajv);
-  // OpenAPI's discriminator (BatchResult) only annotates a oneOf, which ajv checks as it stands.
+  // OpenAPI's discriminator only annotates a oneOf (the document has none since issue 26; kept so that ajv takes one).
   ajv.addKeyword({ keyword: "discriminator" });
   // The document's $refs are "#/components/schemas/X": register the components under a root that
   // holds them at that place. `components` is no JSON Schema keyword, so it is declared as one.

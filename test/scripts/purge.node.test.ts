@@ -99,6 +99,8 @@ describe("npm run purge", () => {
     expect(lines).toContain('Tenant "beta": 1 client, 1 history entry, 0 outbox rows');
     expect(lines).toContain(`  ${ids.otherExpired}  deleted ${at(cutoff - 3000 * DAY)}  1 entry (1 row)  0 outbox rows`);
     expect(lines.at(-1)).toBe("Erased 2 clients: 4 history entries, 3 outbox rows.");
+    // Progress (issue 26): one stderr line per batch, the last with every erased client.
+    expect(run.stderr).toMatch(/^\[purge \d+\.\d s\] batch 1 done: 2 clients erased so far$/m);
     expect(run.stdout).not.toContain(ids.recent);
     expect(run.stdout).not.toContain(ids.live);
 
