@@ -5,6 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import type { Env } from "../../src/env";
+import { generateKey } from "../../src/http/keys";
 import { createHarness } from "../support/harness";
 
 const h = createHarness();
@@ -109,7 +110,10 @@ describe("when the pipeline itself fails", () => {
       },
     });
     const ctx = createExecutionContext();
-    const request = new Request("http://localhost/clients", { headers: { "x-environment": "test", "x-request-id": "last-resort-1" } });
+    // A well-formed key: the database is opened once the key's own checks passed.
+    const request = new Request("http://localhost/clients", {
+      headers: { "x-environment": "test", "x-request-id": "last-resort-1", authorization: `Bearer ${generateKey("test")}` },
+    });
     const res = await app.fetch(request, h.env as Env, ctx);
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(500);
