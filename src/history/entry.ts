@@ -10,7 +10,7 @@ import { sha256Hex } from "../encoding";
 
 export type Entity = "client" | "address" | "contactMethod" | "bankAccount" | "document" | "link";
 export type Action = "created" | "updated" | "deleted";
-export type Operation = "batch" | "sync" | "delete";
+export type Operation = "batch" | "sync" | "delete" | "upload";
 
 export interface FieldChange {
   from: unknown;

@@ -14,6 +14,8 @@ export type OperationId =
   | "deleteClient"
   | "createClients"
   | "syncClient"
+  | "uploadDocumentFile"
+  | "downloadDocumentFile"
   | "createWebhookEndpoint"
   | "listWebhookEndpoints"
   | "deleteWebhookEndpoint"

@@ -83,7 +83,7 @@ export const historyEntryResponse = z
     sequence: z.int().min(1).describe("1, 2, 3… per client, with no gap"),
     at: timestamp.describe("When the change was made (its records' updatedAt)"),
     requestId: z.string().describe("The X-Request-Id of the request that made the change"),
-    operation: z.enum(["batch", "sync", "delete"]),
+    operation: z.enum(["batch", "sync", "delete", "upload"]).describe("`upload`: a document's file was uploaded (API.md §15)"),
     actor: z.strictObject({
       keyPrefix: z.string().describe("The API key's display prefix"),
       keyName: z.string().nullable().describe("The API key's name"),
