@@ -199,6 +199,8 @@ const anaDocument = {
   contentType: null,
   size: null,
   status: "pending_upload",
+  sha256: null,
+  uploadedAt: null,
   verifiedAt: null,
   verifiedBy: null,
   rejectionReason: null,

@@ -2,7 +2,7 @@
 // to R2 while hashed; the handler is the write path's (src/write/upload.ts).
 import * as z from "zod";
 import { idempotencyKeyHeader, onBehalfOfHeader } from "../schemas/requests";
-import { digestHeader, documentFileParams, fileContentTypeHeader, reprDigestHeader } from "../schemas/files";
+import { digestHeader, documentFileParams, reprDigestHeader } from "../schemas/files";
 import { documentResponse, replayedHeader } from "../schemas/responses";
 import { DOCUMENT_CONTENT_TYPES } from "../schemas/document";
 import { uploadDocumentFile } from "../write/upload";
@@ -23,8 +23,7 @@ export default operation({
       "nothing. The document becomes `uploaded` with `size`, `sha256` and `uploadedAt`, recorded in the client's history (operation " +
       "`upload`) and sent as a `client.updated` event. A file is immutable: a second upload is a 409 (a new version is a new document).",
     headers: z.object({
-      "Content-Type": fileContentTypeHeader,
-      "Repr-Digest": reprDigestHeader.optional(),
+      "Repr-Digest": reprDigestHeader.optional().describe(reprDigestHeader.description!),
       Digest: digestHeader,
       "Idempotency-Key": idempotencyKeyHeader,
       "X-On-Behalf-Of": onBehalfOfHeader,

@@ -2,7 +2,6 @@
 // document. The body is the file's bytes: read by the handler (src/files/upload.ts), never parsed.
 import * as z from "zod";
 import { isUuid } from "../ids";
-import { DOCUMENT_CONTENT_TYPES } from "./document";
 
 const uuidIn = (what: string) =>
   z
@@ -25,8 +24,6 @@ export const digestHeader = z
   .string()
   .optional()
   .describe("The older RFC 3230 form, `SHA-256=<base64>`: checked like Repr-Digest.");
-
-export const fileContentTypeHeader = z.enum(DOCUMENT_CONTENT_TYPES).describe("The file's media type (API.md §4.5); any other is a 415.");
 
 export const rangeHeader = z
   .string()
