@@ -184,17 +184,3 @@ describe("idempotency", () => {
     expect(await h.count("test", clientHistory, s.tenantId)).toBe(1);
   });
 });
-
-describe("orphans", () => {
-  it("an object a crashed attempt left (no D1 row names it) is removed by the next upload, once old enough", async () => {
-    const s = await setUp(h);
-    const orphan = `files/${s.tenantId}/${s.client.id}/${s.document.id}/crashed-attempt`;
-    await bucketOf("test").put(orphan, pdfBytes(10));
-    // Backdating is not possible in R2: a fresh orphan (maybe an attempt in flight) is kept, and
-    // removeOrphans with a later clock removes it (test/files/orphans.test.ts).
-    expect((await upload(h, s.path, s.key, pdfBytes(20))).status).toBe(200);
-    const keys = await objectsOf("test", s.tenantId, s.client.id, s.document.id);
-    expect(keys).toContain(orphan);
-    expect(keys).toHaveLength(2);
-  });
-});
