@@ -1,10 +1,13 @@
 // GET …/file (API.md §15): the document's file streamed back from R2 (never buffered), whole or one
 // byte range (RFC 9110 §14).
 import { documentRead } from "../db/documents";
-import { readWithKey } from "../http/auth";
+import { recordAsOfRead } from "../db/history-reads";
+import { entryOfParts } from "../history/entry";
+import { graphAsOf } from "../history/replay";
+import { readWithKey, requirePermission } from "../http/auth";
 import type { ApiRequest } from "../http/context";
 import { ApiError, notFound } from "../http/errors";
-import { reprDigestOf } from "./upload";
+import { filePrefixOf, reprDigestOf } from "./upload";
 
 /** One satisfiable range of a file of `size` bytes. */
 export interface ByteRange {
@@ -41,25 +44,54 @@ export async function downloadDocumentFile(request: ApiRequest, clientId: string
   if (document.sha256 === null || document.fileKey === null || document.size === null) {
     throw notFound(`Document ${documentId} has no file yet: upload it with PUT /clients/${clientId}/documents/${documentId}/file`);
   }
-  const size = document.size;
+  return served(request, document.fileKey, document.sha256, document.size, documentId);
+}
+
+/**
+ * `?asOf=`: the file of the document as the client's record shows it at that instant — also for a
+ * deleted client, whose document rows are gone but whose objects stay until purge (needs
+ * clients:history, as every asOf read). The record gives the file's sha256, size and uploadedAt;
+ * the object is the one under the document's prefix with that size whose put completed last
+ * before uploadedAt (the put precedes the D1 batch that set uploadedAt: write/upload.ts). Its
+ * ETag and Repr-Digest are the recorded sha256, which the caller can check the bytes against.
+ */
+export async function downloadDocumentFileAsOf(request: ApiRequest, clientId: string, documentId: string, at: string): Promise<Response> {
+  requirePermission(request, "clients:history");
+  const record = await readWithKey(request, recordAsOfRead(request.db, request.tenant, clientId, at));
+  const graph = graphAsOf(clientId, await Promise.all(record.own.map(entryOfParts)), new Map());
+  const document = graph?.documents.find((d) => d.id === documentId);
+  if (!document) throw notFound(`Document ${documentId} of client ${clientId} did not exist at ${at}`);
+  if (document.sha256 == null || document.uploadedAt == null || document.size == null) {
+    throw notFound(`Document ${documentId} had no file at ${at}`);
+  }
+  const uploadedAt = Date.parse(document.uploadedAt);
+  const listed = await request.files.list({ prefix: filePrefixOf(request.tenantId, clientId, documentId), limit: 100 });
+  const candidates = listed.objects.filter((o) => o.size === document.size && o.uploaded.getTime() <= uploadedAt);
+  const object = candidates.sort((a, b) => b.uploaded.getTime() - a.uploaded.getTime())[0];
+  if (!object) throw new Error(`the file of document ${documentId} (recorded at ${document.uploadedAt}) is missing from R2`);
+  return served(request, object.key, document.sha256, document.size, documentId);
+}
+
+/** The object streamed back, whole or the one range asked for. */
+async function served(request: ApiRequest, key: string, sha256: string, size: number, documentId: string): Promise<Response> {
   const range = rangeOf(request.headers.get("range"), size);
   if (range === "unsatisfiable") {
     throw new ApiError("RANGE_NOT_SATISFIABLE", `The file has ${size} bytes: the Range asks for none of them`, undefined, { "content-range": `bytes */${size}` });
   }
   const headers: Record<string, string> = {
-    etag: `"${document.sha256}"`,
-    "repr-digest": reprDigestOf(document.sha256),
+    etag: `"${sha256}"`,
+    "repr-digest": reprDigestOf(sha256),
     "accept-ranges": "bytes",
     "content-length": String(range ? range.length : size),
   };
   if (range) headers["content-range"] = `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`;
   const status = range ? 206 : 200;
   if (request.method === "HEAD") {
-    const head = await request.files.head(document.fileKey);
+    const head = await request.files.head(key);
     if (!head) throw new Error(`the file of uploaded document ${documentId} is missing from R2`);
     return new Response(null, { status, headers: { ...headers, "content-type": head.httpMetadata?.contentType ?? "application/octet-stream" } });
   }
-  const object = await request.files.get(document.fileKey, range ? { range } : {});
+  const object = await request.files.get(key, range ? { range } : {});
   // An uploaded document's object is put before its row says so (write/upload.ts): never missing.
   if (!object) throw new Error(`the file of uploaded document ${documentId} is missing from R2`);
   return new Response(object.body, { status, headers: { ...headers, "content-type": object.httpMetadata?.contentType ?? "application/octet-stream" } });

@@ -2,6 +2,7 @@
 // document. The body is the file's bytes: read by the handler (src/files/upload.ts), never parsed.
 import * as z from "zod";
 import { isUuid } from "../ids";
+import { getClientQuery } from "./history";
 
 const uuidIn = (what: string) =>
   z
@@ -31,3 +32,10 @@ export const rangeHeader = z
   .describe("RFC 9110 §14: one range, `bytes=<first>-[<last>]` or `bytes=-<suffix length>`; answered with 206 and Content-Range, or 416 when outside the file.");
 
 export const fileEtagHeader = z.string().regex(/^"[0-9a-f]{64}"$/).describe("The file's SHA-256, lower-case hex, as a strong ETag.");
+
+export const fileQuery = z.strictObject({
+  asOf: getClientQuery.shape.asOf.describe(
+    "The file as the client's record shows it at this instant (API.md §11, §15), also for a deleted client within retention; " +
+      "404 when the document had no file then. Needs clients:history besides clients:read.",
+  ),
+});

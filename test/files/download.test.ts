@@ -77,6 +77,43 @@ describe("download", () => {
   });
 });
 
+describe("a deleted client's file, within retention (asOf, clients:history)", () => {
+  it("is served as the record shows it; 404 before its upload; 403 without clients:history; 404 for another tenant", async () => {
+    const s = await uploaded("test", 2000);
+    const at = new Date().toISOString();
+    expect((await h.delete(`/clients/${s.client.id}`, { key: s.key })).status).toBe(200);
+    // Gone from the API…
+    expect((await h.get(s.path, { key: s.key })).status).toBe(404);
+    // …but kept in the record.
+    const res = await fetchBytes(`${s.path}?asOf=${encodeURIComponent(at)}`, s.key);
+    expect(res.status).toBe(200);
+    expect(res.bytes).toEqual(s.bytes);
+    expect(res.headers.get("etag")).toBe(`"${await sha256Hex(s.bytes)}"`);
+    const part = await fetchBytes(`${s.path}?asOf=${encodeURIComponent(at)}`, s.key, { range: "bytes=0-9" });
+    expect(part.status).toBe(206);
+    expect(part.bytes).toEqual(s.bytes.slice(0, 10));
+    const before = new Date(Date.parse(s.client.createdAt) - 60_000).toISOString();
+    expect((await h.get(`${s.path}?asOf=${encodeURIComponent(before)}`, { key: s.key })).status).toBe(404);
+    const readOnly = await h.createKey({ tenantId: s.tenantId, permissions: ["clients:read"] });
+    expect((await h.get(`${s.path}?asOf=${encodeURIComponent(at)}`, { key: readOnly })).status).toBe(403);
+    const other = await h.newTenantWithKey("test");
+    expect((await h.get(`${s.path}?asOf=${encodeURIComponent(at)}`, { key: other.key })).status).toBe(404);
+    expect((await h.get(`${s.path}?asOf=nope`, { key: s.key })).status).toBe(400);
+  });
+
+  it("asOf before the upload of a live client's document: 404 (it had no file then)", async () => {
+    const s = await setUp(h);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The seeded client has no history: record one (a sync) before the upload.
+    const synced = await h.post("/clients/sync", { clientId: s.client.id, client: { name: "Ana" } }, { key: s.key });
+    expect(synced.status, synced.text).toBe(200);
+    const beforeUpload = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await upload(h, s.path, s.key, pdfBytes(50))).status).toBe(200);
+    expect((await h.get(`${s.path}?asOf=${encodeURIComponent(beforeUpload)}`, { key: s.key })).status).toBe(404);
+  });
+});
+
 describe("security", () => {
   it("another tenant gets 404 for the file, and cannot upload to the document", async () => {
     const s = await uploaded();
