@@ -41,18 +41,17 @@ export function rangeOf(header: string | null, size: number): ByteRange | null |
 export async function downloadDocumentFile(request: ApiRequest, clientId: string, documentId: string): Promise<Response> {
   const document = await readWithKey(request, documentRead(request.db, request.tenant, clientId, documentId));
   if (!document) throw notFound(`Document ${documentId} of client ${clientId} not found`);
-  if (document.sha256 === null || document.fileKey === null || document.size === null) {
+  if (document.sha256 === null || document.fileKey === null) {
     throw notFound(`Document ${documentId} has no file yet: upload it with PUT /clients/${clientId}/documents/${documentId}/file`);
   }
-  return served(request, document.fileKey, document.sha256, document.size, documentId);
+  return served(request, document.fileKey, document.sha256, documentId);
 }
 
 /**
  * `?asOf=`: the file of the document as the client's record shows it at that instant — also for a
  * deleted client, whose document rows are gone but whose objects stay until purge (needs
- * clients:history, as every asOf read). The record gives the file's sha256, size and uploadedAt;
- * the object is the one under the document's prefix with that size whose put completed last
- * before uploadedAt (the put precedes the D1 batch that set uploadedAt: write/upload.ts). Its
+ * clients:history, as every asOf read). The record gives the file's sha256 and uploadedAt;
+ * the object is the one under the document's prefix whose put completed last before uploadedAt (the put precedes the D1 batch that set uploadedAt: write/upload.ts). Its
  * ETag and Repr-Digest are the recorded sha256, which the caller can check the bytes against.
  */
 export async function downloadDocumentFileAsOf(request: ApiRequest, clientId: string, documentId: string, at: string): Promise<Response> {
@@ -61,38 +60,49 @@ export async function downloadDocumentFileAsOf(request: ApiRequest, clientId: st
   const graph = graphAsOf(clientId, await Promise.all(record.own.map(entryOfParts)), new Map());
   const document = graph?.documents.find((d) => d.id === documentId);
   if (!document) throw notFound(`Document ${documentId} of client ${clientId} did not exist at ${at}`);
-  if (document.sha256 == null || document.uploadedAt == null || document.size == null) {
+  if (document.sha256 == null || document.uploadedAt == null) {
     throw notFound(`Document ${documentId} had no file at ${at}`);
   }
   const uploadedAt = Date.parse(document.uploadedAt);
   const listed = await request.files.list({ prefix: filePrefixOf(request.tenantId, clientId, documentId), limit: 100 });
-  const candidates = listed.objects.filter((o) => o.size === document.size && o.uploaded.getTime() <= uploadedAt);
+  const candidates = listed.objects.filter((o) => o.uploaded.getTime() <= uploadedAt);
   const object = candidates.sort((a, b) => b.uploaded.getTime() - a.uploaded.getTime())[0];
   if (!object) throw new Error(`the file of document ${documentId} (recorded at ${document.uploadedAt}) is missing from R2`);
-  return served(request, object.key, document.sha256, document.size, documentId);
+  return served(request, object.key, document.sha256, documentId);
 }
 
-/** The object streamed back, whole or the one range asked for. */
-async function served(request: ApiRequest, key: string, sha256: string, size: number, documentId: string): Promise<Response> {
-  const range = rangeOf(request.headers.get("range"), size);
-  if (range === "unsatisfiable") {
-    throw new ApiError("RANGE_NOT_SATISFIABLE", `The file has ${size} bytes: the Range asks for none of them`, undefined, { "content-range": `bytes */${size}` });
+/**
+ * The object streamed back, whole or the one range asked for. Sizes are the object's own (R2's),
+ * never the row's `size`, which is metadata a later sync may change.
+ */
+async function served(request: ApiRequest, key: string, sha256: string, documentId: string): Promise<Response> {
+  const missing = () => new Error(`the file of uploaded document ${documentId} is missing from R2`);
+  const header = request.headers.get("range");
+  let range: ByteRange | null = null;
+  let head: R2Object | null = null;
+  if (header !== null || request.method === "HEAD") {
+    head = await request.files.head(key);
+    if (!head) throw missing();
+    const asked = rangeOf(header, head.size);
+    if (asked === "unsatisfiable") {
+      throw new ApiError("RANGE_NOT_SATISFIABLE", `The file has ${head.size} bytes: the Range asks for none of them`, undefined, {
+        "content-range": `bytes */${head.size}`,
+      });
+    }
+    range = asked;
   }
-  const headers: Record<string, string> = {
+  const headersOf = (object: R2Object): Record<string, string> => ({
+    "content-type": object.httpMetadata?.contentType ?? "application/octet-stream",
+    "content-length": String(range ? range.length : object.size),
     etag: `"${sha256}"`,
     "repr-digest": reprDigestOf(sha256),
     "accept-ranges": "bytes",
-    "content-length": String(range ? range.length : size),
-  };
-  if (range) headers["content-range"] = `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`;
+    ...(range ? { "content-range": `bytes ${range.offset}-${range.offset + range.length - 1}/${object.size}` } : {}),
+  });
   const status = range ? 206 : 200;
-  if (request.method === "HEAD") {
-    const head = await request.files.head(key);
-    if (!head) throw new Error(`the file of uploaded document ${documentId} is missing from R2`);
-    return new Response(null, { status, headers: { ...headers, "content-type": head.httpMetadata?.contentType ?? "application/octet-stream" } });
-  }
+  if (request.method === "HEAD") return new Response(null, { status, headers: headersOf(head!) });
   const object = await request.files.get(key, range ? { range } : {});
   // An uploaded document's object is put before its row says so (write/upload.ts): never missing.
-  if (!object) throw new Error(`the file of uploaded document ${documentId} is missing from R2`);
-  return new Response(object.body, { status, headers: { ...headers, "content-type": object.httpMetadata?.contentType ?? "application/octet-stream" } });
+  if (!object) throw missing();
+  return new Response(object.body, { status, headers: headersOf(object) });
 }
