@@ -49,6 +49,8 @@ export interface UploadedFile {
   sha256: string;
   uploadedAt: string;
   fileKey: string;
+  /** The file's media type: the document's contentType (set when it declared none). */
+  contentType: string;
 }
 
 /**
@@ -59,7 +61,7 @@ export function markUploaded(db: Db, tenantId: string, clientId: string, documen
   return [
     db
       .update(documents)
-      .set({ status: "uploaded", size: file.size, sha256: file.sha256, uploadedAt: file.uploadedAt, fileKey: file.fileKey, updatedAt: file.uploadedAt })
+      .set({ status: "uploaded", ...file, updatedAt: file.uploadedAt })
       .where(and(eq(documents.id, documentId), tenantFilter(documents.tenantId, tenantId), isNull(documents.sha256))),
     db
       .update(clients)

@@ -37,7 +37,8 @@ export default operation({
       CONFLICT: "The document already has its file (immutable), or the client kept changing concurrently.",
       LENGTH_REQUIRED: "No Content-Length (a chunked upload).",
       PAYLOAD_TOO_LARGE: "The file is over 25 MiB.",
-      UNSUPPORTED_MEDIA_TYPE: "A Content-Type outside image/jpeg, image/png, image/webp, application/pdf, or a Content-Encoding.",
+      UNSUPPORTED_MEDIA_TYPE:
+        "A Content-Type outside image/jpeg, image/png, image/webp, application/pdf, another than the document's own contentType, or a Content-Encoding.",
       UNPROCESSABLE_CONTENT: "The Idempotency-Key was already used with another file.",
     },
   },

@@ -13,7 +13,7 @@ import { declaredFile, fileKeyOf, filePrefixOf, hashedBody, removeOrphans, sha25
 import { recordChange } from "../history/drafts";
 import { readWithKey } from "../http/auth";
 import type { ApiRequest } from "../http/context";
-import { badRequest, conflict, notFound } from "../http/errors";
+import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { IDEMPOTENCY_HEADER, idempotencyOf, type StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
 import { runWrite, type WriteOperation } from "./runner";
@@ -40,6 +40,13 @@ export async function uploadDocumentFile(request: ApiRequest, clientId: string, 
   const found = await readWithKey(request, documentFileRead(request.db, request.tenant, clientId, documentId));
   if (!found) throw documentNotFound(clientId, documentId);
   const prefix = filePrefixOf(request.tenantId, clientId, documentId);
+  const expected = found.document.contentType;
+  if (expected !== null && expected !== declared.contentType && found.document.sha256 === null) {
+    throw new ApiError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Document ${documentId} declares contentType ${expected}: its file must be sent as ${expected}, not ${declared.contentType}`,
+    );
+  }
 
   if (found.document.sha256 !== null) {
     // A keyed retry of the upload that succeeded gets its answer again: the body is hashed (to
@@ -106,8 +113,11 @@ async function commit(request: ApiRequest, clientId: string, documentId: string,
       if (!state) throw documentNotFound(clientId, documentId);
       if (state.document.sha256 !== null || !stored) throw alreadyUploaded(documentId);
       const at = new Date().toISOString();
-      const file = { size: stored.size, sha256: stored.sha256, uploadedAt: at, fileKey: stored.key };
-      const after: DocumentRow = { ...state.document, status: "uploaded", size: file.size, sha256: file.sha256, uploadedAt: at, updatedAt: at, fileKey: file.fileKey };
+      if (state.document.contentType !== null && state.document.contentType !== declared.contentType) {
+        throw new ApiError("UNSUPPORTED_MEDIA_TYPE", `Document ${documentId} declares contentType ${state.document.contentType}: its file must be sent as such`);
+      }
+      const file = { size: stored.size, sha256: stored.sha256, uploadedAt: at, fileKey: stored.key, contentType: declared.contentType };
+      const after: DocumentRow = { ...state.document, ...file, status: "uploaded", updatedAt: at };
       const bumped: ClientRow = { ...state.client, version: state.client.version + 1 };
       const changes = [
         recordChange("client", state.client, bumped)!,
