@@ -1,7 +1,8 @@
 // Retention (API.md §11), run as `npm run purge -- --env test|live [--remote] [--now <ISO 8601>]`.
 //
 // Permanently erases, for every client deleted longer ago than the retention period (wrangler.toml
-// [vars] HISTORY_RETENTION_YEARS), its history entries and its outbox rows — and nothing else:
+// [vars] HISTORY_RETENTION_YEARS), its history entries, its outbox rows and its documents' files
+// in R2 (API.md §15; local R2 only: see the warning below) — and nothing else:
 // clients never deleted, or deleted within retention, keep everything. Prints what it erased, per
 // tenant. The SQL is src/db/purge.ts. Local by default (the databases of npm start, lib/local-d1.ts);
 // --remote works on the deployed database (needs `wrangler login`). --now sets the instant retention
@@ -38,9 +39,10 @@ function report(erased: readonly ErasedClient[]): string[] {
   for (const [tenant, clients] of [...tenants].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const entries = clients.reduce((n, c) => n + c.entries, 0);
     const events = clients.reduce((n, c) => n + c.events, 0);
-    lines.push(`Tenant "${tenant}": ${plural(clients.length, "client")}, ${plural(entries, "history entry", "history entries")}, ${plural(events, "outbox row")}`);
+    const files = clients.reduce((n, c) => n + c.files, 0);
+    lines.push(`Tenant "${tenant}": ${plural(clients.length, "client")}, ${plural(entries, "history entry", "history entries")}, ${plural(events, "outbox row")}, ${plural(files, "file")}`);
     for (const c of clients) {
-      lines.push(`  ${c.clientId}  deleted ${c.deletedAt}  ${plural(c.entries, "entry", "entries")} (${plural(c.rows, "row")})  ${plural(c.events, "outbox row")}`);
+      lines.push(`  ${c.clientId}  deleted ${c.deletedAt}  ${plural(c.entries, "entry", "entries")} (${plural(c.rows, "row")})  ${plural(c.events, "outbox row")}  ${plural(c.files, "file")}`);
     }
   }
   return lines;
@@ -68,9 +70,15 @@ async function main(argv: string[]): Promise<number> {
     const cutoff = retentionCutoff(now, years);
     const erased = await withKeyDatabase(environment, values.remote === true, (line) => console.log(line), async (db) => {
       console.log(`Purging ${db.where}: the history of clients deleted before ${cutoff} (${RETENTION_VAR} = ${years}, counted back from ${now.toISOString()}).`);
+      if (!db.files) {
+        console.log(
+          "Warning: the deployed R2 buckets' files are not erased by this command (wrangler has no object listing): " +
+            "erase the prefixes files/<tenant>/<client>/ of the clients listed below with the R2 S3 API (docs/DECISIONS.md, \"Document files\").",
+        );
+      }
       // Progress on stderr, one line per batch (a long purge shows it is moving; stdout stays the report).
       const started = Date.now();
-      return purgeExpired((statements) => db.execute(statements), cutoff, undefined, (erasedSoFar, batch) =>
+      return purgeExpired((statements) => db.execute(statements), cutoff, undefined, db.files, (erasedSoFar, batch) =>
         console.error(`[purge ${((Date.now() - started) / 1000).toFixed(1)} s] batch ${batch} done: ${plural(erasedSoFar, "client")} erased so far`),
       );
     });
@@ -81,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
     for (const line of report(erased)) console.log(line);
     const entries = erased.reduce((n, c) => n + c.entries, 0);
     const events = erased.reduce((n, c) => n + c.events, 0);
-    console.log(`Erased ${plural(erased.length, "client")}: ${plural(entries, "history entry", "history entries")}, ${plural(events, "outbox row")}.`);
+    const files = erased.reduce((n, c) => n + c.files, 0);
+    console.log(`Erased ${plural(erased.length, "client")}: ${plural(entries, "history entry", "history entries")}, ${plural(events, "outbox row")}, ${plural(files, "file")}.`);
     return 0;
   });
 }

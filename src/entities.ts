@@ -148,6 +148,9 @@ export const DOCUMENT = {
   contentType: "input",
   size: "input",
   status: "service",
+  // API.md §15: the uploaded file's lower-case hex SHA-256 and the upload's instant (null until then).
+  sha256: "service",
+  uploadedAt: "service",
   verifiedAt: "service",
   verifiedBy: "service",
   rejectionReason: "service",

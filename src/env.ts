@@ -9,6 +9,9 @@ import type { ClientLocks } from "./write/client-lock";
 export interface Env {
   DB_TEST: D1Database;
   DB_LIVE: D1Database;
+  /** The document files of each environment (API.md §15): R2, one bucket per environment. */
+  FILES_TEST: R2Bucket;
+  FILES_LIVE: R2Bucket;
   RATE_LIMIT_READS: RateLimit;
   RATE_LIMIT_WRITES: RateLimit;
   EVENTS_QUEUE: Queue<EventMessage>;
@@ -28,4 +31,9 @@ export function databaseOf(env: Env, environment: Environment): D1Database {
   const binding = environment === "test" ? env.DB_TEST : env.DB_LIVE;
   const delay = Number(env.D1_ROUND_TRIP_DELAY_MS ?? 0);
   return delay > 0 ? withRoundTripDelay(binding, delay) : binding;
+}
+
+/** The R2 bucket of an environment's document files (API.md §15): looked up with its database. */
+export function filesOf(env: Env, environment: Environment): R2Bucket {
+  return environment === "test" ? env.FILES_TEST : env.FILES_LIVE;
 }

@@ -4,6 +4,8 @@ declare namespace Cloudflare {
   interface Env {
     DB_TEST: D1Database;
     DB_LIVE: D1Database;
+    FILES_TEST: R2Bucket;
+    FILES_LIVE: R2Bucket;
     TEST_MIGRATIONS: D1Migration[];
   }
   interface GlobalProps {

@@ -4,6 +4,7 @@
 // `npm start` serves it. Every write is read back afterwards: a command reports only what the
 // database holds, and fails (exit 1) when its write did not take effect.
 import { displayPrefix, generateKey, hashKey } from "../../src/http/keys.ts";
+import type { FileBucket } from "../../src/db/purge.ts";
 import { openLocalDatabases, type LocalDatabases } from "./local-d1.ts";
 import { applyMigrations, BINDINGS, CommandError, remoteExecute, sqlString, type BindingName, type EnvironmentName } from "./wrangler.ts";
 
@@ -18,6 +19,8 @@ export interface KeyDatabase {
   where: string;
   /** Runs the statements as one batch (one transaction); the rows of each. */
   execute(statements: string[]): Promise<Row[][]>;
+  /** The environment's bucket of document files (API.md §15); local only (see scripts/purge.ts). */
+  files?: FileBucket;
 }
 
 export interface NewKey {
@@ -37,7 +40,7 @@ export async function migrateLocal(local: LocalDatabases, binding: BindingName):
 
 export function localKeyDatabase(local: LocalDatabases, environment: EnvironmentName): KeyDatabase {
   const binding = BINDINGS[environment];
-  return { environment, where: `local ${binding}`, execute: (statements) => local.execute(binding, statements) };
+  return { environment, where: `local ${binding}`, execute: (statements) => local.execute(binding, statements), files: local.files(environment) };
 }
 
 function remoteKeyDatabase(environment: EnvironmentName): KeyDatabase {

@@ -8,7 +8,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { isBusyDatabaseError, retryWhileBusy } from "../../src/db/busy.ts";
-import { CommandError, localStateDir, projectRoot, type BindingName } from "./wrangler.ts";
+import type { FileBucket } from "../../src/db/purge.ts";
+import { CommandError, localStateDir, projectRoot, type BindingName, type EnvironmentName } from "./wrangler.ts";
 
 /** What these scripts use of a D1 binding. */
 interface D1Binding {
@@ -35,6 +36,8 @@ export interface LocalDatabases {
   execute(binding: BindingName, statements: string[]): Promise<Record<string, unknown>[][]>;
   /** Names of the migration files not yet applied to the database (all of them on a new one). */
   pendingMigrations(binding: BindingName): Promise<string[]>;
+  /** The local R2 bucket of an environment's document files (API.md §15), as npm start serves it. */
+  files(environment: EnvironmentName): FileBucket;
   close(): Promise<void>;
 }
 
@@ -51,7 +54,7 @@ export async function openLocalDatabases(): Promise<LocalDatabases> {
   };
   let proxy;
   try {
-    proxy = await getPlatformProxy<Record<BindingName, D1Binding>>({
+    proxy = await getPlatformProxy<Record<BindingName, D1Binding> & Record<"FILES_TEST" | "FILES_LIVE", FileBucket>>({
       configPath: join(projectRoot, "wrangler.toml"),
       persist: { path: join(localStateDir, "v3") },
       remoteBindings: false,
@@ -94,6 +97,7 @@ export async function openLocalDatabases(): Promise<LocalDatabases> {
   return {
     execute,
     pendingMigrations,
+    files: (environment) => (environment === "test" ? env.FILES_TEST : env.FILES_LIVE),
     async close() {
       try {
         await proxy.dispose();

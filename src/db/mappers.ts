@@ -152,6 +152,6 @@ export type EntitiesMatchTables = [
   Assert<Same<keyof AddressRow, StoredKey<typeof ADDRESS> | "tenantId">>,
   Assert<Same<keyof ContactMethodRow, StoredKey<typeof CONTACT_METHOD> | "tenantId">>,
   Assert<Same<keyof BankAccountRow, StoredKey<typeof BANK_ACCOUNT> | "tenantId">>,
-  Assert<Same<keyof DocumentRow, StoredKey<typeof DOCUMENT> | "tenantId">>,
+  Assert<Same<keyof DocumentRow, StoredKey<typeof DOCUMENT> | "tenantId" | "fileKey">>,
   Assert<Same<keyof ClientLinkRow, StoredKey<typeof LINK> | "tenantId" | "parentClientId" | "childClientId">>,
 ];

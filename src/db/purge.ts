@@ -1,4 +1,5 @@
-// Retention (API.md §11): a deleted client's history — and its outbox rows — is kept for the
+// Retention (API.md §11, §15): a deleted client's history — its outbox rows, and its documents'
+// files in R2 — is kept for the
 // retention period after its deletion (wrangler.toml [vars] HISTORY_RETENTION_YEARS), then erased
 // for good by `npm run purge`. Nothing else is ever erased: clients never deleted, or deleted within
 // retention, keep every entry.
@@ -67,6 +68,42 @@ export interface ErasedClient {
   /** client_history rows (an entry may take several). */
   rows: number;
   events: number;
+  /** R2 objects erased under the client's prefix (its documents' files, API.md §15). */
+  files: number;
+}
+
+/** What purge uses of an R2 bucket (the Worker's binding, or the local one of npm start). */
+export interface FileBucket {
+  list(options: { prefix: string; cursor?: string }): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>;
+  delete(keys: string[]): Promise<void>;
+}
+
+/**
+ * The R2 prefix of every file of a client: `files/<tenant>/<client>/` (src/files/upload.ts
+ * clientFilesPrefixOf builds the same; test/files/purge.test.ts checks they agree).
+ */
+export const clientFilesPrefix = (tenantId: string, clientId: string) => `files/${tenantId}/${clientId}/`;
+
+/** Erases every object of a client's files; how many. */
+export async function eraseClientFiles(bucket: FileBucket, tenantId: string, clientId: string): Promise<number> {
+  let erased = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix: clientFilesPrefix(tenantId, clientId), ...(cursor ? { cursor } : {}) });
+    const keys = page.objects.map((o) => o.key);
+    if (keys.length > 0) await bucket.delete(keys);
+    erased += keys.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return erased;
+}
+
+/** The tenant and id of the clients the next batch erases (the same query as the batch's). */
+export function nextBatchStatement(cutoff: string, limit = PURGE_BATCH_CLIENTS): string {
+  return (
+    `SELECT d.tenant_id AS tenantId, d.client_id AS clientId FROM client_history d ` +
+    `WHERE d.operation = 'delete' AND ${ownDeletion("d")} AND d.client_id IN (${expired(cutoff, limit)}) ORDER BY d.at, d.client_id`
+  );
 }
 
 /** What a batch erased, from its results (`purgeBatchStatements`' order). */
@@ -78,23 +115,33 @@ export function erasedBy(results: readonly Record<string, unknown>[][]): ErasedC
     entries: Number(row.entries),
     rows: Number(row.historyRows),
     events: Number(row.events),
+    files: 0,
   }));
 }
 
 /**
  * Erases every client deleted before `cutoff`, a batch at a time, until none is left; returns what
- * was erased. `execute` runs statements as one D1 batch and returns each one's rows.
+ * was erased. `execute` runs statements as one D1 batch and returns each one's rows. With `files`,
+ * each batch's clients' files are erased first, then their history: a failure in between leaves
+ * history naming a file already past retention, never a file that no record names (which no later
+ * purge could find).
  */
 export async function purgeExpired(
   execute: (statements: string[]) => Promise<Record<string, unknown>[][]>,
   cutoff: string,
   limit = PURGE_BATCH_CLIENTS,
+  files?: FileBucket,
   /** Called after each batch (at most `limit` clients), with the clients erased so far: for progress. */
   onBatch?: (erasedSoFar: number, batch: number) => void,
 ): Promise<ErasedClient[]> {
   const erased: ErasedClient[] = [];
   for (let n = 1; ; n++) {
-    const batch = erasedBy(await execute(purgeBatchStatements(cutoff, limit)));
+    const filesErased = new Map<string, number>();
+    if (files) {
+      const [next = []] = await execute([nextBatchStatement(cutoff, limit)]);
+      for (const row of next) filesErased.set(String(row.clientId), await eraseClientFiles(files, String(row.tenantId), String(row.clientId)));
+    }
+    const batch = erasedBy(await execute(purgeBatchStatements(cutoff, limit))).map((c) => ({ ...c, files: filesErased.get(c.clientId) ?? 0 }));
     erased.push(...batch);
     onBatch?.(erased.length, n);
     if (batch.length < limit) return erased;

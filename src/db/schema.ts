@@ -138,6 +138,11 @@ export const documents = sqliteTable(
     contentType: text("content_type"),
     size: integer("size"),
     status: text("status").notNull(),
+    // API.md §15: set by the upload of the document's file (null until then).
+    sha256: text("sha256"),
+    uploadedAt: text("uploaded_at"),
+    // The R2 object key of the file (files/<tenant>/<client>/<document>/<upload id>); never shown.
+    fileKey: text("file_key"),
     verifiedAt: text("verified_at"),
     verifiedBy: text("verified_by"),
     rejectionReason: text("rejection_reason"),

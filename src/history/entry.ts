@@ -10,8 +10,11 @@ import { sha256Hex } from "../encoding";
 
 export type Entity = "client" | "address" | "contactMethod" | "bankAccount" | "document" | "link";
 export type Action = "created" | "updated" | "deleted";
-/** `backfill`: the creation entry of a client stored before history was kept (src/write/backfill.ts). */
-export type Operation = "batch" | "sync" | "delete" | "backfill";
+/**
+ * `backfill`: the creation entry of a client stored before history was kept (src/write/backfill.ts);
+ * `upload`: a document's file was stored (API.md §15).
+ */
+export type Operation = "batch" | "sync" | "delete" | "upload" | "backfill";
 
 export interface FieldChange {
   from: unknown;

@@ -1,4 +1,4 @@
-// X-Environment selects the database, and the request's D1 session on it starts where
+// X-Environment selects the database (and the R2 bucket of document files), and the request's D1 session on it starts where
 // X-Consistency-Token or the method says (consistency.ts); the Bearer key is checked against that database's own
 // api_keys table (only SHA-256 hashes are stored), which gives the tenant and the permissions.
 // The key is looked up in the route's first read batch, not a round trip of its own (API.md §13):
@@ -7,7 +7,7 @@
 // nothing), then refuses the key exactly as a lookup of its own would have. Nothing is cached.
 import { apiKeyByHash, keyTenant, type ApiKeyRow } from "../db/api-keys";
 import { openDb, runBatch, type Read } from "../db/database";
-import { databaseOf, ENVIRONMENTS, type Env, type Environment } from "../env";
+import { databaseOf, ENVIRONMENTS, filesOf, type Env, type Environment } from "../env";
 import { sessionStartOf } from "./consistency";
 import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError, badRequest } from "./errors";
@@ -35,6 +35,7 @@ export function withDatabaseSession(options: WorkerOptions) {
     const binding = databaseOf(env, environment);
     const session = (options.wrapDatabase ? options.wrapDatabase(binding, request) : binding).withSession(start);
     request.session = session;
+    request.files = filesOf(env, environment);
     // drizzle needs only prepare() and batch(), which a session has.
     request.db = openDb(session as unknown as D1Database);
   };

@@ -14,6 +14,8 @@ export interface ApiRequest extends IRequestStrict {
   /** The request's D1 session (every query of `db` runs in it); its bookmark is the response's X-Consistency-Token. */
   session?: D1DatabaseSession;
   db: Db;
+  /** Set by `withEnvironment`: the environment's bucket of document files (API.md §15). */
+  files: R2Bucket;
   /** Set by `withApiKey`: the key's hash and the permissions the route needs, not yet looked up. */
   apiKey: { hash: string; needed: readonly Permission[] };
   /**

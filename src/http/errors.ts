@@ -46,11 +46,21 @@ export const ERRORS = {
     title: "Precondition Failed",
     description: "If-Match did not match the client's current ETag: it changed since you read it.",
   },
-  PAYLOAD_TOO_LARGE: { status: 413, title: "Payload Too Large", description: "The request body exceeds 5 MiB." },
+  LENGTH_REQUIRED: {
+    status: 411,
+    title: "Length Required",
+    description: "A document file's upload must say its size in Content-Length (API.md §15).",
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "Payload Too Large", description: "The request body exceeds 5 MiB (a JSON body) or 25 MiB (a document file)." },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     title: "Unsupported Media Type",
-    description: "The request body must be JSON (Content-Type: application/json).",
+    description: "The request body must be JSON (Content-Type: application/json); a document file, one of the types of API.md §4.5.",
+  },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    title: "Range Not Satisfiable",
+    description: "The Range header asks for bytes the file does not have; Content-Range gives its size.",
   },
   UNPROCESSABLE_CONTENT: {
     status: 422,

@@ -68,14 +68,29 @@ function responsesOf(operation: Documented): ZodOpenApiResponsesObject {
         ...(operation.permissions ? { "X-Consistency-Token": consistencyTokenHeader } : {}),
         ...doc.response.headers?.shape,
       }),
-      content: {
-        "application/json": {
-          schema: doc.response.schema,
-          ...examplesOf(answered(200), (e) => e.response.body, (e) => (e.given || !doc.body ? requestOf(operation, e) : undefined)),
-        },
-      },
+      content: doc.response.contentTypes
+        ? Object.fromEntries(doc.response.contentTypes.map((type) => [type, { schema: doc.response.schema }]))
+        : {
+            "application/json": {
+              schema: doc.response.schema,
+              ...examplesOf(answered(200), (e) => e.response.body, (e) => (e.given || !doc.body ? requestOf(operation, e) : undefined)),
+            },
+          },
     },
   };
+  if (doc.response.contentTypes) {
+    // A Range request's answer (RFC 9110 §15.3.7).
+    responses["206"] = {
+      description: "The bytes of the one range asked for, with Content-Range.",
+      headers: z.object({
+        "X-Request-Id": requestIdHeader,
+        "X-Consistency-Token": consistencyTokenHeader,
+        ...doc.response.headers?.shape,
+        "Content-Range": z.string().regex(/^bytes \d+-\d+\/\d+$/).describe("`bytes <first>-<last>/<size>`"),
+      }),
+      content: Object.fromEntries(doc.response.contentTypes.map((type) => [type, { schema: doc.response.schema }])),
+    };
+  }
   for (const [code, description] of Object.entries(doc.errors) as [ErrorCode, string][]) {
     const status = ERROR_STATUS[code];
     responses[String(status) as `${1 | 2 | 3 | 4 | 5}${string}`] = {
@@ -130,6 +145,15 @@ function operationObject(operation: Documented): ZodOpenApiOperationObject {
     ...(doc.body
       ? { requestBody: { required: true, content: { "application/json": { schema: doc.body, ...examplesOf(withBody, (e) => e.request.body) } } } }
       : {}),
+    ...(doc.rawBody
+      ? {
+          requestBody: {
+            required: true,
+            description: doc.rawBody.description,
+            content: Object.fromEntries(doc.rawBody.contentTypes.map((type) => [type, { schema: z.string().meta({ format: "binary" }) }])),
+          },
+        }
+      : {}),
     responses: responsesOf(operation),
   };
 }
@@ -140,7 +164,7 @@ function build(): OpenApiDocument {
   const paths: ZodOpenApiPathsObject = {};
   for (const operation of OPERATIONS) {
     if (!operation.doc) continue;
-    (paths[operation.path] ??= {})[operation.method.toLowerCase() as "get" | "post" | "delete"] = operationObject(operation as Documented);
+    (paths[operation.path] ??= {})[operation.method.toLowerCase() as "get" | "post" | "put" | "delete"] = operationObject(operation as Documented);
   }
   return createDocument(
     {

@@ -14,6 +14,8 @@ export type OperationId =
   | "deleteClient"
   | "createClients"
   | "syncClient"
+  | "uploadDocumentFile"
+  | "downloadDocumentFile"
   | "createWebhookEndpoint"
   | "listWebhookEndpoints"
   | "deleteWebhookEndpoint"
@@ -197,6 +199,8 @@ const anaDocument = {
   contentType: null,
   size: null,
   status: "pending_upload",
+  sha256: null,
+  uploadedAt: null,
   verifiedAt: null,
   verifiedBy: null,
   rejectionReason: null,

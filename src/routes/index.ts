@@ -8,6 +8,8 @@ import verifyClientHistory from "./clients.history-verify";
 import listClients from "./clients.list";
 import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
+import downloadDocumentFile from "./documents.file-get";
+import uploadDocumentFile from "./documents.file-put";
 import redeliverEvent from "./events.redeliver";
 import openApi from "./openapi";
 import type { Operation } from "./operation";
@@ -25,6 +27,8 @@ export const OPERATIONS: readonly Operation[] = [
   getClientHistory,
   verifyClientHistory,
   deleteClient,
+  uploadDocumentFile,
+  downloadDocumentFile,
   createWebhookEndpoint,
   listWebhookEndpoints,
   deleteWebhookEndpoint,

@@ -8,7 +8,7 @@ import type { ErrorCode, FieldError } from "../http/errors";
 import type { Permission } from "../http/keys";
 import type { OperationId } from "../openapi/examples";
 
-export type Method = "GET" | "POST" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
 /** The parsed query and path of a request (what the operation's schemas output). */
 export interface OperationInput<Query, Params> {
@@ -45,7 +45,10 @@ export interface OperationDoc {
   headers?: z.ZodObject;
   /** The JSON body, for the document: the handler reads and validates the body itself. */
   body?: z.ZodType;
-  response: { description: string; schema: z.ZodType; headers?: z.ZodObject };
+  /** A body of raw bytes (a document's file) in one of these media types, for the document. */
+  rawBody?: { contentTypes: readonly string[]; description: string };
+  /** `contentTypes`: an answer of raw bytes in one of these media types (default: JSON). */
+  response: { description: string; schema: z.ZodType; headers?: z.ZodObject; contentTypes?: readonly string[] };
   /** When each error happens; status and title come from the error table (src/http/errors.ts). */
   errors: Partial<Record<ErrorCode, string>>;
 }

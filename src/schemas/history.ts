@@ -84,8 +84,11 @@ export const historyEntryResponse = z
     at: timestamp.describe("When the change was made (its records' updatedAt)"),
     requestId: z.string().describe("The X-Request-Id of the request that made the change"),
     operation: z
-      .enum(["batch", "sync", "delete", "backfill"])
-      .describe("The request's kind; `backfill`: the creation entry written for a client stored before history was kept (its actor names no key)"),
+      .enum(["batch", "sync", "delete", "upload", "backfill"])
+      .describe(
+        "The request's kind. `upload`: a document's file was uploaded (API.md §15); `backfill`: the creation entry written for a client " +
+          "stored before history was kept (its actor names no key)",
+      ),
     actor: z.strictObject({
       keyPrefix: z.string().describe("The API key's display prefix"),
       keyName: z.string().nullable().describe("The API key's name"),

@@ -88,7 +88,13 @@ export const documentResponse = z
     filename: z.string().nullable(),
     contentType: z.enum(DOCUMENT_CONTENT_TYPES).nullable(),
     size: z.int().min(0).nullable(),
-    status: z.string().describe("Set by the server: `pending_upload` when created; a sync never changes it"),
+    status: z.string().describe("Set by the server: `pending_upload` when created, `uploaded` once its file is (API.md §15); a sync never changes it"),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .describe("The uploaded file's SHA-256, lower-case hex (API.md §15); null until the upload"),
+    uploadedAt: timestamp.nullable().describe("When the file's upload committed; null until then"),
     verifiedAt: timestamp.nullable(),
     verifiedBy: z.string().nullable(),
     rejectionReason: z.string().nullable(),

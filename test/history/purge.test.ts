@@ -119,6 +119,7 @@ describe("purge (src/db/purge.ts)", () => {
       entries: expiredEntries,
       rows: before.history.filter((r) => r.client_id === expired).length,
       events: before.outbox.filter((r) => r.client_id === expired).length,
+      files: 0, // run without a bucket: files are test/files/purge.test.ts's
     });
     expect(expiredEntries).toBe(3);
     expect(ours.find((e) => e.clientId === otherExpired)!.tenantId).toBe(two.tenantId);

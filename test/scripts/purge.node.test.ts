@@ -94,11 +94,11 @@ describe("npm run purge", () => {
     const run = await purge("--env", "test", "--now", "2036-06-15T14:00:00+02:00");
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split("\n");
-    expect(lines).toContain('Tenant "acme": 1 client, 3 history entries, 3 outbox rows');
-    expect(lines).toContain(`  ${ids.expired}  deleted ${at(cutoff - DAY)}  3 entries (4 rows)  3 outbox rows`);
-    expect(lines).toContain('Tenant "beta": 1 client, 1 history entry, 0 outbox rows');
-    expect(lines).toContain(`  ${ids.otherExpired}  deleted ${at(cutoff - 3000 * DAY)}  1 entry (1 row)  0 outbox rows`);
-    expect(lines.at(-1)).toBe("Erased 2 clients: 4 history entries, 3 outbox rows.");
+    expect(lines).toContain('Tenant "acme": 1 client, 3 history entries, 3 outbox rows, 0 files');
+    expect(lines).toContain(`  ${ids.expired}  deleted ${at(cutoff - DAY)}  3 entries (4 rows)  3 outbox rows  0 files`);
+    expect(lines).toContain('Tenant "beta": 1 client, 1 history entry, 0 outbox rows, 0 files');
+    expect(lines).toContain(`  ${ids.otherExpired}  deleted ${at(cutoff - 3000 * DAY)}  1 entry (1 row)  0 outbox rows  0 files`);
+    expect(lines.at(-1)).toBe("Erased 2 clients: 4 history entries, 3 outbox rows, 0 files.");
     // Progress (issue 26): one stderr line per batch, the last with every erased client.
     expect(run.stderr).toMatch(/^\[purge \d+\.\d s\] batch 1 done: 2 clients erased so far$/m);
     expect(run.stdout).not.toContain(ids.recent);

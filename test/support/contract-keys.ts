@@ -31,5 +31,6 @@ export const BANK_ACCOUNT_KEYS = [
 /** API.md §4.5. */
 export const DOCUMENT_KEYS = [
   "id", "clientId", "type", "category", "expiresAt", "externalId", "metadata", "fields", "filename", "contentType", "size",
-  "status", "verifiedAt", "verifiedBy", "rejectionReason", "reviewedAt", "reviewedBy", "createdAt", "updatedAt",
+  // sha256 and uploadedAt: API.md §15 (the upload of the document's file).
+  "status", "sha256", "uploadedAt", "verifiedAt", "verifiedBy", "rejectionReason", "reviewedAt", "reviewedBy", "createdAt", "updatedAt",
 ];
