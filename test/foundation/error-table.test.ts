@@ -9,7 +9,8 @@ const h = createHarness();
 
 /**
  * API.md §3, with RFC 9110's reason phrases (422: "Unprocessable Content"), and the two codes §11
- * ("Damaged record": 409 HISTORY_BROKEN) and issue 20 (a full or overloaded database: 503) add.
+ * ("Damaged record": 409 HISTORY_BROKEN), §15 (a file upload without its length: 411; a download
+ * Range past the end: 416) and issue 20 (a full or overloaded database: 503) add.
  */
 const CONTRACT = [
   ["BAD_REQUEST", 400, "Bad Request"],
@@ -20,8 +21,10 @@ const CONTRACT = [
   ["CONFLICT", 409, "Conflict"],
   ["HISTORY_BROKEN", 409, "History Broken"],
   ["PRECONDITION_FAILED", 412, "Precondition Failed"],
+  ["LENGTH_REQUIRED", 411, "Length Required"],
   ["PAYLOAD_TOO_LARGE", 413, "Payload Too Large"],
   ["UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type"],
+  ["RANGE_NOT_SATISFIABLE", 416, "Range Not Satisfiable"],
   ["UNPROCESSABLE_CONTENT", 422, "Unprocessable Content"],
   ["TOO_MANY_REQUESTS", 429, "Too Many Requests"],
   ["INTERNAL_SERVER_ERROR", 500, "Internal Server Error"],
