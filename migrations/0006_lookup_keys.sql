@@ -8,13 +8,14 @@ CREATE TABLE `client_lookup_keys` (
 	`key` text,
 	`client_id` text NOT NULL,
 	`child_id` text,
-	`deleted_at` text
+	`deleted_at` text,
+	`deleted_client` text
 );
 --> statement-breakpoint
 CREATE INDEX `client_lookup_keys_lookup` ON `client_lookup_keys` (`tenant_id`,`kind`,`normalized`);--> statement-breakpoint
 CREATE INDEX `client_lookup_keys_source` ON `client_lookup_keys` (`client_id`,`child_id`);--> statement-breakpoint
-INSERT INTO client_lookup_keys (tenant_id, kind, normalized, key, client_id, child_id, deleted_at)
-SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL FROM (
+INSERT INTO client_lookup_keys (tenant_id, kind, normalized, key, client_id, child_id, deleted_at, deleted_client)
+SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL, NULL FROM (
 SELECT c.tenant_id AS tenant_id, kd.value AS kind, CASE kd.value WHEN 'rfc' THEN upper(replace(replace(replace(json_extract(c.scope_data, '$.MX.rfc'), ' ', ''), '.', ''), '-', '')) WHEN 'curp' THEN upper(replace(replace(replace(json_extract(c.scope_data, '$.MX.curp'), ' ', ''), '.', ''), '-', '')) ELSE c.external_id END AS normalized, NULL AS key, c.id AS client_id, NULL AS child_id FROM clients c, json_each('["rfc","curp","externalId"]') kd WHERE 1
 UNION ALL
 SELECT c.tenant_id, 'metadata', md.value, md.key, c.id, NULL FROM clients c, json_each(c.metadata) md WHERE 1 AND md.type = 'text' AND length(md.value) <= 255

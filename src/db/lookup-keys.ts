@@ -72,16 +72,28 @@ export function insertKeysOf(db: Db, tenantId: Tenant, sources: readonly KeySour
     contactMethods: { from: "src JOIN contact_methods m ON m.id = src.h", where: "+m.tenant_id = (SELECT id FROM tenant)" },
     bankAccounts: { from: "src JOIN bank_accounts b ON b.id = src.h", where: "+b.tenant_id = (SELECT id FROM tenant)" },
   });
-  // Columns in the table's order (tenant_id, kind, normalized, key, client_id, child_id, deleted_at).
+  // Columns in the table's order (tenant_id, kind, normalized, key, client_id, child_id, deleted_at, deleted_client).
   return db.insert(clientLookupKeys).select(sql`WITH src(c, h) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(${JSON.stringify(sources)})),
     tenant(id) AS (SELECT ${tenantId})
-    SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL FROM (${sql.raw(select)}) WHERE normalized IS NOT NULL AND normalized <> ''`);
+    SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL, NULL FROM (${sql.raw(select)}) WHERE normalized IS NOT NULL AND normalized <> ''`);
 }
 
-/** DELETE of clients: their keys kept, marked deleted at `at`. */
-export function markKeysDeleted(db: Db, tenantId: Tenant, clientIds: readonly string[], at: string): Statement {
+/** What a deleted client was, kept with its keys (lookup's includeDeleted). */
+export interface DeletedClient {
+  id: string;
+  name: string;
+  type: string;
+  isPrimary: boolean;
+}
+
+/** DELETE of clients: their keys kept, marked deleted at `at`, with what each client was. */
+export function markKeysDeleted(db: Db, tenantId: Tenant, deleted: readonly DeletedClient[], at: string): Statement {
+  const json = JSON.stringify(deleted);
   return db
     .update(clientLookupKeys)
-    .set({ deletedAt: at })
-    .where(sql`client_id IN (SELECT value FROM json_each(${JSON.stringify(clientIds)})) AND +tenant_id = ${tenantId} AND deleted_at IS NULL`);
+    .set({
+      deletedAt: at,
+      deletedClient: sql`(SELECT json_object('name', d.value ->> 'name', 'type', d.value ->> 'type', 'isPrimary', json(CASE WHEN d.value ->> 'isPrimary' THEN 'true' ELSE 'false' END)) FROM json_each(${json}) d WHERE d.value ->> 'id' = ${clientLookupKeys.clientId})`,
+    })
+    .where(sql`client_id IN (SELECT value ->> 'id' FROM json_each(${json})) AND +tenant_id = ${tenantId} AND deleted_at IS NULL`);
 }

@@ -348,6 +348,8 @@ export const clientLookupKeys = sqliteTable(
     clientId: text("client_id").notNull(),
     childId: text("child_id"),
     deletedAt: text("deleted_at"),
+    /** What a deleted client was ({name, type, isPrimary}), for lookup's includeDeleted: set with deleted_at. */
+    deletedClient: text("deleted_client", { mode: "json" }).$type<{ name: string; type: string; isPrimary: boolean }>(),
   },
   (t) => [
     index("client_lookup_keys_lookup").on(t.tenantId, t.kind, t.normalized),

@@ -3,6 +3,8 @@
 // backfill of migrations/0006_lookup_keys.sql): these functions mirror SQLite's upper()/lower()/
 // trim(), which change ASCII only, so that a value sent to POST /clients/lookup meets its key.
 
+import { normalizeRfc } from "../validators/mexico";
+
 export const LOOKUP_KINDS = ["rfc", "curp", "clabe", "accountNumber", "email", "phone", "externalId", "metadata"] as const;
 export type LookupKind = (typeof LOOKUP_KINDS)[number];
 
@@ -42,6 +44,8 @@ export function normalize(kind: LookupKind, value: string): string {
   switch (kind) {
     case "rfc":
     case "curp":
+      // As stored (validators/mexico.ts normalizeRfc: ñ → Ñ too); SQL's upper() then leaves it.
+      return normalizeRfc(value.replace(/[ .-]/g, ""));
     case "clabe":
     case "accountNumber":
       return normalizeCode(value);

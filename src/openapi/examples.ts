@@ -8,6 +8,7 @@
 
 export type OperationId =
   | "listClients"
+  | "lookupClients"
   | "getClient"
   | "getClientHistory"
   | "verifyClientHistory"
