@@ -31,7 +31,7 @@ describe("migration 0006's backfill", () => {
     // As if the rows predated the table: the keys removed, then the migration's INSERT run again.
     await h.binding("test").prepare("DELETE FROM client_lookup_keys").run();
     const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0006_"))!;
-    const backfill = migration.queries.filter((q) => /^\s*INSERT INTO client_lookup_keys/i.test(q.replace(/^--.*$/gm, "")));
+    const backfill = migration.queries.filter((q: string) => /^\s*INSERT INTO client_lookup_keys/i.test(q.replace(/^--.*$/gm, "")));
     expect(backfill).toHaveLength(1);
     await h.binding("test").prepare(backfill[0]!).run();
     expect(await keysOf(tenantId)).toEqual(written);
