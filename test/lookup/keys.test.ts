@@ -149,6 +149,18 @@ describe("lookup keys are written by the write batch", () => {
     expect((await keysOf(tenantId)).every((k) => k.endsWith(" deleted"))).toBe(true);
   });
 
+  it("8 concurrent syncs of one client's different contact methods: every key is there, once", async () => {
+    const { tenantId, key } = await h.newTenantWithKey();
+    const made = await h.post("/clients/sync", { client: { type: "individual", name: "Conc", externalId: `cc-${uniq()}` } }, { key });
+    const id = made.body.client.id;
+    const all = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => h.post("/clients/sync", { clientId: id, contactMethods: [{ externalId: `m${i}`, value: `user${i}@example.com` }] }, { key })),
+    );
+    expect(all.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const emails = (await keysOf(tenantId)).filter((k) => k.startsWith("email:"));
+    expect(emails.map((k) => k.split("@")[0]).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `email:user${i}`).sort());
+  });
+
   it("keys are the tenant's and the environment's own", async () => {
     const one = await h.newTenantWithKey("test");
     const two = await h.newTenantWithKey("live");
