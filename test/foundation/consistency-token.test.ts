@@ -183,6 +183,6 @@ describe("the OpenAPI document", () => {
         }
       }
     }
-    expect(operations).toBe(7); // list, get, history, verify, batch, sync, delete
+    expect(operations).toBe(8); // list, get, history, verify, batch, sync, delete, lookup
   });
 });
