@@ -338,6 +338,30 @@ export const webhookAttempts = sqliteTable(
   (t) => [index("webhook_attempts_endpoint").on(t.endpointId, t.attemptedAt, t.id)],
 );
 
+// Lookup keys (API.md §14): each identifier of a client graph, normalized (src/lookup/normalize.ts
+// and db/lookup-keys.ts say how), written by the same D1 batch as the change (write/runner.ts).
+// `child_id` is the contact method or bank account it comes from, null for the client's own fields;
+// `key` is the metadata key of a `metadata` identifier. A deleted client's keys stay, with
+// `deleted_at` set (lookup's includeDeleted); a changed or removed identifier's key is removed.
+export const clientLookupKeys = sqliteTable(
+  "client_lookup_keys",
+  {
+    tenantId: text("tenant_id").notNull(),
+    kind: text("kind").notNull(),
+    normalized: text("normalized").notNull(),
+    key: text("key"),
+    clientId: text("client_id").notNull(),
+    childId: text("child_id"),
+    deletedAt: text("deleted_at"),
+    /** What a deleted client was ({name, type, isPrimary}), for lookup's includeDeleted: set with deleted_at. */
+    deletedClient: text("deleted_client", { mode: "json" }).$type<{ name: string; type: string; isPrimary: boolean }>(),
+  },
+  (t) => [
+    index("client_lookup_keys_lookup").on(t.tenantId, t.kind, t.normalized),
+    index("client_lookup_keys_source").on(t.clientId, t.childId),
+  ],
+);
+
 // Holds no rows. A write batch inserts into it only when a precondition fails, and the CHECK then
 // aborts the whole batch: D1 has no interactive transactions, so this is how a batch says "stale".
 export const writeGuards = sqliteTable(
@@ -366,3 +390,4 @@ export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type EventOutboxRow = typeof eventOutbox.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+export type ClientLookupKeyRow = typeof clientLookupKeys.$inferSelect;

@@ -17,6 +17,8 @@ const MAX_TOKEN_LENGTH = 128;
 
 /** Methods whose requests write: their session's first query goes to the primary. */
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** POST routes that only read (a body too big for a query string): they start like a GET (API.md §14). */
+const READ_ONLY_POSTS = new Set(["/clients/lookup"]);
 
 /** The caller's X-Consistency-Token, checked; null when it sent none. A malformed one is a 400. */
 export function consistencyTokenOf(request: Request): string | null {
@@ -36,6 +38,7 @@ export function consistencyTokenOf(request: Request): string | null {
  */
 export function sessionStartOf(request: Request): D1SessionBookmark | D1SessionConstraint {
   const token = consistencyTokenOf(request); // checked on writes too: a malformed one is a 400 everywhere
-  if (WRITE_METHODS.has(request.method)) return "first-primary";
+  const readOnly = request.method === "POST" && READ_ONLY_POSTS.has(new URL(request.url).pathname);
+  if (WRITE_METHODS.has(request.method) && !readOnly) return "first-primary";
   return token ?? "first-unconstrained";
 }

@@ -8,6 +8,7 @@
 
 export type OperationId =
   | "listClients"
+  | "lookupClients"
   | "getClient"
   | "getClientHistory"
   | "verifyClientHistory"
@@ -543,6 +544,34 @@ export const EXAMPLES: ApiExample[] = [
     given: "createGraph",
     request: { path: "/clients?externalId=crm-1001&limit=10" },
     response: { status: 200, body: { data: [anaFull], pagination: { hasMore: false, nextCursor: null } } },
+  },
+  {
+    name: "lookupByIdentifiers",
+    summary: "Do we already know them? By e-mail (any case), externalId, and an RFC nobody holds",
+    operationId: "lookupClients",
+    given: "createGraph",
+    request: {
+      path: "/clients/lookup",
+      body: { identifiers: [{ kind: "email", value: "Ana@Example.com" }, { kind: "externalId", value: "crm-1001" }, { kind: "rfc", value: "XAXX010101000" }] },
+    },
+    response: {
+      status: 200,
+      body: {
+        data: [
+          {
+            identifier: { kind: "email", value: "Ana@Example.com" },
+            normalized: "ana@example.com",
+            matches: [{ clientId: ANA, name: "Ana", type: "individual", isPrimary: true, matchedOn: "contactMethod", childId: EMAIL, deletedAt: null }],
+          },
+          {
+            identifier: { kind: "externalId", value: "crm-1001" },
+            normalized: "crm-1001",
+            matches: [{ clientId: ANA, name: "Ana", type: "individual", isPrimary: true, matchedOn: "client", childId: null, deletedAt: null }],
+          },
+          { identifier: { kind: "rfc", value: "XAXX010101000" }, normalized: "XAXX010101000", matches: [] },
+        ],
+      },
+    },
   },
   {
     name: "noKey",

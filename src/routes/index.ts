@@ -6,6 +6,7 @@ import getClient from "./clients.get";
 import getClientHistory from "./clients.history";
 import verifyClientHistory from "./clients.history-verify";
 import listClients from "./clients.list";
+import lookupClients from "./clients.lookup";
 import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
 import downloadDocumentFile from "./documents.file-get";
@@ -23,6 +24,7 @@ export const OPERATIONS: readonly Operation[] = [
   createClients,
   syncClient,
   listClients,
+  lookupClients,
   getClient,
   getClientHistory,
   verifyClientHistory,

@@ -3,7 +3,7 @@
 //   attempt the API key lookup: http/auth.ts readWithKey)
 //   → a decision made from what was read, with no I/O
 //   → one D1 write batch: the stored answer first, then the history entries (and outbox rows),
-//     then the decision's guards and rows
+//     then the decision's guards and rows, then the lookup keys of what changed (API.md §14)
 //   → the answer (made from the batch's results when only the batch can tell what it did).
 // D1 has no interactive transactions, so a decision made from state that moved before it was
 // written is refused by the batch itself (a guard, a unique index, a foreign key) and made again
@@ -14,6 +14,8 @@
 // is replayed instead.
 import { runBatch, type Read, type Statement } from "../db/database";
 import { isUniqueViolation } from "../db/constraints";
+import { deleteKeysOf, insertKeysOf, markKeysDeleted } from "../db/lookup-keys";
+import { keyChangesOf } from "../lookup/sources";
 import { appendEntries, headsOf, headsStatement, tenantClientIds, versionsOf, versionsStatement } from "../db/history";
 import { withVersionsNow } from "../history/drafts";
 import { withClientLock } from "./client-lock";
@@ -126,6 +128,24 @@ async function recordedWith(request: ApiRequest, record: Recording | null): Prom
 }
 
 /**
+ * The lookup keys (API.md §14) of what a write records, made to end its batch: they are computed
+ * from the rows the batch has just written, so they come after them. At most three statements
+ * whatever the size of the change, none when no identifier changed: one UPDATE marking a deleted
+ * client's keys deleted (DELETE), one DELETE of the keys of records updated or deleted, one INSERT
+ * of the keys of records created or updated (json_each, one JSON parameter each).
+ */
+export function lookupKeyWrites(request: ApiRequest, record: Recording | null): Statement[] {
+  if (!record || record.drafts.length === 0) return [];
+  const { db, tenantId } = request;
+  const { removed, written, deletedClients } = keyChangesOf(record.operation, record.drafts);
+  return [
+    ...(deletedClients.length > 0 ? [markKeysDeleted(db, tenantId, deletedClients, record.at)] : []),
+    ...(removed.length > 0 ? [deleteKeysOf(db, tenantId, removed)] : []),
+    ...(written.length > 0 ? [insertKeysOf(db, tenantId, written)] : []),
+  ];
+}
+
+/**
  * The recording on its chains as they are now: their heads read again, and the version moves it
  * records restated from the clients' versions now (one round trip, the primary's).
  */
@@ -178,7 +198,8 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
       // once, before D1 does the rest of its work — unless the entries depend on rows the batch
       // writes first (a non-atomic batch's onlyIfClientExists).
       const first = !record?.onlyIfClientExists;
-      const batch = first ? [...stored, ...recording, ...decision.writes] : [...stored, ...decision.writes, ...recording];
+      const keys = lookupKeyWrites(request, record);
+      const batch = first ? [...stored, ...recording, ...decision.writes, ...keys] : [...stored, ...decision.writes, ...recording, ...keys];
       lastBatch = batch.length;
       const written = batch.length > 0 ? await run(batch) : [];
       return { written, recorded, recordingAt: first ? stored.length : stored.length + decision.writes.length, writesAt: stored.length + (first ? recording.length : 0) };

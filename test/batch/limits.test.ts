@@ -3,7 +3,7 @@
 // close to 5 MiB) stays within every production limit. The D1 guard (test/support/d1-guard.ts)
 // fails any request that breaks a limit; `res.stats` is what it recorded for the request.
 import { afterEach, describe, expect, it } from "vitest";
-import { clients } from "../../src/db/schema";
+import { clientLookupKeys, clients } from "../../src/db/schema";
 import { insertRowBytes, type StatementInfo } from "../support/d1-guard";
 import { createHarness } from "../support/harness";
 import { batch, expectEqualToGet, minimal, VALID_CURP, xid } from "./fixtures";
@@ -36,6 +36,9 @@ const writeStatements = (stats: { statements: { sql: string }[] }) => stats.stat
 /** What every write batch ends with (API.md §11, §12): its history entries, then their outbox rows. */
 const isRecorded = (sql: string) => /^insert into "(client_history|event_outbox)"/i.test(sql);
 const RECORDED = 2;
+/** The lookup keys' INSERT (API.md §14) that ends a write batch creating clients with identifiers. */
+const isKeys = (sql: string) => /^insert into "client_lookup_keys"/i.test(sql);
+const KEYS = 1;
 
 /** A string of exactly `length` characters starting with `prefix`. */
 const padded = (prefix: string, length: number, fill = "x") => (prefix + fill.repeat(length)).slice(0, length);
@@ -103,22 +106,26 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal({ externalId: xid() })] });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.statementCount).toBe(3 + RECORDED);
-    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED]); // the key lookup shares the first round trip
-    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, 0, 1, 1, 1]); // the key lookup shares the first round trip
+    expect(res.stats.statementCount).toBe(3 + RECORDED + KEYS);
+    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED + KEYS]); // the key lookup shares the first round trip
+    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, 0, 1, 1, 1, 1]); // the key lookup shares the first round trip
     expect(res.stats.statements[0]!.sql).toMatch(/from "api_keys"/i);
     expect(res.stats.statements[1]!.sql).toMatch(/from "clients"/i);
-    // The history entry and its outbox row first (runner.ts: a chain race fails at once), then the INSERT.
-    expect(isInsert(res.stats.statements.at(-1)!.sql)).toBe(true);
-    expect(res.stats.statements.slice(2, -1).every((s) => isRecorded(s.sql))).toBe(true);
-    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED);
+    // The history entry and its outbox row first (runner.ts: a chain race fails at once), then the
+    // INSERT, then the lookup keys of the rows written (the externalId's).
+    expect(isInsert(res.stats.statements.at(-2)!.sql)).toBe(true);
+    expect(isKeys(res.stats.statements.at(-1)!.sql)).toBe(true);
+    expect(res.stats.statements.slice(2, -2).every((s) => isRecorded(s.sql))).toBe(true);
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + KEYS);
     // The read round trips write nothing; the write writes the client row (and its index entries),
     // and its history entry (the row and its primary key: 2; no outbox rows without an endpoint).
     expect(res.stats.statements[0]!.rowsWritten).toBe(0);
     expect(res.stats.statements[1]!.rowsWritten).toBe(0);
     expect(res.stats.statements[2]!.rowsWritten).toBe(2);
     expect(res.stats.statements[3]!.rowsWritten).toBe(0);
-    expect(res.stats.rowsWritten).toBe(res.stats.statements[4]!.rowsWritten! + 2);
+    // The key: its row and two index entries.
+    expect(res.stats.statements[5]!.rowsWritten).toBe(3);
+    expect(res.stats.rowsWritten).toBe(res.stats.statements[4]!.rowsWritten! + 2 + 3);
     expect(res.stats.rowsWritten).toBeGreaterThan(2);
     expect(await h.count("test", clients, tenantId)).toBe(1);
   });
@@ -139,8 +146,8 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal({ externalId: xid() }), minimal({ name: "" }), minimal({ externalId: stored }), minimal()], atomic: false });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED]); // the key lookup shares the first round trip
-    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED);
+    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED + KEYS]); // the key lookup shares the first round trip
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + KEYS);
     expect(await h.count("test", clients, tenantId)).toBe(3);
   });
 
@@ -169,7 +176,7 @@ describe("round trips and statements", () => {
     expect(r1.status).toBe(200);
     expect(r250.status).toBe(200);
     expect(r250.stats.statementCount).toBe(r1.stats.statementCount);
-    expect(r250.stats.statementCount).toBe(3 + RECORDED);
+    expect(r250.stats.statementCount).toBe(3 + RECORDED + KEYS);
     expect(r250.stats.batchSizes).toEqual(r1.stats.batchSizes);
     expect(r250.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
     // Rows written grow exactly linearly: the same per-client cost, nothing else.
@@ -236,9 +243,9 @@ describe("a maximum-size 250-item call", () => {
     expect(stats.roundTrips).toBe(2); // the key lookup shares the first round trip
     expect(stats.batchSizes.slice(0, 1)).toEqual([2]); // the key lookup shares the first round trip
     const recorded = stats.statements.filter((s) => isRecorded(s.sql));
-    expect(stats.batchSizes[1]).toBe(inserts.length + recorded.length);
+    expect(stats.batchSizes[1]).toBe(inserts.length + recorded.length + KEYS);
     expect(inserts.every((s) => s.roundTrip === 1)).toBe(true);
-    expect(writeStatements(stats)).toHaveLength(inserts.length + recorded.length);
+    expect(writeStatements(stats)).toHaveLength(inserts.length + recorded.length + KEYS);
     // 250 entries (~5 MB of fields before gzip) in one history INSERT, and the outbox's.
     expect(recorded).toHaveLength(RECORDED);
     // ≤ 3 rows written per client it created (API.md §11): the entry and its primary key.
@@ -246,7 +253,7 @@ describe("a maximum-size 250-item call", () => {
     // The rows, stored as JSON parameters of ≤ 2 MB, need at least ceil(size / 2 MB) INSERTs.
     expect(inserts.length).toBeGreaterThanOrEqual(Math.ceil(bodyBytes / 2_000_000));
     expect(inserts.length).toBeLessThanOrEqual(5);
-    expect(stats.statementCount).toBe(2 + inserts.length + RECORDED);
+    expect(stats.statementCount).toBe(2 + inserts.length + RECORDED + KEYS);
 
     // Everything was written, normalized, in input order, and equals GET.
     expect(res.body.data).toHaveLength(250);
@@ -259,9 +266,13 @@ describe("a maximum-size 250-item call", () => {
     expect(c0.scopeData.US).toEqual(first.scopeData.US);
     await expectEqualToGet(h, key, [res.body.data[0], res.body.data[137], res.body.data[249]]);
     expect(await h.count("test", clients, tenantId)).toBe(250);
-    // Same per-row write cost as a one-item call (no extra writes for big rows).
+    // Same per-row write cost as a one-item call (no extra writes for big rows), besides the lookup
+    // keys (API.md §14): 3 rows (the key and its two index entries) per identifier the rows hold.
     const single = await batch(h, (await h.newTenantWithKey()).key, { items: [minimal({ externalId: xid() })] });
-    expect(stats.rowsWritten).toBe(250 * single.stats.rowsWritten);
+    const keyRows = (s: typeof stats) => s.statements.filter((st) => isKeys(st.sql)).reduce((n, st) => n + (st.rowsWritten ?? 0), 0);
+    expect(stats.rowsWritten - keyRows(stats)).toBe(250 * (single.stats.rowsWritten - keyRows(single.stats)));
+    expect(keyRows(stats)).toBe(3 * (await h.count("test", clientLookupKeys, tenantId)));
+    expect(await h.count("test", clientLookupKeys, tenantId)).toBeGreaterThanOrEqual(3 * 250); // RFC, CURP, externalId, metadata strings
   });
 
   it("the same body with atomic: false also fits (insert … returning, on conflict do nothing)", async () => {

@@ -1,0 +1,99 @@
+// Lookup keys (API.md §14): written by the write batch itself (write/runner.ts), from the rows as
+// the batch leaves them, so a lookup never lags a write. Normalized in SQL exactly as
+// src/lookup/normalize.ts does in the Worker; migrations/0006_lookup_keys.sql backfills with the
+// same expressions.
+//
+// A write names its sources — a client's own fields ([clientId, null]) or one contact method or
+// bank account ([clientId, childId]) whose identifiers it created, changed or deleted — and its
+// batch ends with at most two statements whatever their number: one DELETE of the sources' keys,
+// one INSERT … SELECT of their keys now (json_each over one JSON parameter). A DELETE of a client
+// instead marks its keys deleted (one UPDATE), so that includeDeleted still finds them.
+import { sql } from "drizzle-orm";
+import type { Db, Statement, Tenant } from "./database";
+import { clientLookupKeys } from "./schema";
+
+// Built with drizzle's query builders (not db.run(sql)): raw SQL with parameters cannot go in a
+// drizzle batch (drizzle-orm #2277).
+
+/** SQL of one code (RFC, CURP, CLABE, account number): upper case, no spaces, dots or dashes. */
+const code = (x: string) => `upper(replace(replace(replace(${x}, ' ', ''), '.', ''), '-', ''))`;
+const email = (x: string) => `lower(trim(${x}))`;
+/** The digits of a phone value (the separators API.md §4.3 allows, tab and line breaks removed). */
+const digits = (x: string) =>
+  `replace(replace(replace(replace(replace(replace(replace(replace(replace(${x}, ' ', ''), '+', ''), '.', ''), '-', ''), '(', ''), ')', ''), char(9), ''), char(10), ''), char(13), '')`;
+/** A Mexican 52 / 521 prefix removed from `d`, the digits. */
+const phone = (d: string) =>
+  `CASE WHEN length(${d}) = 13 AND substr(${d}, 1, 3) = '521' THEN substr(${d}, 4) WHEN length(${d}) = 12 AND substr(${d}, 1, 2) = '52' THEN substr(${d}, 3) ELSE ${d} END`;
+
+/** Longest metadata string value that is kept as a key (API.md §14). */
+export const MAX_METADATA_KEY_VALUE = 255;
+
+/** FROM … WHERE … of each table whose rows give keys (aliases: `c` clients, `m` contact_methods, `b` bank_accounts). */
+export interface KeyRows {
+  clients: { from: string; where: string };
+  contactMethods: { from: string; where: string };
+  bankAccounts: { from: string; where: string };
+}
+
+/** The keys of the rows `rows` selects, as (tenant_id, kind, normalized, key, client_id, child_id). */
+export function keysSelectSql(rows: KeyRows): string {
+  const { clients: c, contactMethods: m, bankAccounts: b } = rows;
+  // D1 allows few terms in a compound SELECT: one term per table, its kinds from a json_each.
+  const kind = (kinds: string[]) => `json_each('${JSON.stringify(kinds)}') kd`;
+  return [
+    `SELECT c.tenant_id AS tenant_id, kd.value AS kind, CASE kd.value ` +
+      `WHEN 'rfc' THEN ${code("json_extract(c.scope_data, '$.MX.rfc')")} ` +
+      `WHEN 'curp' THEN ${code("json_extract(c.scope_data, '$.MX.curp')")} ` +
+      `ELSE c.external_id END AS normalized, NULL AS key, c.id AS client_id, NULL AS child_id FROM ${c.from}, ${kind(["rfc", "curp", "externalId"])} WHERE ${c.where}`,
+    `SELECT c.tenant_id, 'metadata', md.value, md.key, c.id, NULL FROM ${c.from}, json_each(c.metadata) md WHERE ${c.where} AND md.type = 'text' AND length(md.value) <= ${MAX_METADATA_KEY_VALUE}`,
+    `SELECT m.tenant_id, CASE WHEN m.type = 'email' THEN 'email' ELSE 'phone' END, ` +
+      `CASE WHEN m.type = 'email' THEN ${email("m.value")} ELSE (SELECT ${phone("p.d")} FROM (SELECT ${digits("m.value")} AS d) p) END, ` +
+      `NULL, m.client_id, m.id FROM ${m.from} WHERE ${m.where} AND m.type IN ('email', 'phone', 'mobile', 'fax')`,
+    `SELECT b.tenant_id, kd.value, CASE kd.value WHEN 'clabe' THEN ${code("b.clabe")} ELSE ${code("b.account_number")} END, NULL, b.client_id, b.id ` +
+      `FROM ${b.from}, ${kind(["clabe", "accountNumber"])} WHERE ${b.where}`,
+  ].join("\nUNION ALL\n");
+}
+
+/** A key's source: the client's own fields (child null) or one of its contact methods or bank accounts. */
+export type KeySource = readonly [clientId: string, childId: string | null];
+
+/** The keys of `sources` removed (the write then inserts them as they are now). */
+export function deleteKeysOf(db: Db, tenantId: Tenant, sources: readonly KeySource[]): Statement {
+  return db.delete(clientLookupKeys).where(sql`rowid IN (
+    SELECT k.rowid FROM json_each(${JSON.stringify(sources)}) s
+    JOIN client_lookup_keys k ON k.client_id = s.value ->> '$[0]' AND k.child_id IS s.value ->> '$[1]'
+    WHERE +k.tenant_id = ${tenantId} AND k.deleted_at IS NULL)`);
+}
+
+/** The keys of `sources`, from their rows as the batch left them (a source deleted has none). */
+export function insertKeysOf(db: Db, tenantId: Tenant, sources: readonly KeySource[]): Statement {
+  const select = keysSelectSql({
+    clients: { from: "src JOIN clients c ON c.id = src.c", where: "src.h IS NULL AND +c.tenant_id = (SELECT id FROM tenant)" },
+    contactMethods: { from: "src JOIN contact_methods m ON m.id = src.h", where: "+m.tenant_id = (SELECT id FROM tenant)" },
+    bankAccounts: { from: "src JOIN bank_accounts b ON b.id = src.h", where: "+b.tenant_id = (SELECT id FROM tenant)" },
+  });
+  // Columns in the table's order (tenant_id, kind, normalized, key, client_id, child_id, deleted_at, deleted_client).
+  return db.insert(clientLookupKeys).select(sql`WITH src(c, h) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(${JSON.stringify(sources)})),
+    tenant(id) AS (SELECT ${tenantId})
+    SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL, NULL FROM (${sql.raw(select)}) WHERE normalized IS NOT NULL AND normalized <> ''`);
+}
+
+/** What a deleted client was, kept with its keys (lookup's includeDeleted). */
+export interface DeletedClient {
+  id: string;
+  name: string;
+  type: string;
+  isPrimary: boolean;
+}
+
+/** DELETE of clients: their keys kept, marked deleted at `at`, with what each client was. */
+export function markKeysDeleted(db: Db, tenantId: Tenant, deleted: readonly DeletedClient[], at: string): Statement {
+  const json = JSON.stringify(deleted);
+  return db
+    .update(clientLookupKeys)
+    .set({
+      deletedAt: at,
+      deletedClient: sql`(SELECT json_object('name', d.value ->> 'name', 'type', d.value ->> 'type', 'isPrimary', json(CASE WHEN d.value ->> 'isPrimary' THEN 'true' ELSE 'false' END)) FROM json_each(${json}) d WHERE d.value ->> 'id' = ${clientLookupKeys.clientId})`,
+    })
+    .where(sql`client_id IN (SELECT value ->> 'id' FROM json_each(${json})) AND +tenant_id = ${tenantId} AND deleted_at IS NULL`);
+}
