@@ -377,9 +377,10 @@ describe("DELETE /clients/{id}", () => {
     expect(res.body).toEqual({ id: client.id, deleted: true });
     // The API key with the client's graph, the links to it, their parents and the history heads
     // (the write path decides from a read); one write batch: the guard that the client still
-    // exists, the 7 statements of the delete, its history entries and their outbox rows.
+    // exists, the 7 statements of the delete, its history entries and their outbox rows, and its
+    // lookup keys marked deleted (API.md §14).
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.batchSizes).toEqual([12, 10]);
+    expect(res.stats.batchSizes).toEqual([12, 11]);
 
     for (const table of [addresses, contactMethods, bankAccounts, documents]) {
       expect(await h.rows("test", table, { clientId: client.id })).toEqual([]);
