@@ -1,7 +1,7 @@
 // A local webhook receiver for the tests: outbound fetches to https://receiver.test/… (the consumer
 // runs in the tests' isolate, so replacing the global fetch reaches it) are recorded, and answered
 // as each URL's script says: a status, "hang" (until the consumer's timeout aborts the request) or
-// "network" (a network error). The live address check's DNS over HTTPS queries
+// "network" (a network error); its subdomains (<x>.receiver.test) too. The live address check's DNS over HTTPS queries
 // (src/events/address-check.ts) are answered here too, from a table: receiver.test resolves to a
 // public address unless a test says otherwise (`dns`), any other name does not exist. Any other URL
 // goes to the real fetch.
@@ -44,7 +44,7 @@ export function installReceiver() {
       // A CNAME first, as a resolver answers for an alias: not an address, never checked as one.
       return Response.json({ Status: 0, Answer: [{ name, type: 5, TTL: 60, data: "alias.example." }, ...records] });
     }
-    if (target.host !== RECEIVER_HOST) return original(input, init);
+    if (target.host !== RECEIVER_HOST && !target.host.endsWith(`.${RECEIVER_HOST}`)) return original(input, init);
     const body = await request.text();
     received.push({ url: request.url, headers: Object.fromEntries(request.headers), body, event: JSON.parse(body) });
     const behaviour = scripts.get(request.url)?.shift() ?? 200;
@@ -59,9 +59,9 @@ export function installReceiver() {
   };
 
   return {
-    /** A fresh URL; `script` answers its first requests in order (then 200). */
-    url(script: Behaviour[] = []): string {
-      const url = `https://${RECEIVER_HOST}/${crypto.randomUUID()}`;
+    /** A fresh URL (at receiver.test, or `host`: a subdomain of it); `script` answers its first requests in order (then 200). */
+    url(script: Behaviour[] = [], host = RECEIVER_HOST): string {
+      const url = `https://${host}/${crypto.randomUUID()}`;
       scripts.set(url, [...script]);
       return url;
     },
