@@ -20,7 +20,7 @@ export const RECEIVER_HOST = "receiver.test";
 export const PUBLIC_ADDRESS = "104.16.132.229";
 
 /** What a name resolves to: its A and AAAA records, or a failing resolver (HTTP 503, or status SERVFAIL). */
-export type DnsAnswer = { A?: string[]; AAAA?: string[] } | "http-error" | "servfail";
+export type DnsAnswer = { A?: readonly string[]; AAAA?: readonly string[] } | "http-error" | "servfail";
 
 export function installReceiver() {
   const original = globalThis.fetch;
