@@ -22,7 +22,13 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { TEST_MIGRATIONS: migrations },
+              // WEBHOOK_SECRET_KEYS/_KEY_ID: a test-only key (never used outside the tests), as
+              // `wrangler secret put` gives the deployed Worker its own (src/events/secret-box.ts).
+              bindings: {
+                TEST_MIGRATIONS: migrations,
+                WEBHOOK_SECRET_KEYS: JSON.stringify({ "test-2026": "dGVzdC1vbmx5LXdlYmhvb2stc2VjcmV0LWtleS0wMDE=" }),
+                WEBHOOK_SECRET_KEY_ID: "test-2026",
+              },
               // wrangler.toml's rate limiters with limits no test reaches: several test files send
               // hundreds of requests with one key. test/http/rate-limit.test.ts sets its own small
               // limit on these same bindings; rate-limit-config.node.test.ts checks wrangler.toml's.

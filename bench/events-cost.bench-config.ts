@@ -14,7 +14,12 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: fileURLToPath(new URL("../wrangler.toml", import.meta.url)) },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: migrations },
+        // A bench-only key for webhook secrets at rest (src/events/secret-box.ts), as vitest.config.ts.
+        bindings: {
+          TEST_MIGRATIONS: migrations,
+          WEBHOOK_SECRET_KEYS: JSON.stringify({ "bench-2026": "YmVuY2gtb25seS13ZWJob29rLXNlY3JldC1rZXktMDE=" }),
+          WEBHOOK_SECRET_KEY_ID: "bench-2026",
+        },
         ratelimits: {
           RATE_LIMIT_READS: { namespace_id: "1401", simple: { limit: 1_000_000, period: 60 } },
           RATE_LIMIT_WRITES: { namespace_id: "1402", simple: { limit: 1_000_000, period: 60 } },

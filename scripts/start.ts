@@ -5,12 +5,16 @@
 // 2. makes sure a local test key of tenant "dev" exists: its plaintext is kept in
 //    .wrangler/dev-api-key (git-ignored; next to the state directory), and re-created when the
 //    database no longer has its hash (e.g. after `rm -rf .wrangler/state`) or it was revoked;
-// 3. prints a working curl first, then runs `wrangler dev --port <port>` in the foreground.
+// 3. makes sure .dev.vars holds a local key for webhook secrets (WEBHOOK_SECRET_KEYS/_KEY_ID, made
+//    once, never replaced; git-ignored) and seals, under it, the secrets of both local databases
+//    still stored in plain (rows written before migration 0005: lib/webhook-secrets.ts);
+// 4. prints a working curl first, then runs `wrangler dev --port <port>` in the foreground.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { hashKey, KEY_PATTERN, PERMISSIONS } from "../src/http/keys.ts";
 import { createKey, localKeyDatabase, migrateLocal, type KeyDatabase } from "./lib/apikeys.ts";
 import { openLocalDatabases } from "./lib/local-d1.ts";
+import { commandKeyring, DEV_VARS, ensureLocalKeys, sealRows } from "./lib/webhook-secrets.ts";
 import { BINDINGS, CommandError, localStateDir, projectRoot, sqlString, wranglerInherit } from "./lib/wrangler.ts";
 
 const DEV_TENANT = "dev";
@@ -79,10 +83,19 @@ async function main(): Promise<number> {
   // Quiet until the curl line, which comes first; wrangler's output is shown only on failure.
   const migrated: string[] = [];
   let devKey;
+  const secrets = ensureLocalKeys();
+  const sealed: string[] = [];
   const local = await openLocalDatabases();
   try {
     for (const binding of Object.values(BINDINGS)) migrated.push(await migrateLocal(local, binding));
     devKey = await ensureDevKey(localKeyDatabase(local, "test"));
+    // What wrangler dev serves is .dev.vars: the keys come from there, whatever the shell says.
+    const { keyring } = await commandKeyring(false, { devVarsOnly: true });
+    for (const environment of ["test", "live"] as const) {
+      const report = await sealRows(localKeyDatabase(local, environment), keyring, "encrypt");
+      if (report.sealed.length > 0) sealed.push(`${report.sealed.length} in ${BINDINGS[environment]}`);
+      if (report.failed.length > 0) sealed.push(`${report.failed.length} in ${BINDINGS[environment]} that do not open (their deliveries are refused)`);
+    }
   } finally {
     await local.close();
   }
@@ -95,6 +108,10 @@ async function main(): Promise<number> {
   console.log(
     `Local test key of tenant "${DEV_TENANT}" ${created ? "created" : "reused"} (kept in ${shown(DEV_KEY_FILE)}); ` +
       "more keys: npm run apikey -- create --env test|live --tenant <id>",
+  );
+  console.log(
+    `Webhook secrets sealed with local key "${secrets.keyId}" (${secrets.created ? "created in" : "kept in"} ${shown(DEV_VARS)})` +
+      (sealed.length > 0 ? `; plain ones sealed now: ${sealed.join(", ")}.` : "."),
   );
   console.log(`Starting wrangler dev on ${base} (Ctrl-C stops it)…`);
   console.log("");

@@ -22,6 +22,14 @@ export interface Env {
    * waits this long first (db/round-trip-delay.ts). Unset in wrangler.toml, so never deployed.
    */
   D1_ROUND_TRIP_DELAY_MS?: string;
+  /**
+   * Secret (`wrangler secret put WEBHOOK_SECRET_KEYS`): JSON {"<keyId>": "<base64 of 32 bytes>", …},
+   * the AES-GCM keys webhook secrets are sealed with at rest (events/secret-box.ts). Locally
+   * `npm start` writes one to .dev.vars; the tests get a test-only one from vitest.config.ts.
+   */
+  WEBHOOK_SECRET_KEYS?: string;
+  /** The key id of WEBHOOK_SECRET_KEYS new secrets are sealed with (the others still open: rotation). */
+  WEBHOOK_SECRET_KEY_ID?: string;
 }
 
 export const ENVIRONMENTS = ["test", "live"] as const;

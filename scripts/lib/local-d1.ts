@@ -52,6 +52,12 @@ export async function openLocalDatabases(): Promise<LocalDatabases> {
   console.error = (...args: unknown[]) => {
     if (!args.some((a) => typeof a === "string" && a.includes("SQLITE_BUSY"))) consoleError(...args);
   };
+  // Opening the proxy announces the .dev.vars it read (npm start's local webhook key): these
+  // commands use only the databases, so the line is noise (npm start's first line is its curl).
+  const consoleLog = console.log;
+  console.log = (...args: unknown[]) => {
+    if (!args.some((a) => typeof a === "string" && /Using (secrets|vars) defined in/.test(a))) consoleLog(...args);
+  };
   let proxy;
   try {
     proxy = await getPlatformProxy<Record<BindingName, D1Binding> & Record<"FILES_TEST" | "FILES_LIVE", FileBucket>>({
@@ -62,6 +68,8 @@ export async function openLocalDatabases(): Promise<LocalDatabases> {
   } catch (error) {
     console.error = consoleError;
     throw error;
+  } finally {
+    console.log = consoleLog;
   }
   const { env } = proxy;
 

@@ -262,9 +262,15 @@ export const webhookEndpoints = sqliteTable(
     description: text("description"),
     /** JSON list of event types it receives. */
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
-    /** whsec_…: the signing secret (HMAC needs it in plain). */
+    /**
+     * The signing secret, sealed: `v1.<keyId>.<iv>.<ciphertext>` (AES-GCM, events/secret-box.ts). A
+     * row written before migration 0005 holds the plain `whsec_…` until `npm run webhook-secrets --
+     * encrypt` seals it (read as plain meanwhile).
+     */
     secret: text("secret").notNull(),
     createdAt: text("created_at").notNull(),
+    /** The key id `secret` is sealed under (the one inside it); null while it is plain. */
+    secretKeyId: text("secret_key_id"),
   },
   (t) => [index("webhook_endpoints_tenant").on(t.tenantId, t.createdAt, t.id)],
 );

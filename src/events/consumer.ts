@@ -22,12 +22,14 @@ import {
 } from "../db/deliveries";
 import { markQueued, outboxEvent, type EventOutboxRow } from "../db/outbox";
 import { endpointById, endpointIdsAt, type WebhookEndpointRow } from "../db/webhooks";
-import { databaseOf, type Env } from "../env";
+import { databaseOf, type Env, type Environment } from "../env";
 import { newId } from "../ids";
+import { deliveryRefusal, dohResolver, type Resolver } from "./address-check";
 import { attemptDelivery, type AttemptOutcome } from "./deliver";
 import { sendAll, type EventMessage } from "./messages";
 import { eventOf } from "./payload";
 import { retryDelayAfter } from "./schedule";
+import { keyringOf, open, SecretBoxError } from "./secret-box";
 
 /** A `next` message arriving this early before its delivery's due time still attempts it (queue delays are approximate). */
 const DUE_SLACK_MS = 5_000;
@@ -37,11 +39,21 @@ const LEASE_MS = 60_000;
 type Outcome = { ack: true } | { retryAfterSeconds: number };
 const ACK: Outcome = { ack: true };
 
-export async function consumeEvents(batch: MessageBatch<EventMessage>, env: Env, log = console.error): Promise<void> {
+type Log = (message: string, details: Record<string, unknown>) => void;
+
+/** What an attempt needs besides the database: the Worker's settings (secret keys), the resolver of the address check, the log. */
+interface Context {
+  env: Env;
+  environment: Environment;
+  resolve: Resolver;
+  log: Log;
+}
+
+export async function consumeEvents(batch: MessageBatch<EventMessage>, env: Env, log: Log = console.error, resolve: Resolver = dohResolver): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        const outcome = await handle(message.body, env);
+        const outcome = await handle(message.body, { env, environment: message.body.environment, resolve, log });
         if ("ack" in outcome) message.ack();
         else message.retry({ delaySeconds: outcome.retryAfterSeconds });
       } catch (error) {
@@ -53,17 +65,39 @@ export async function consumeEvents(batch: MessageBatch<EventMessage>, env: Env,
   );
 }
 
-async function handle(message: EventMessage, env: Env): Promise<Outcome> {
+async function handle(message: EventMessage, context: Context): Promise<Outcome> {
+  const { env } = context;
   const db = openDb(databaseOf(env, message.environment));
   const now = new Date().toISOString();
   switch (message.kind) {
     case "event":
       return fanOutEvent(db, env, message, now);
     case "next":
-      return deliverNext(db, env, message, now);
+      return deliverNext(db, context, message, now);
     case "redeliver":
-      return redeliver(db, message, now);
+      return redeliver(db, context, message, now);
   }
+}
+
+/**
+ * One attempt at an endpoint: refused without a request (a failed attempt, logged) when its secret
+ * cannot be opened (keys missing, key id unknown, the stored value altered: fail closed) or, in
+ * live, its host resolves to a non-public address (address-check.ts); else the signed POST.
+ */
+async function attempt(endpoint: WebhookEndpointRow, eventId: string, body: string, context: Context): Promise<AttemptOutcome> {
+  const started = Date.now();
+  let refusal: string | null;
+  let secret = "";
+  try {
+    secret = await open(endpoint.secret, await keyringOf(context.env), endpoint.id);
+    refusal = await deliveryRefusal(endpoint.url, context.environment, context.resolve);
+  } catch (error) {
+    if (!(error instanceof SecretBoxError)) throw error;
+    refusal = `refused: the endpoint's signing secret cannot be opened (${error.message})`;
+  }
+  if (refusal === null) return attemptDelivery(endpoint.url, secret, eventId, body);
+  context.log("webhook delivery refused", { environment: context.environment, tenantId: endpoint.tenantId, endpointId: endpoint.id, eventId, reason: refusal });
+  return { ok: false, statusCode: null, durationMs: Date.now() - started, error: refusal };
 }
 
 async function fanOutEvent(db: Db, env: Env, message: Extract<EventMessage, { kind: "event" }>, now: string): Promise<Outcome> {
@@ -87,18 +121,18 @@ async function fanOutEvent(db: Db, env: Env, message: Extract<EventMessage, { ki
 /** Deliveries of one client to one endpoint settled by one message before the rest is left to a new one. */
 const SETTLED_PER_MESSAGE = 25;
 
-async function deliverNext(db: Db, env: Env, message: Extract<EventMessage, { kind: "next" }>, now: string): Promise<Outcome> {
+async function deliverNext(db: Db, context: Context, message: Extract<EventMessage, { kind: "next" }>, now: string): Promise<Outcome> {
   // A settled delivery makes the client's next one due: it is attempted right away, without a queue hop.
   for (let settled = 0; settled < SETTLED_PER_MESSAGE; settled++) {
-    const outcome = await attemptHead(db, message, settled === 0 ? now : new Date().toISOString());
+    const outcome = await attemptHead(db, context, message, settled === 0 ? now : new Date().toISOString());
     if (outcome !== "settled") return outcome;
   }
-  await sendAll(env.EVENTS_QUEUE, [message]);
+  await sendAll(context.env.EVENTS_QUEUE, [message]);
   return ACK;
 }
 
 /** One attempt of the (endpoint, client)'s next delivery, if it is due: "settled" when it no longer holds the next ones back. */
-async function attemptHead(db: Db, message: Extract<EventMessage, { kind: "next" }>, now: string): Promise<Outcome | "settled"> {
+async function attemptHead(db: Db, context: Context, message: Extract<EventMessage, { kind: "next" }>, now: string): Promise<Outcome | "settled"> {
   const { endpointId, clientId } = message;
   const [endpoints, heads] = (await runBatch(db, [endpointById(db, endpointId), headDelivery(db, endpointId, clientId)])) as [
     WebhookEndpointRow[],
@@ -124,21 +158,21 @@ async function attemptHead(db: Db, message: Extract<EventMessage, { kind: "next"
   const event = events[0] && (await eventOf(db, events[0]));
   if (!event) throw new Error(`event ${head.eventId} has no outbox row or history entry`);
 
-  const attempt = head.attempts + 1;
-  const outcome = await attemptDelivery(endpoint.url, endpoint.secret, event.id, JSON.stringify(event));
-  const delay = outcome.ok ? null : retryDelayAfter(attempt);
+  const number = head.attempts + 1;
+  const outcome = await attempt(endpoint, event.id, JSON.stringify(event), context);
+  const delay = outcome.ok ? null : retryDelayAfter(number);
   const settled = outcome.ok || delay === null;
   const attemptedAt = new Date().toISOString();
   const nextAttemptAt = delay === null ? null : new Date(Date.parse(attemptedAt) + delay * 1000).toISOString();
   await runBatch(db, [
-    insertAttempt(db, attemptRow(endpoint, event.id, attempt, attemptedAt, outcome, nextAttemptAt, !outcome.ok && delay === null)),
+    insertAttempt(db, attemptRow(endpoint, event.id, number, attemptedAt, outcome, nextAttemptAt, !outcome.ok && delay === null)),
     settleDelivery(db, head, { state: outcome.ok ? "delivered" : settled ? "dead" : "pending", nextAttemptAt }),
     ...(settled ? [promoteNext(db, endpointId, clientId, attemptedAt)] : []),
   ]);
   return settled ? "settled" : { retryAfterSeconds: delay! };
 }
 
-async function redeliver(db: Db, message: Extract<EventMessage, { kind: "redeliver" }>, now: string): Promise<Outcome> {
+async function redeliver(db: Db, context: Context, message: Extract<EventMessage, { kind: "redeliver" }>, now: string): Promise<Outcome> {
   const [endpoints, events] = (await runBatch(db, [endpointById(db, message.endpointId), outboxEvent(db, message.eventId)])) as [
     WebhookEndpointRow[],
     EventOutboxRow[],
@@ -149,7 +183,7 @@ async function redeliver(db: Db, message: Extract<EventMessage, { kind: "redeliv
   if (!endpoint || !row || row.tenantId !== endpoint.tenantId) return ACK;
   const event = await eventOf(db, row);
   if (!event) throw new Error(`event ${row.id} has no history entry`);
-  const outcome = await attemptDelivery(endpoint.url, endpoint.secret, event.id, JSON.stringify(event));
+  const outcome = await attempt(endpoint, event.id, JSON.stringify(event), context);
   await runBatch(db, [insertAttempt(db, attemptRow(endpoint, event.id, null, now, outcome, null, false))]);
   return ACK;
 }

@@ -103,3 +103,22 @@ function isPublicIpv6(address: string): boolean {
   if (g0 === 0x2001 && g1 < 0x0200) return false; // IETF protocol assignments 2001::/23 (Teredo included)
   return true;
 }
+
+/**
+ * Whether an IP address (as a DNS answer gives it: dotted IPv4, or IPv6 in any textual form) is
+ * public. Anything that does not parse as an address is not (fail closed). Used at delivery time
+ * (events/address-check.ts) on what the URL's host resolves to.
+ */
+export function isPublicAddress(address: string): boolean {
+  const ipv4 = parseIpv4(address);
+  if (ipv4 !== null) return isPublicIpv4(ipv4);
+  if (!address.includes(":")) return false;
+  let host: string;
+  try {
+    // The URL parser writes every IPv6 spelling (an embedded dotted IPv4 included) in compressed hex form.
+    host = new URL(`http://[${address}]/`).hostname;
+  } catch {
+    return false;
+  }
+  return isPublicIpv6(host.slice(1, -1));
+}

@@ -1,6 +1,7 @@
 // POST /webhook-endpoints (API.md §12): a new endpoint, with its signing secret shown only here.
 import { runBatch } from "../db/database";
 import { insertEndpoint, MAX_ENDPOINTS_PER_TENANT } from "../db/webhooks";
+import { keyringOf, seal } from "../events/secret-box";
 import { newSecret } from "../events/signing";
 import { urlProblem } from "../events/url-policy";
 import { checkKey } from "../http/auth";
@@ -16,7 +17,7 @@ export default operation({
   method: "POST",
   path: "/webhook-endpoints",
   permissions: ["webhooks:manage"],
-  async handler(request) {
+  async handler(request, _input, env) {
     const { value, inexact } = await readJsonBody(request);
     const parsed = createEndpointRequest.safeParse(value);
     const errors: FieldError[] = parsed.success ? [] : fieldErrors(parsed.error);
@@ -27,18 +28,24 @@ export default operation({
 
     await checkKey(request);
     const body = parsed.data;
+    const id = newId();
+    const secret = newSecret();
+    // Stored sealed, never in plain (API.md §12). Keys missing or malformed: a 500 (logged, naming
+    // only the setting), and nothing is written.
+    const { sealed, keyId } = await seal(secret, await keyringOf(env), id);
     const row = {
-      id: newId(),
+      id,
       tenantId: request.tenantId,
       url: body.url,
       description: body.description ?? null,
       events: body.events ?? [...EVENT_TYPES],
-      secret: newSecret(),
+      secret: sealed,
+      secretKeyId: keyId,
       createdAt: new Date().toISOString(),
     };
     const [inserted] = (await runBatch(request.db, [insertEndpoint(request.db, row)])) as [{ id: string }[]];
     if (inserted.length === 0) throw new ApiError("CONFLICT", `A tenant has at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints per environment`);
-    const { id, url: saved, description, events, secret, createdAt } = row;
+    const { url: saved, description, events, createdAt } = row;
     return json({ id, url: saved, description, events, secret, createdAt });
   },
   doc: {

@@ -82,9 +82,14 @@ export const deliveryAttemptResponse = z
     eventId: id,
     attempt: z.int().min(1).nullable().describe("1, 2, 3… per delivery; null for a redelivery on request"),
     attemptedAt: timestamp,
-    statusCode: z.int().nullable().describe("The receiver's HTTP status; null after a timeout or a network error"),
+    statusCode: z.int().nullable().describe("The receiver's HTTP status; null after a timeout, a network error or a refused attempt"),
     durationMs: z.int().min(0),
-    error: z.string().nullable().describe("Why the attempt failed (non-2xx status, timeout, network error); null on success"),
+    error: z
+      .string()
+      .nullable()
+      .describe(
+        "Why the attempt failed (non-2xx status, timeout, network error), or why it was refused without a request, starting with `refused: ` (in live, e.g. `refused: host resolves to a private address (10.0.0.5)`, or the host could not be resolved to check it); null on success",
+      ),
     nextRetryAt: timestamp.nullable().describe("When the event is tried again; null after a success, a redelivery or the last attempt"),
     deadLettered: z.boolean().describe("This was the last attempt: the event is not tried again (POST /events/{id}/redeliver can send it)"),
   })

@@ -20,13 +20,13 @@ export async function tenantWithEndpoint(h: Harness, url: string, options: { env
   return { tenantId, key, endpoint: created.body as { id: string; secret: string } };
 }
 
-/** Runs the consumer on one message, as the queue would; returns what it did with it. */
-export async function consume(h: Harness, body: EventMessage) {
+/** Runs the consumer on one message, as the queue would (with the Worker's bindings, or `env`); returns what it did with it. */
+export async function consume(h: Harness, body: EventMessage, env: Env = h.env as Env) {
   const batch = createMessageBatch<EventMessage>(QUEUE, [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]);
   const ctx = createExecutionContext();
   // getQueueResult does not report a retry's delay: the spies keep it.
   const retries = batch.messages.map((message) => vi.spyOn(message, "retry"));
-  await worker.queue(batch, h.env as Env);
+  await worker.queue(batch, env);
   const result = await getQueueResult(batch, ctx);
   return { ...result, retryDelays: retries.flatMap((spy) => spy.mock.calls.map(([options]) => options?.delaySeconds)) };
 }
@@ -72,9 +72,9 @@ export function holdQueue(h: Harness) {
     held,
     sendBatch,
     /** Consumes the held messages (and the ones they send) until none is left; returns the queue results. */
-    async pump() {
+    async pump(env?: Env) {
       const results = [];
-      while (held.length > 0) results.push({ body: held[0]!, result: await consume(h, held.shift()!) });
+      while (held.length > 0) results.push({ body: held[0]!, result: await consume(h, held.shift()!, env) });
       return results;
     },
     restore() {
