@@ -180,7 +180,7 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
     const started = Date.now();
     const read = operation.read();
     const readStatements = [...read.statements, ...(idempotency ? [idempotency.lookup()] : [])];
-    statementsSent += readStatements.length + 1; // with the key lookup on the first attempt (counted each time: an upper bound)
+    statementsSent += readStatements.length + (attempt === 1 ? 1 : 0); // the key lookup joins the first read only
     const results = await readWithKey(request, { statements: readStatements, parse: (results) => results });
     // A key used before answers first: its replay, or a 422 when this body is not that request's.
     const replay = idempotency?.replayOf(results.at(-1));
@@ -225,7 +225,9 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
       }
       if (!sent) {
         if (!operation.raced(error)) throw error;
-        if (attempt >= operation.attempts || (resealing && isChainRace(error))) throw new ApiError("CONFLICT", operation.conflict(attempt));
+        // Another attempt must fit the request's statements too (its read and a batch like the last).
+        const nextFits = statementsSent + readStatements.length + lastBatch <= STATEMENTS_PER_REQUEST;
+        if (attempt >= operation.attempts || !nextFits || (resealing && isChainRace(error))) throw new ApiError("CONFLICT", operation.conflict(attempt));
         await pause(retryPause(failures, Date.now() - started));
         continue;
       }
