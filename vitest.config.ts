@@ -1,6 +1,6 @@
 // Two projects, one `vitest run`:
 // - "workers": the tests run inside the Workers runtime (workerd via miniflare) against real local
-//   D1, with the bindings of wrangler.toml. Both environment databases get the same migrations in
+//   D1, with the bindings of wrangler.toml. Every shard of both environments gets the same migrations in
 //   the setup file.
 // - "node": tests of tools that only run in Node (*.node.test.ts: the OpenAPI validator and linter).
 // The browser test of /docs is separate: `npm run test:e2e` (vitest.e2e.config.ts).
@@ -24,6 +24,9 @@ export default defineConfig({
             miniflare: {
               // WEBHOOK_SECRET_KEYS/_KEY_ID: a test-only key (never used outside the tests), as
               // `wrangler secret put` gives the deployed Worker its own (src/events/secret-box.ts).
+              // A second shard per environment (API.md §17): the tests run with two, wrangler.toml
+              // has one. The harness puts each test file's tenants on one of them (test/support/shards.ts).
+              d1Databases: { DB_TEST_1: "clients-api-test-shard-1", DB_LIVE_1: "clients-api-live-shard-1" },
               bindings: {
                 TEST_MIGRATIONS: migrations,
                 WEBHOOK_SECRET_KEYS: JSON.stringify({ "test-2026": "dGVzdC1vbmx5LXdlYmhvb2stc2VjcmV0LWtleS0wMDE=" }),
@@ -45,7 +48,11 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
           setupFiles: ["./test/setup/apply-migrations.ts"],
           // The model-based test's knobs (test/model), read with inject(): MODEL_SEED=… npm test.
-          provide: { MODEL: JSON.stringify({ seed: process.env.MODEL_SEED, runs: process.env.MODEL_RUNS, trace: process.env.MODEL_TRACE }) },
+          provide: {
+            MODEL: JSON.stringify({ seed: process.env.MODEL_SEED, runs: process.env.MODEL_RUNS, trace: process.env.MODEL_TRACE }),
+            // Which shard the harness puts a file's tenants on (test/support/shards.ts): by file, unless SHARD=0|1.
+            SHARD: process.env.SHARD ?? "",
+          },
         },
       },
       {

@@ -210,16 +210,16 @@ async function prepareDatabase(stateDir: string) {
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const persist = ["--local", "--persist-to", stateDir];
-  await wrangler(["d1", "migrations", "apply", "DB_TEST", ...persist], "wrangler d1 migrations apply");
+  await wrangler(["d1", "migrations", "apply", "DB_TEST_0", ...persist], "wrangler d1 migrations apply");
   const key = generateKey("test");
   const file = join(stateDir, "populate.sql");
   writeFileSync(file, [...populateStatements(N), apiKeyStatement(await hashKey(key), displayPrefix(key))].join(";\n") + ";\n");
   const started = Date.now();
-  await wrangler(["d1", "execute", "DB_TEST", ...persist, "--file", file], "wrangler d1 execute --file (populate)");
+  await wrangler(["d1", "execute", "DB_TEST_0", ...persist, "--file", file], "wrangler d1 execute --file (populate)");
   const populateMs = Date.now() - started;
   const counted = JSON.parse(
     await wrangler(
-      ["d1", "execute", "DB_TEST", ...persist, "--json", "--command", Object.keys(populatedCounts(N)).map((t) => `SELECT count(*) AS n FROM ${t}`).join("; ")],
+      ["d1", "execute", "DB_TEST_0", ...persist, "--json", "--command", Object.keys(populatedCounts(N)).map((t) => `SELECT count(*) AS n FROM ${t}`).join("; ")],
       "wrangler d1 execute (count)",
     ),
   ) as { results: { n: number }[] }[];
@@ -511,7 +511,7 @@ async function httpPart() {
     }
 
     const finalClients = JSON.parse(
-      await wrangler(["d1", "execute", "DB_TEST", "--local", "--persist-to", stateDir, "--json", "--command", "SELECT count(*) AS n FROM clients"], "count"),
+      await wrangler(["d1", "execute", "DB_TEST_0", "--local", "--persist-to", stateDir, "--json", "--command", "SELECT count(*) AS n FROM clients"], "count"),
     )[0].results[0].n as number;
     return {
       port,

@@ -254,15 +254,15 @@ async function main() {
   mkdirSync(stateDir, { recursive: true });
   const persist = ["--local", "--persist-to", stateDir];
   progress("migrations…");
-  await wrangler(["d1", "migrations", "apply", "DB_TEST", ...persist]);
+  await wrangler(["d1", "migrations", "apply", "DB_TEST_0", ...persist]);
   const key = generateKey("test");
   writeFileSync(join(stateDir, "key.sql"), apiKeyStatement(await hashKey(key), displayPrefix(key)) + ";\n");
-  await wrangler(["d1", "execute", "DB_TEST", ...persist, "--file", join(stateDir, "key.sql")]);
+  await wrangler(["d1", "execute", "DB_TEST_0", ...persist, "--file", join(stateDir, "key.sql")]);
   const empty = await snapshot();
 
   progress(`populating ${fmt(N)} clients…`);
   writeFileSync(join(stateDir, "populate.sql"), populateStatements(N).join(";\n") + ";\n");
-  await wrangler(["d1", "execute", "DB_TEST", ...persist, "--file", join(stateDir, "populate.sql")]);
+  await wrangler(["d1", "execute", "DB_TEST_0", ...persist, "--file", join(stateDir, "populate.sql")]);
   const populated = await snapshot();
   const expected = populatedCounts(N);
   for (const [t, n] of Object.entries(expected)) if (populated.rows[t] !== n) throw new Error(`populated ${t}: ${populated.rows[t]}, expected ${n}`);

@@ -1,6 +1,6 @@
 // API key management (API.md §2), run as `npm run apikey -- <command> …`.
 //
-//   create --env test|live --tenant <id> [--name <label>] [--permissions a,b] [--remote]
+//   create --env test|live --tenant <id> [--name <label>] [--permissions a,b] [--shard <n>] [--remote]
 //   list   --env test|live [--tenant <id>] [--remote]
 //   revoke --env test|live --prefix <prefix> [--remote]
 //
@@ -9,19 +9,20 @@
 // Only the key's SHA-256 hash is stored; `create` prints the plaintext key alone on the last line
 // of its output. Every write is read back: exit 0 means the database holds what was printed.
 import { parseArgs } from "node:util";
-import { displayPrefix, KEY_PATTERN, PERMISSIONS, TENANT_PATTERN } from "../src/http/keys.ts";
-import { createKey, listKeys, revokeKey, withKeyDatabase } from "./lib/apikeys.ts";
+import { displayPrefix, KEY_PATTERN, PERMISSIONS, shardOfKey, TENANT_PATTERN } from "../src/http/keys.ts";
+import { createKey, listKeys, placeTenant, revokeKey, shardOfPrefix, withShardDatabases } from "./lib/apikeys.ts";
 import { argumentsRefused, exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
 import type { EnvironmentName } from "./lib/wrangler.ts";
 
 const USAGE = `Usage: npm run apikey -- <command> [options]
 
 Commands:
-  create --env test|live --tenant <id> [--name <label>] [--permissions <p1,p2,…>] [--remote]
+  create --env test|live --tenant <id> [--name <label>] [--permissions <p1,p2,…>] [--shard <n>] [--remote]
       Creates a key and prints it alone on the last line (it is never shown again).
       Permissions: ${PERMISSIONS.join(", ")} (default: all of them).
+      Shard: the tenant's own if it has keys, else --shard, else the emptiest (API.md §17).
   list --env test|live [--tenant <id>] [--remote]
-      Lists the keys of an environment (display prefix, tenant, name, permissions, dates).
+      Lists the keys of an environment (display prefix, tenant, shard, name, permissions, dates).
   revoke --env test|live --prefix <prefix> [--remote]
       Revokes a key, named by its display prefix (as shown by list).
 
@@ -60,11 +61,17 @@ function parsePermissions(value: string | undefined): string[] {
   return PERMISSIONS.filter((p) => requested.includes(p));
 }
 
+function parseShard(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^(0|[1-9]\d?)$/.test(value)) throw new UsageError(`--shard must be a shard number (0, 1, …), not "${value}"`);
+  return Number(value);
+}
+
 function parsePrefix(value: string | undefined, environment: EnvironmentName): string {
   if (value === undefined) throw new UsageError("--prefix is required (as shown by `npm run apikey -- list`)");
   // A whole key is accepted too: its display prefix names it.
   const prefix = KEY_PATTERN.test(value) ? displayPrefix(value) : value;
-  const match = /^sk_(test|live)_[A-Za-z0-9_-]{8}$/.exec(prefix);
+  const match = /^sk_(test|live)_(?:[A-Za-z0-9_-]{8}|s[1-9]\d?_[A-Za-z0-9_-]{8})$/.exec(prefix);
   if (!match) throw new UsageError(`Invalid prefix "${value}": display prefixes look like sk_${environment}_AbCd1234`);
   if (match[1] !== environment) {
     throw new UsageError(`Prefix ${prefix} is a ${match[1]} key, but --env is ${environment}`);
@@ -77,11 +84,12 @@ async function create(values: Record<string, string | boolean | undefined>): Pro
   const tenant = parseTenant(values.tenant as string | undefined);
   const name = parseName(values.name as string | undefined);
   const permissions = parsePermissions(values.permissions as string | undefined);
+  const shard = parseShard(values.shard as string | undefined);
   const remote = values.remote === true;
-  const { created, where } = await withKeyDatabase(environment, remote, (line) => console.log(line), async (db) => ({
-    created: await createKey(db, { tenant, name, permissions }),
-    where: db.where,
-  }));
+  const { created, where } = await withShardDatabases(environment, remote, (line) => console.log(line), async (dbs) => {
+    const db = await placeTenant(dbs, tenant, shard);
+    return { created: await createKey(db, { tenant, name, permissions }), where: db.where };
+  });
   console.log(`Created a ${environment} key (${where}) for tenant "${tenant}".`);
   console.log(`  prefix:      ${created.prefix}`);
   if (name !== null) console.log(`  name:        ${name}`);
@@ -95,10 +103,11 @@ async function list(values: Record<string, string | boolean | undefined>): Promi
   const environment = parseEnvironment(values.env as string | undefined);
   const tenant = values.tenant === undefined ? undefined : parseTenant(values.tenant as string);
   const remote = values.remote === true;
-  const { rows, where } = await withKeyDatabase(environment, remote, (line) => console.error(line), async (db) => ({
-    rows: await listKeys(db, tenant),
-    where: db.where,
-  }));
+  const { rows, where } = await withShardDatabases(environment, remote, (line) => console.error(line), async (dbs) => {
+    const rows: (Awaited<ReturnType<typeof listKeys>>[number] & { shard: number })[] = [];
+    for (const db of dbs) rows.push(...(await listKeys(db, tenant)).map((row) => ({ ...row, shard: db.shard })));
+    return { rows, where: dbs.map((db) => db.where).join(", ") };
+  });
   if (rows.length === 0) {
     console.log(`No ${environment} keys${tenant === undefined ? "" : ` for tenant "${tenant}"`} (${where}).`);
     return;
@@ -110,9 +119,9 @@ async function list(values: Record<string, string | boolean | undefined>): Promi
     } catch {
       // shown as stored
     }
-    return [row.prefix, row.tenant_id, row.name ?? "", permissions, row.created_at, row.revoked_at ?? ""];
+    return [row.prefix, row.tenant_id, String(row.shard), row.name ?? "", permissions, row.created_at, row.revoked_at ?? ""];
   });
-  const header = ["PREFIX", "TENANT", "NAME", "PERMISSIONS", "CREATED", "REVOKED"];
+  const header = ["PREFIX", "TENANT", "SHARD", "NAME", "PERMISSIONS", "CREATED", "REVOKED"];
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
   console.log(`${rows.length} ${environment} key(s) (${where}):`);
@@ -124,7 +133,9 @@ async function revoke(values: Record<string, string | boolean | undefined>): Pro
   const environment = parseEnvironment(values.env as string | undefined);
   const prefix = parsePrefix(values.prefix as string | undefined, environment);
   const remote = values.remote === true;
-  const revocation = await withKeyDatabase(environment, remote, (line) => console.error(line), (db) => revokeKey(db, prefix));
+  const revocation = await withShardDatabases(environment, remote, (line) => console.error(line), async (dbs) =>
+    revokeKey(await shardOfPrefix(dbs, prefix, shardOfKey(prefix)), prefix),
+  );
   if (revocation.outcome === "revoked") {
     console.log(`Revoked ${prefix} (tenant "${revocation.tenant}") at ${revocation.revokedAt}.`);
   } else {
@@ -133,7 +144,7 @@ async function revoke(values: Record<string, string | boolean | undefined>): Pro
 }
 
 const COMMANDS = {
-  create: { run: create, allowed: ["env", "tenant", "name", "permissions", "remote"] },
+  create: { run: create, allowed: ["env", "tenant", "name", "permissions", "shard", "remote"] },
   list: { run: list, allowed: ["env", "tenant", "remote"] },
   revoke: { run: revoke, allowed: ["env", "prefix", "remote"] },
 } as const;
@@ -150,6 +161,7 @@ async function main(argv: string[]): Promise<number> {
         tenant: { type: "string" },
         name: { type: "string" },
         permissions: { type: "string" },
+        shard: { type: "string" },
         prefix: { type: "string" },
         remote: { type: "boolean" },
         help: { type: "boolean", short: "h" },

@@ -1,4 +1,4 @@
-// `npm run deploy [-- <wrangler deploy options>]`: migrations to both remote D1 databases, then the
+// `npm run deploy [-- <wrangler deploy options>]`: migrations to every remote D1 shard of both environments (API.md §17), then the
 // Worker. Stops at the first failure, so the Worker is never deployed on an unmigrated database.
 // Needs `wrangler login` (or CLOUDFLARE_API_TOKEN) and the real database ids in wrangler.toml.
 // Then, when the shell holds the Worker's webhook keys (WEBHOOK_SECRET_KEYS, WEBHOOK_SECRET_KEY_ID:
@@ -6,10 +6,10 @@
 // databases (`npm run webhook-secrets -- encrypt --remote`), after the Worker that reads both
 // forms is live; without them it says the operator must run that command.
 import { spawn } from "node:child_process";
-import { BINDINGS, projectRoot, wranglerInherit } from "./lib/wrangler.ts";
+import { allShardBindings, ENVIRONMENT_NAMES, projectRoot, wranglerInherit } from "./lib/wrangler.ts";
 
 const steps: string[][] = [
-  ...Object.values(BINDINGS).map((binding) => ["d1", "migrations", "apply", binding, "--remote"]),
+  ...allShardBindings().map((binding) => ["d1", "migrations", "apply", binding, "--remote"]),
   ["deploy", ...process.argv.slice(2)],
 ];
 
@@ -25,18 +25,18 @@ for (const args of steps) {
     process.exit(code);
   }
 }
-console.log("\nDeployed: both databases migrated, Worker published.");
+console.log("\nDeployed: every database migrated, Worker published.");
 
 const encrypt = (env: string) => ["scripts/webhook-secrets.ts", "encrypt", "--env", env, "--remote"];
 if (process.env.WEBHOOK_SECRET_KEYS === undefined) {
   console.log(
     "\nWebhook secrets written before migration 0005 are still plain until sealed: with the Worker's keys in the environment, run\n" +
-      Object.keys(BINDINGS)
+      ENVIRONMENT_NAMES
         .map((env) => `  WEBHOOK_SECRET_KEYS='…' WEBHOOK_SECRET_KEY_ID=… npm run webhook-secrets -- encrypt --env ${env} --remote`)
         .join("\n"),
   );
 } else {
-  for (const env of Object.keys(BINDINGS)) {
+  for (const env of ENVIRONMENT_NAMES) {
     console.log(`\n$ node ${encrypt(env).join(" ")}`);
     const code = await new Promise<number>((resolve) =>
       spawn(process.execPath, encrypt(env), { cwd: projectRoot, stdio: "inherit" }).on("close", (c) => resolve(c ?? 1)),

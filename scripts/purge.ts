@@ -9,7 +9,7 @@
 // is counted back from (default: now).
 import { parseArgs } from "node:util";
 import { purgeExpired, retentionCutoff, type ErasedClient } from "../src/db/purge.ts";
-import { withKeyDatabase } from "./lib/apikeys.ts";
+import { withShardDatabases } from "./lib/apikeys.ts";
 import { RETENTION_VAR, retentionYears } from "./lib/retention.ts";
 import { argumentsRefused, exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
 
@@ -68,7 +68,13 @@ async function main(argv: string[]): Promise<number> {
     const now = parseNow(values.now);
     const years = retentionYears();
     const cutoff = retentionCutoff(now, years);
-    const erased = await withKeyDatabase(environment, values.remote === true, (line) => console.log(line), async (db) => {
+    // Every shard of the environment (API.md §17), one after the other.
+    const erased = await withShardDatabases(environment, values.remote === true, (line) => console.log(line), async (dbs) => {
+      const all: ErasedClient[] = [];
+      for (const db of dbs) all.push(...(await purgeShard(db)));
+      return all;
+    });
+    async function purgeShard(db: Parameters<Parameters<typeof withShardDatabases>[3]>[0][number]): Promise<ErasedClient[]> {
       console.log(`Purging ${db.where}: the history of clients deleted before ${cutoff} (${RETENTION_VAR} = ${years}, counted back from ${now.toISOString()}).`);
       if (!db.files) {
         console.log(
@@ -79,9 +85,9 @@ async function main(argv: string[]): Promise<number> {
       // Progress on stderr, one line per batch (a long purge shows it is moving; stdout stays the report).
       const started = Date.now();
       return purgeExpired((statements) => db.execute(statements), cutoff, undefined, db.files, (erasedSoFar, batch) =>
-        console.error(`[purge ${((Date.now() - started) / 1000).toFixed(1)} s] batch ${batch} done: ${plural(erasedSoFar, "client")} erased so far`),
+        console.error(`[purge ${((Date.now() - started) / 1000).toFixed(1)} s] ${db.where} batch ${batch} done: ${plural(erasedSoFar, "client")} erased so far`),
       );
-    });
+    }
     if (erased.length === 0) {
       console.log(`Nothing to erase: no client was deleted before ${cutoff}.`);
       return 0;

@@ -15,7 +15,7 @@ import { hashKey, KEY_PATTERN, PERMISSIONS } from "../src/http/keys.ts";
 import { createKey, localKeyDatabase, migrateLocal, type KeyDatabase } from "./lib/apikeys.ts";
 import { openLocalDatabases } from "./lib/local-d1.ts";
 import { commandKeyring, DEV_VARS, ensureLocalKeys, sealRows } from "./lib/webhook-secrets.ts";
-import { BINDINGS, CommandError, localStateDir, projectRoot, sqlString, wranglerInherit } from "./lib/wrangler.ts";
+import { allShardBindings, CommandError, ENVIRONMENT_NAMES, localStateDir, projectRoot, shardBinding, shardCountOf, sqlString, wranglerInherit } from "./lib/wrangler.ts";
 
 const DEV_TENANT = "dev";
 /** Next to the state directory: .wrangler/dev-api-key by default. */
@@ -87,14 +87,16 @@ async function main(): Promise<number> {
   const sealed: string[] = [];
   const local = await openLocalDatabases();
   try {
-    for (const binding of Object.values(BINDINGS)) migrated.push(await migrateLocal(local, binding));
+    for (const binding of allShardBindings()) migrated.push(await migrateLocal(local, binding));
     devKey = await ensureDevKey(localKeyDatabase(local, "test"));
     // What wrangler dev serves is .dev.vars: the keys come from there, whatever the shell says.
     const { keyring } = await commandKeyring(false, { devVarsOnly: true });
-    for (const environment of ["test", "live"] as const) {
-      const report = await sealRows(localKeyDatabase(local, environment), keyring, "encrypt");
-      if (report.sealed.length > 0) sealed.push(`${report.sealed.length} in ${BINDINGS[environment]}`);
-      if (report.failed.length > 0) sealed.push(`${report.failed.length} in ${BINDINGS[environment]} that do not open (their deliveries are refused)`);
+    for (const environment of ENVIRONMENT_NAMES) {
+      for (let shard = 0; shard < shardCountOf(environment); shard++) {
+        const report = await sealRows(localKeyDatabase(local, environment, shard), keyring, "encrypt");
+        if (report.sealed.length > 0) sealed.push(`${report.sealed.length} in ${shardBinding(environment, shard)}`);
+        if (report.failed.length > 0) sealed.push(`${report.failed.length} in ${shardBinding(environment, shard)} that do not open (their deliveries are refused)`);
+      }
     }
   } finally {
     await local.close();

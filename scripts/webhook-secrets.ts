@@ -11,9 +11,9 @@
 // default (the databases of npm start, lib/local-d1.ts); --remote works on the deployed database.
 // Exit 1 when a row could not be opened (it is left as it is and named).
 import { parseArgs } from "node:util";
-import { withKeyDatabase } from "./lib/apikeys.ts";
+import { withShardDatabases } from "./lib/apikeys.ts";
 import { exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
-import { commandKeyring, describeReport, sealRows, type Mode } from "./lib/webhook-secrets.ts";
+import { commandKeyring, describeReport, sealRows, type Mode, type SealReport } from "./lib/webhook-secrets.ts";
 
 const USAGE = `Usage: npm run webhook-secrets -- <command> --env test|live [--remote]
 
@@ -51,9 +51,18 @@ async function main(argv: string[]): Promise<number> {
     const environment = parseEnvironment(values.env);
     const remote = values.remote === true;
     const { keyring, source } = await commandKeyring(remote);
-    const report = await withKeyDatabase(environment, remote, (line) => console.log(line), async (db) => {
-      console.log(`${mode === "encrypt" ? "Encrypting" : "Rotating"} the webhook secrets of ${db.where} (current key id "${keyring.currentId}", keys from ${source}).`);
-      return sealRows(db, keyring, mode);
+    // Every shard of the environment (API.md §17); one report for all.
+    const report = await withShardDatabases(environment, remote, (line) => console.log(line), async (dbs) => {
+      const all: SealReport = { sealed: [], untouched: 0, failed: [], raced: 0 };
+      for (const db of dbs) {
+        console.log(`${mode === "encrypt" ? "Encrypting" : "Rotating"} the webhook secrets of ${db.where} (current key id "${keyring.currentId}", keys from ${source}).`);
+        const shard = await sealRows(db, keyring, mode);
+        all.sealed.push(...shard.sealed);
+        all.untouched += shard.untouched;
+        all.failed.push(...shard.failed);
+        all.raced += shard.raced;
+      }
+      return all;
     });
     for (const line of describeReport(report, keyring, mode)) console.log(line);
     return report.failed.length > 0 ? 1 : 0;

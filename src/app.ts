@@ -2,7 +2,7 @@
 // operation needs, the 404/405 fallback, HEAD wherever GET is (RFC 9110 §9.3.2), and `OPTIONS *`.
 import { Router, type RequestHandler } from "itty-router";
 import type { Env } from "./env";
-import { keyCheckedFirst, withApiKey, withDatabaseSession, withEnvironment } from "./http/auth";
+import { keyCheckedFirst, TenantMoved, withApiKey, withDatabaseSession, withEnvironment } from "./http/auth";
 import type { ApiRequest, WorkerOptions } from "./http/context";
 import { readOnBehalfOf } from "./http/actor";
 import { ApiError } from "./http/errors";
@@ -48,9 +48,14 @@ function answerServerOptions(request: ApiRequest): Response | undefined {
 }
 
 export function createApp(options: WorkerOptions = {}) {
+  const answerError = handleError(options);
   const router = Router<ApiRequest, [Env, ExecutionContext]>({
     before: [withRequestId, answerServerOptions],
-    catch: handleError(options) as (error: unknown, request: unknown) => Response,
+    // A moved tenant's request leaves the router, to be run again on its shard (below).
+    catch: ((error: unknown, request: ApiRequest) => {
+      if (error instanceof TenantMoved) throw error;
+      return answerError(error, request);
+    }) as (error: unknown, request: unknown) => Response,
     finally: [withRequestIdHeader, withoutBodyForHead],
   });
   const session = withDatabaseSession(options);
@@ -78,10 +83,17 @@ export function createApp(options: WorkerOptions = {}) {
   router.all("*", fallback);
   return {
     fetch: async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
-      try {
-        return await router.fetch(request as unknown as ApiRequest, env, ctx);
-      } catch (error) {
-        return lastResort(error, request, options);
+      // The key check found the tenant moved to another shard (API.md §17) before anything was
+      // read or written; the request runs again, now going there (http/auth.ts remembers where).
+      // Twice at most: a tenant moved again meanwhile is found on the next request.
+      for (let run = 1; ; run++) {
+        try {
+          return await router.fetch(request as unknown as ApiRequest, env, ctx);
+        } catch (error) {
+          if (error instanceof TenantMoved && run < 3) continue;
+          if (error instanceof TenantMoved) return answerError(new ApiError("SERVICE_UNAVAILABLE", "This tenant is being moved between databases; retry after Retry-After seconds", undefined, { "retry-after": "5" }), request as unknown as ApiRequest);
+          return lastResort(error, request, options);
+        }
       }
     },
   };

@@ -14,7 +14,7 @@ const numbers = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 function guarded(label = "test") {
   const guard = createD1Guard();
-  const binding = guard.wrap(env.DB_TEST, label);
+  const binding = guard.wrap(env.DB_TEST_0, label);
   return { guard, binding, db: drizzle(binding), record: guard.last! };
 }
 
@@ -97,7 +97,7 @@ describe("limits", () => {
   it("rejects a SQL function call with more than 32 arguments, which local D1 accepts", async () => {
     const pairs = (n: number) => Array.from({ length: n }, (_, i) => `'k${i}', ${i}`).join(", ");
     // Local D1 (workerd) allows 127 arguments: the unguarded binding runs 34 happily.
-    const local = await env.DB_TEST.prepare(`SELECT json_object(${pairs(17)}) AS j`).first<string>("j");
+    const local = await env.DB_TEST_0.prepare(`SELECT json_object(${pairs(17)}) AS j`).first<string>("j");
     expect(Object.keys(JSON.parse(local!))).toHaveLength(17);
 
     const { binding, record } = guarded();
@@ -115,7 +115,7 @@ describe("limits", () => {
   });
 
   it("rejects a bound value over 2,000,000 bytes, which local D1 accepts up to 4 MiB", async () => {
-    const local = await env.DB_TEST.prepare("SELECT length(?) AS n").bind("x".repeat(3_000_000)).first("n");
+    const local = await env.DB_TEST_0.prepare("SELECT length(?) AS n").bind("x".repeat(3_000_000)).first("n");
     expect(local).toBe(3_000_000);
 
     const { binding, record } = guarded();
@@ -150,14 +150,14 @@ describe("limits", () => {
       /^D1 guard: 51 D1 statements/,
     );
     expect(freshRecord.violations).toHaveLength(1);
-    const { n } = (await env.DB_TEST.prepare("SELECT count(*) AS n FROM clients WHERE tenant_id = ?").bind(tenantId).first<{ n: number }>())!;
+    const { n } = (await env.DB_TEST_0.prepare("SELECT count(*) AS n FROM clients WHERE tenant_id = ?").bind(tenantId).first<{ n: number }>())!;
     expect(n).toBe(0);
   });
 
   it("opens a new record, with its own statement budget, for every wrap", async () => {
     const guard = createD1Guard();
     for (let request = 0; request < 3; request++) {
-      const binding = guard.wrap(env.DB_TEST, `request ${request}`);
+      const binding = guard.wrap(env.DB_TEST_0, `request ${request}`);
       await binding.batch(numbers(30).map((i) => binding.prepare("SELECT ?").bind(i)));
     }
     expect(guard.records.map((r) => [r.label, r.statementCount, r.roundTrips])).toEqual([
@@ -170,7 +170,7 @@ describe("limits", () => {
 
   it("refuses a batch of statements it did not prepare", async () => {
     const { binding } = guarded();
-    await expect(binding.batch([env.DB_TEST.prepare("SELECT 1")])).rejects.toThrow(/^D1 guard: batch statement 0 was not prepared/);
+    await expect(binding.batch([env.DB_TEST_0.prepare("SELECT 1")])).rejects.toThrow(/^D1 guard: batch statement 0 was not prepared/);
   });
 });
 
@@ -268,7 +268,7 @@ describe("fault injection", () => {
     expect(record.statements.map((s) => s.injectedFault)).toEqual([false, false, true, false]);
     expect(record.violations).toEqual([]);
     const count = async (table: string) =>
-      (await env.DB_TEST.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(client.tenantId).first("n"));
+      (await env.DB_TEST_0.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`).bind(client.tenantId).first("n"));
     expect(await count("clients")).toBe(0);
     expect(await count("addresses")).toBe(0);
     expect(FAILING_SQL).toContain("json(");
@@ -290,7 +290,7 @@ describe("fault injection", () => {
 describe("as the bench's recorder (enforceLimits: false, keepValues)", () => {
   it("records a broken limit without failing the statement, which runs", async () => {
     const guard = createD1Guard({ enforceLimits: false });
-    const binding = guard.wrap(env.DB_TEST, "recorder");
+    const binding = guard.wrap(env.DB_TEST_0, "recorder");
     const record = guard.last!;
     // 33 arguments: over D1's 32, which local D1 runs.
     const array = await binding.prepare(`SELECT json_array(${numbers(33).join(", ")}) AS a`).first<string>("a");
@@ -304,7 +304,7 @@ describe("as the bench's recorder (enforceLimits: false, keepValues)", () => {
   it("keeps the bound values only when asked, and times every round trip", async () => {
     for (const keepValues of [false, true]) {
       const guard = createD1Guard({ keepValues });
-      const binding = guard.wrap(env.DB_TEST, "values");
+      const binding = guard.wrap(env.DB_TEST_0, "values");
       await binding.prepare("SELECT ?, ?").bind(1, "a").all();
       await binding.batch([binding.prepare("SELECT ?").bind(2), binding.prepare("SELECT 3")]);
       const record = guard.last!;
@@ -316,7 +316,7 @@ describe("as the bench's recorder (enforceLimits: false, keepValues)", () => {
   });
 
   it("enforces by default", async () => {
-    const binding = createD1Guard().wrap(env.DB_TEST, "default");
+    const binding = createD1Guard().wrap(env.DB_TEST_0, "default");
     await expect(binding.prepare(`SELECT ${placeholders(101)}`).bind(...numbers(101)).all()).rejects.toThrow(/^D1 guard: 101 bound parameters/);
   });
 });

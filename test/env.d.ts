@@ -2,8 +2,10 @@
 // and the main module behind `exports` from "cloudflare:workers".
 declare namespace Cloudflare {
   interface Env {
-    DB_TEST: D1Database;
-    DB_LIVE: D1Database;
+    DB_TEST_0: D1Database;
+    DB_LIVE_0: D1Database;
+    DB_TEST_1: D1Database;
+    DB_LIVE_1: D1Database;
     FILES_TEST: R2Bucket;
     FILES_LIVE: R2Bucket;
     TEST_MIGRATIONS: D1Migration[];

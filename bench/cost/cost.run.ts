@@ -49,7 +49,7 @@ const benchEnv = workerEnv as unknown as Env & {
   /** Round-trip times (ms) of `--rtt`, comma-separated; "" without it. */
   BENCH_RTT: string;
 };
-const db = benchEnv.DB_TEST;
+const db = benchEnv.DB_TEST_0;
 const N = benchEnv.BENCH_CLIENTS;
 const REPS = Math.max(1, benchEnv.BENCH_COST_REPS);
 const FLOOR_REPS = Math.max(1, benchEnv.BENCH_FLOOR_REPS);
@@ -288,7 +288,7 @@ async function syncSteps(body: unknown, idempotencyKey?: string): Promise<Record
   const { value, text } = await readJsonBody(request);
   lap("body");
   Object.assign(request, { environment: "test", db: mdb, requestId: "bench-steps", onBehalfOf: null });
-  await withApiKey("clients:create", "clients:update")(request);
+  await withApiKey("clients:create", "clients:update")(request, benchEnv);
   lap("auth");
   const idempotency = await idempotencyOf(request, text);
   lap("idempotency");
@@ -351,7 +351,7 @@ async function batchSteps(body: { items: unknown[] }): Promise<Record<Step, numb
   const { value } = await readJsonBody(request);
   lap("body");
   Object.assign(request, { environment: "test", db: mdb, requestId: "bench-steps", onBehalfOf: null, origin: "http://localhost" });
-  await withApiKey("clients:create")(request);
+  await withApiKey("clients:create")(request, benchEnv);
   lap("auth");
   const checked = validateItems((value as { items: unknown[] }).items);
   if (checked.failures.length > 0 || duplicateFailures(checked.candidates).length > 0) throw new Error("steps: invalid batch");

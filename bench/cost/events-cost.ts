@@ -68,7 +68,7 @@ it("events cost per write", async () => {
     await h.post("/clients/sync", { client: { type: "individual", name: "Ana" } }, { key });
     const step = async (label: string, body: EventMessage) => {
       const request = new Request(`http://consumer/${label}/${crypto.randomUUID()}`);
-      const env = { ...(h.env as Env), DB_TEST: h.guard.wrap((h.env as Env).DB_TEST, request) } as Env;
+      const env = { ...(h.env as Env), DB_TEST_0: h.guard.wrap((h.env as Env).DB_TEST_0, request) } as Env;
       const sentBefore = queue.held.length;
       const batch = createMessageBatch<EventMessage>("clients-api-events", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]);
       await worker.queue(batch, env);

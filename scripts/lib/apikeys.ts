@@ -6,16 +6,17 @@
 import { displayPrefix, generateKey, hashKey } from "../../src/http/keys.ts";
 import type { FileBucket } from "../../src/db/purge.ts";
 import { openLocalDatabases, type LocalDatabases } from "./local-d1.ts";
-import { applyMigrations, BINDINGS, CommandError, remoteExecute, sqlString, type BindingName, type EnvironmentName } from "./wrangler.ts";
+import { applyMigrations, CommandError, remoteExecute, shardBinding, shardCountOf, sqlString, type BindingName, type EnvironmentName } from "./wrangler.ts";
 
 export type Row = Record<string, unknown>;
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** One environment's database, local or deployed. */
+/** One shard of an environment's databases (API.md §17), local or deployed. */
 export interface KeyDatabase {
   environment: EnvironmentName;
-  /** "local DB_TEST" or "remote DB_TEST", for messages. */
+  shard: number;
+  /** "local DB_TEST_0" or "remote DB_TEST_0", for messages. */
   where: string;
   /** Runs the statements as one batch (one transaction); the rows of each. */
   execute(statements: string[]): Promise<Row[][]>;
@@ -38,15 +39,16 @@ export async function migrateLocal(local: LocalDatabases, binding: BindingName):
   return pending.length === 0 ? `${binding}: migrations up to date` : applyMigrations(binding, false);
 }
 
-export function localKeyDatabase(local: LocalDatabases, environment: EnvironmentName): KeyDatabase {
-  const binding = BINDINGS[environment];
-  return { environment, where: `local ${binding}`, execute: (statements) => local.execute(binding, statements), files: local.files(environment) };
+export function localKeyDatabase(local: LocalDatabases, environment: EnvironmentName, shard = 0): KeyDatabase {
+  const binding = shardBinding(environment, shard);
+  return { environment, shard, where: `local ${binding}`, execute: (statements) => local.execute(binding, statements), files: local.files(environment) };
 }
 
-function remoteKeyDatabase(environment: EnvironmentName): KeyDatabase {
-  const binding = BINDINGS[environment];
+function remoteKeyDatabase(environment: EnvironmentName, shard: number): KeyDatabase {
+  const binding = shardBinding(environment, shard);
   return {
     environment,
+    shard,
     where: `remote ${binding}`,
     async execute(statements) {
       try {
@@ -63,29 +65,82 @@ function remoteKeyDatabase(environment: EnvironmentName): KeyDatabase {
 }
 
 /**
- * Opens one environment's database for `run` and closes it after. Local: the migrations it lacks
- * are applied first (a summary goes to `log`).
+ * Opens every shard of one environment's databases for `run` (in shard order) and closes them
+ * after. Local: the migrations each lacks are applied first (a summary goes to `log`).
  */
-export async function withKeyDatabase<T>(
+export async function withShardDatabases<T>(
+  environment: EnvironmentName,
+  remote: boolean,
+  log: (line: string) => void,
+  run: (dbs: KeyDatabase[]) => Promise<T>,
+): Promise<T> {
+  const shards = Array.from({ length: shardCountOf(environment) }, (_, shard) => shard);
+  if (remote) return run(shards.map((shard) => remoteKeyDatabase(environment, shard)));
+  const local = await openLocalDatabases();
+  try {
+    for (const shard of shards) {
+      let summary;
+      try {
+        summary = await migrateLocal(local, shardBinding(environment, shard));
+      } catch (error) {
+        throw new CommandError(`Nothing was changed: ${reason(error)}. Try again.`);
+      }
+      if (!summary.endsWith("up to date")) log(summary);
+    }
+    return await run(shards.map((shard) => localKeyDatabase(local, environment, shard)));
+  } finally {
+    await local.close();
+  }
+}
+
+/** `run` on one shard of an environment (0 unless named), opened as withShardDatabases does. */
+export function withKeyDatabase<T>(
   environment: EnvironmentName,
   remote: boolean,
   log: (line: string) => void,
   run: (db: KeyDatabase) => Promise<T>,
+  shard = 0,
 ): Promise<T> {
-  if (remote) return run(remoteKeyDatabase(environment));
-  const local = await openLocalDatabases();
-  try {
-    let summary;
-    try {
-      summary = await migrateLocal(local, BINDINGS[environment]);
-    } catch (error) {
-      throw new CommandError(`Nothing was changed: ${reason(error)}. Try again.`);
-    }
-    if (!summary.endsWith("up to date")) log(summary);
-    return await run(localKeyDatabase(local, environment));
-  } finally {
-    await local.close();
+  return withShardDatabases(environment, remote, log, (dbs) => {
+    const db = dbs[shard];
+    if (db === undefined) throw new CommandError(`There is no ${environment} shard ${shard}: wrangler.toml lists ${dbs.length} (${dbs.map((d) => d.shard).join(", ")}).`);
+    return run(db);
+  });
+}
+
+/**
+ * The shard a tenant's new key goes to (API.md §17): the tenant's own when it has keys there (a
+ * tenant lives in one shard), else the one asked for, else the emptiest (fewest clients and
+ * history rows; the lowest on a tie).
+ */
+export async function placeTenant(dbs: readonly KeyDatabase[], tenant: string, requested?: number): Promise<KeyDatabase> {
+  const homes: KeyDatabase[] = [];
+  for (const db of dbs) {
+    const [[row] = []] = await db.execute([`SELECT count(*) AS n FROM api_keys WHERE tenant_id = ${sqlString(tenant)} AND moved_to IS NULL`]);
+    if (Number(row?.n ?? 0) > 0) homes.push(db);
   }
+  if (requested !== undefined && dbs[requested] === undefined) {
+    throw new CommandError(`There is no ${dbs[0]?.environment} shard ${requested}: wrangler.toml lists ${dbs.length} (${dbs.map((d) => d.shard).join(", ")}).`);
+  }
+  if (homes.length > 1) {
+    throw new CommandError(`Tenant "${tenant}" is being moved (it has keys on shards ${homes.map((d) => d.shard).join(" and ")}): finish the move with npm run tenant -- move first.`);
+  }
+  const home = homes[0];
+  if (home !== undefined) {
+    if (requested !== undefined && requested !== home.shard) {
+      throw new CommandError(`Tenant "${tenant}" lives on shard ${home.shard}: its keys go there (npm run tenant -- move moves it to shard ${requested}).`);
+    }
+    return home;
+  }
+  if (requested !== undefined) return dbs[requested]!;
+  let emptiest = dbs[0]!;
+  let fewest = Infinity;
+  for (const db of dbs) {
+    const [[row] = []] = await db.execute(["SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM client_history) AS n"]);
+    const rows = Number(row?.n ?? 0);
+    if (rows < fewest) [emptiest, fewest] = [db, rows];
+  }
+  return emptiest;
 }
 
 /** Creates a key; it is read back before this returns. */
@@ -95,7 +150,7 @@ export async function createKey(
 ): Promise<NewKey> {
   // The display prefix is unique in the table; a clash (8 random base64url characters) is retried.
   for (let attempt = 1; ; attempt++) {
-    const key = generateKey(db.environment);
+    const key = generateKey(db.environment, db.shard);
     const prefix = displayPrefix(key);
     const id = crypto.randomUUID();
     const keyHash = await hashKey(key);
@@ -138,9 +193,10 @@ export interface KeyRow {
 
 /** The keys of the database (one tenant's, if given), oldest first. Never the hashes. */
 export async function listKeys(db: KeyDatabase, tenant?: string): Promise<KeyRow[]> {
+  // A key whose tenant moved away is listed where the tenant lives now (moved_to: a forwarding row).
   const [rows = []] = await db.execute([
-    "SELECT prefix, tenant_id, name, permissions, created_at, revoked_at FROM api_keys" +
-      (tenant === undefined ? "" : ` WHERE tenant_id = ${sqlString(tenant)}`) +
+    "SELECT prefix, tenant_id, name, permissions, created_at, revoked_at FROM api_keys WHERE moved_to IS NULL" +
+      (tenant === undefined ? "" : ` AND tenant_id = ${sqlString(tenant)}`) +
       " ORDER BY created_at, prefix",
   ]);
   return rows as unknown as KeyRow[];
@@ -152,6 +208,15 @@ export interface Revocation {
   revokedAt: string;
 }
 
+/** The shard holding the key of this display prefix (its tenant's shard now); the prefix's own shard when none does. */
+export async function shardOfPrefix(dbs: readonly KeyDatabase[], prefix: string, named: number): Promise<KeyDatabase> {
+  for (const db of dbs) {
+    const [[row] = []] = await db.execute([`SELECT 1 AS found FROM api_keys WHERE prefix = ${sqlString(prefix)} AND moved_to IS NULL`]);
+    if (row !== undefined) return db;
+  }
+  return dbs[named] ?? dbs[0]!;
+}
+
 /**
  * Revokes the key with this display prefix. Read back after the write: it returns only once the
  * database holds the key as revoked, and throws if it does not (the key would still work).
@@ -161,14 +226,14 @@ export async function revokeKey(db: KeyDatabase, prefix: string): Promise<Revoca
   let updated: Row[];
   try {
     [updated = []] = await db.execute([
-      `UPDATE api_keys SET revoked_at = ${sqlString(revokedAt)} WHERE prefix = ${sqlString(prefix)} AND revoked_at IS NULL RETURNING tenant_id`,
+      `UPDATE api_keys SET revoked_at = ${sqlString(revokedAt)} WHERE prefix = ${sqlString(prefix)} AND revoked_at IS NULL AND moved_to IS NULL RETURNING tenant_id`,
     ]);
   } catch (error) {
     throw new CommandError(`${prefix} was not revoked, and still works: ${reason(error)}. Try again.`);
   }
   let current: Row[];
   try {
-    [current = []] = await db.execute([`SELECT tenant_id, revoked_at FROM api_keys WHERE prefix = ${sqlString(prefix)}`]);
+    [current = []] = await db.execute([`SELECT tenant_id, revoked_at FROM api_keys WHERE prefix = ${sqlString(prefix)} AND moved_to IS NULL`]);
   } catch (error) {
     throw new CommandError(`Reading ${prefix} back after revoking it failed (${reason(error)}): check with npm run apikey -- list.`);
   }

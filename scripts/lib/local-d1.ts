@@ -75,6 +75,7 @@ export async function openLocalDatabases(): Promise<LocalDatabases> {
 
   async function execute(binding: BindingName, statements: string[]): Promise<Record<string, unknown>[][]> {
     const db = env[binding];
+    if (db === undefined) throw new CommandError(`wrangler.toml has no D1 binding ${binding}`);
     try {
       const results = await retryWhileBusy(() => db.batch(statements.map((sql) => db.prepare(sql))), BUSY_RETRY_DELAYS_MS);
       return results.map((r) => r.results ?? []);

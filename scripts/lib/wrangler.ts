@@ -2,6 +2,7 @@
 // (the project's Node 22 under `npm run`), from the project root, so it reads wrangler.toml, on
 // the local D1 state (localStateDir) that `wrangler dev` serves, or on the deployed databases.
 import { spawn, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,9 +18,32 @@ export const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const localStateDir = process.env.CLIENTS_API_STATE_DIR
   ? resolve(process.env.CLIENTS_API_STATE_DIR)
   : join(projectRoot, ".wrangler", "state");
-export const BINDINGS = { test: "DB_TEST", live: "DB_LIVE" } as const;
-export type EnvironmentName = keyof typeof BINDINGS;
-export type BindingName = (typeof BINDINGS)[EnvironmentName];
+export const ENVIRONMENT_NAMES = ["test", "live"] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+/** A D1 binding of wrangler.toml: DB_TEST_0, DB_LIVE_1, … (one per shard, API.md §17). */
+export type BindingName = string;
+
+/** The binding of an environment's shard (as src/env.ts shardBinding). */
+export const shardBinding = (environment: EnvironmentName, shard: number): BindingName => `DB_${environment.toUpperCase()}_${shard}`;
+
+/**
+ * How many shards wrangler.toml gives an environment: its `binding = "DB_<ENV>_<n>"` entries,
+ * which must be numbered 0, 1, … without gaps (the Worker stops at the first missing one).
+ */
+export function shardCountOf(environment: EnvironmentName, config = readFileSync(join(projectRoot, "wrangler.toml"), "utf8")): number {
+  const prefix = `DB_${environment.toUpperCase()}_`;
+  const numbers = [...config.matchAll(/^\s*binding\s*=\s*"DB_(TEST|LIVE)_(\d+)"/gm)].filter((m) => `DB_${m[1]}_` === prefix).map((m) => Number(m[2]));
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  if (sorted.length === 0 || sorted.some((n, i) => n !== i)) {
+    throw new CommandError(`wrangler.toml must list the ${environment} shards as ${prefix}0, ${prefix}1, … without gaps (found: ${sorted.map((n) => prefix + n).join(", ") || "none"})`);
+  }
+  return sorted.length;
+}
+
+/** Every shard binding of both environments, in order: what migrations are applied to. */
+export function allShardBindings(config?: string): BindingName[] {
+  return ENVIRONMENT_NAMES.flatMap((environment) => Array.from({ length: shardCountOf(environment, config) }, (_, shard) => shardBinding(environment, shard)));
+}
 
 const require = createRequire(import.meta.url);
 const wranglerBin = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");

@@ -19,7 +19,8 @@ export function apiKeyByHash(db: Db, keyHash: string) {
  */
 export function keyTenant(keyHash: string, needed: readonly string[]): SQL {
   const grants = needed.map((p) => sql` AND EXISTS (SELECT 1 FROM json_each(k.permissions) WHERE value = ${p})`);
-  return sql`(SELECT k.tenant_id FROM api_keys k WHERE k.key_hash = ${keyHash} AND k.revoked_at IS NULL${sql.join(grants)})`;
+  // A key whose tenant moved to another shard (moved_to) reads nothing here: it is followed there.
+  return sql`(SELECT k.tenant_id FROM api_keys k WHERE k.key_hash = ${keyHash} AND k.revoked_at IS NULL AND k.moved_to IS NULL${sql.join(grants)})`;
 }
 
 export type { ApiKeyRow };

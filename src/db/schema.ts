@@ -191,6 +191,9 @@ export const apiKeys = sqliteTable(
     permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
     createdAt: text("created_at").notNull(),
     revokedAt: text("revoked_at"),
+    // The shard the key's tenant moved to (API.md §17, scripts/lib/tenant-move.ts), on the copy the
+    // source shard keeps: a request that finds it is followed there. NULL on the tenant's own shard.
+    movedTo: integer("moved_to"),
   },
   (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), uniqueIndex("api_keys_prefix").on(t.prefix)],
 );
@@ -375,6 +378,14 @@ export const writeGuards = sqliteTable(
   { ok: integer("ok").notNull() },
   (t) => [check("stale_graph", sql`${t.ok} = 1`)],
 );
+
+// A tenant's move to another shard in progress (API.md §17, scripts/lib/tenant-move.ts), on the
+// shard it leaves: one row while the move runs.
+export const tenantMoves = sqliteTable("tenant_moves", {
+  tenantId: text("tenant_id").primaryKey(),
+  toShard: integer("to_shard").notNull(),
+  startedAt: text("started_at").notNull(),
+});
 
 export type ClientRow = typeof clients.$inferSelect;
 export type AddressRow = typeof addresses.$inferSelect;

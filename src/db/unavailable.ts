@@ -5,7 +5,13 @@
 // (developers.cloudflare.com/d1/observability/debug-d1, "Errors"), so the sentences are matched,
 // also inside an error's `cause` (drizzle wraps D1's error).
 
-export type Unavailability = "full" | "overloaded";
+export type Unavailability = "full" | "overloaded" | "moving";
+
+/**
+ * The words of the trigger a tenant move puts on the source shard (scripts/lib/tenant-move.ts):
+ * the tenant's writes wait there while its rows are copied, and after (the tenant lives elsewhere).
+ */
+export const TENANT_MOVING = "TENANT_MOVING";
 
 /** D1's words, and SQLite's (local D1 over a capped file), for a database that cannot grow. */
 const FULL = /Exceeded maximum DB size|database or disk is full|SQLITE_FULL/;
@@ -18,11 +24,12 @@ const OVERLOADED =
   /D1 DB is overloaded|Too many requests queued|Requests queued for too long|exceeded its (?:CPU time|memory) limit and was reset|storage caused object to be reset|storage operation exceeded timeout|reset because its code was updated|Cannot resolve D1 DB due to transient issue|Network connection lost/;
 
 /** Seconds the caller is told to wait: a full database needs an operator, an overloaded one a moment. */
-export const RETRY_AFTER_SECONDS: Record<Unavailability, number> = { full: 600, overloaded: 2 };
+export const RETRY_AFTER_SECONDS: Record<Unavailability, number> = { full: 600, overloaded: 2, moving: 5 };
 
 /** Which unavailability `error` reports (walking its causes), or null for any other error. */
 export function unavailabilityOf(error: unknown): Unavailability | null {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.message.includes(TENANT_MOVING)) return "moving";
     if (FULL.test(e.message)) return "full";
     if (OVERLOADED.test(e.message)) return "overloaded";
   }

@@ -67,7 +67,7 @@ export async function consumeEvents(batch: MessageBatch<EventMessage>, env: Env,
 
 async function handle(message: EventMessage, context: Context): Promise<Outcome> {
   const { env } = context;
-  const db = openDb(databaseOf(env, message.environment));
+  const db = openDb(databaseOf(env, message.environment, message.shard ?? 0));
   const now = new Date().toISOString();
   switch (message.kind) {
     case "event":
@@ -113,7 +113,7 @@ async function fanOutEvent(db: Db, env: Env, message: Extract<EventMessage, { ki
   // Every endpoint, not only the matching ones: a later event of the client may be waiting at any of them for this one to be fanned out.
   await sendAll(
     env.EVENTS_QUEUE,
-    endpoints.map(({ id }) => ({ kind: "next", environment: message.environment, endpointId: id, clientId: event.clientId })),
+    endpoints.map(({ id }) => ({ kind: "next", environment: message.environment, shard: message.shard ?? 0, endpointId: id, clientId: event.clientId })),
   );
   return ACK;
 }

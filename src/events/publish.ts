@@ -4,7 +4,7 @@
 // sweep (sweep.ts) sends them a minute later.
 import type { Statement } from "../db/database";
 import { isOutboxInsert } from "../db/outbox";
-import type { Environment } from "../env";
+import type { Place } from "../env";
 import { sendAll, type EventMessage } from "./messages";
 
 interface Recorded {
@@ -23,7 +23,7 @@ function outboxRowsWritten(recorded: Recorded, results: readonly unknown[]): num
 
 export async function sendRecordedEvents(
   queue: Queue<EventMessage>,
-  environment: Environment,
+  { environment, shard }: Place,
   recorded: Recorded,
   /** The results of `recorded.statements`, in their order. */
   written: readonly unknown[],
@@ -33,7 +33,7 @@ export async function sendRecordedEvents(
   try {
     await sendAll(
       queue,
-      recorded.eventIds.map((eventId) => ({ kind: "event", environment, eventId })),
+      recorded.eventIds.map((eventId) => ({ kind: "event", environment, shard, eventId })),
     );
   } catch (error) {
     // The sweep sends them: nothing is lost, they are only late.

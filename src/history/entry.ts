@@ -6,7 +6,7 @@
 // stored is the entry's JSON in the API's key order (values keep the key order they were sent
 // with: a GET answers them that way), gzip-compressed, base64: the hash is computed and verified
 // over the canonical form of that same value.
-import { sha256Hex } from "../encoding";
+import { sha256Hex } from "../encoding.ts";
 
 export type Entity = "client" | "address" | "contactMethod" | "bankAccount" | "document" | "link";
 export type Action = "created" | "updated" | "deleted";

@@ -1,4 +1,5 @@
-// X-Environment selects the database (and the R2 bucket of document files), and the request's D1 session on it starts where
+// X-Environment selects the environment, the key's text its shard there (API.md §17: no round trip
+// to find it; a key whose tenant moved is followed once, then remembered), and the request's D1 session on it starts where
 // X-Consistency-Token or the method says (consistency.ts); the Bearer key is checked against that database's own
 // api_keys table (only SHA-256 hashes are stored), which gives the tenant and the permissions.
 // The key is looked up in the route's first read batch, not a round trip of its own (API.md §13):
@@ -7,11 +8,11 @@
 // nothing), then refuses the key exactly as a lookup of its own would have. Nothing is cached.
 import { apiKeyByHash, keyTenant, type ApiKeyRow } from "../db/api-keys";
 import { openDb, runBatch, type Read } from "../db/database";
-import { databaseOf, ENVIRONMENTS, filesOf, type Env, type Environment } from "../env";
+import { databaseOf, ENVIRONMENTS, filesOf, shardCount, type Env, type Environment } from "../env";
 import { sessionStartOf } from "./consistency";
 import type { ApiRequest, WorkerOptions } from "./context";
 import { ApiError, badRequest } from "./errors";
-import { hashKey, KEY_PATTERN, type Permission } from "./keys";
+import { hashKey, KEY_PATTERN, shardOfKey, type Permission } from "./keys";
 
 /** X-Environment: which database holds the key and the data (400 when missing or unknown). */
 export function withEnvironment(request: ApiRequest) {
@@ -32,7 +33,7 @@ export function withDatabaseSession(options: WorkerOptions) {
   return (request: ApiRequest, env: Env) => {
     const environment = request.environment;
     const start = sessionStartOf(request);
-    const binding = databaseOf(env, environment);
+    const binding = databaseOf(env, environment, request.shard);
     const session = (options.wrapDatabase ? options.wrapDatabase(binding, request) : binding).withSession(start);
     request.session = session;
     request.files = filesOf(env, environment);
@@ -45,11 +46,29 @@ const unauthorized = (detail: string) =>
   new ApiError("UNAUTHORIZED", detail, undefined, { "www-authenticate": 'Bearer realm="clients-api"' });
 
 /**
- * Checks the key's format and environment, and notes its hash and the permissions the route
- * needs; the key itself is looked up by the route's first read (readWithKey).
+ * Keys whose tenant moved to another shard than their text names (scripts/lib/tenant-move.ts), as
+ * this isolate learned them (key hash → shard): each is followed once per isolate, then goes
+ * straight there. Bounded: forgetting only costs one more follow.
+ */
+const movedKeys = new Map<string, number>();
+const MOVED_KEYS_MAX = 10_000;
+
+/**
+ * Thrown by the key check when the key's row in its shard says the tenant moved (before anything of
+ * the request was read or written): the app runs the request again on that shard (app.ts).
+ */
+export class TenantMoved extends Error {
+  constructor(readonly shard: number) {
+    super(`tenant moved to shard ${shard}`);
+  }
+}
+
+/**
+ * Checks the key's format and environment, finds its shard, and notes its hash and the
+ * permissions the route needs; the key itself is looked up by the route's first read (readWithKey).
  */
 export function withApiKey(...needed: Permission[]) {
-  return async (request: ApiRequest) => {
+  return async (request: ApiRequest, env: Env) => {
     const header = request.headers.get("authorization");
     if (header === null) throw unauthorized("Missing Authorization header: send Authorization: Bearer <api key>");
     const match = /^Bearer +(\S+)\s*$/i.exec(header);
@@ -63,6 +82,10 @@ export function withApiKey(...needed: Permission[]) {
       );
     }
     const hash = await hashKey(key);
+    const shard = movedKeys.get(hash) ?? shardOfKey(key);
+    // A shard this Worker does not have holds no key.
+    if (shard >= shardCount(env, request.environment)) throw unauthorized("Unknown API key");
+    request.shard = shard;
     request.apiKey = { hash, needed };
     request.tenant = keyTenant(hash, needed);
   };
@@ -88,6 +111,11 @@ export function requirePermission(request: ApiRequest, permission: Permission): 
 /** Refuses a key row as the route would (401 before 403), or makes its tenant the request's. */
 function acceptKey(request: ApiRequest, row: ApiKeyRow | undefined): void {
   if (!row) throw unauthorized("Unknown API key");
+  if (row.movedTo !== null && row.movedTo !== request.shard) {
+    if (movedKeys.size >= MOVED_KEYS_MAX) movedKeys.clear();
+    movedKeys.set(request.apiKey.hash, row.movedTo);
+    throw new TenantMoved(row.movedTo);
+  }
   if (row.revokedAt !== null) throw unauthorized("This API key has been revoked");
   const missing = request.apiKey.needed.find((p) => !row.permissions.includes(p));
   if (missing) throw new ApiError("FORBIDDEN", `API key lacks permission: ${request.environment}:${missing}`);

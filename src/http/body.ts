@@ -50,7 +50,21 @@ function decoderOf(contentEncoding: string | null): Format | null {
   );
 }
 
+/**
+ * The bytes of each request's body as read, kept for as long as the request lives: a request run
+ * again on the shard its tenant moved to (app.ts) reads its body a second time.
+ */
+const bodiesRead = new WeakMap<Request, Uint8Array>();
+
 async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+  const kept = bodiesRead.get(request);
+  if (kept !== undefined) return kept;
+  const bytes = await readBytesOnce(request, limit);
+  bodiesRead.set(request, bytes);
+  return bytes;
+}
+
+async function readBytesOnce(request: Request, limit: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   const declaredBytes = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
   if (declaredBytes !== null && declaredBytes > limit) throw tooLarge();

@@ -11,6 +11,8 @@ export interface ApiRequest extends IRequestStrict {
   origin: string;
   /** Set by `withEnvironment`. */
   environment: Environment;
+  /** Set by `withApiKey`: the shard of the environment that holds the key's tenant (API.md §17). */
+  shard: number;
   /** The request's D1 session (every query of `db` runs in it); its bookmark is the response's X-Consistency-Token. */
   session?: D1DatabaseSession;
   db: Db;

@@ -41,7 +41,9 @@ export function handleError(options: WorkerOptions) {
       const detail =
         unavailable === "full"
           ? "The environment's database is full; nothing was written. Reads still work; retry writes after Retry-After seconds."
-          : "The environment's database is overloaded; nothing was written. Retry after Retry-After seconds.";
+          : unavailable === "moving"
+            ? "This tenant is being moved to another database; nothing was written. Reads still work; retry writes after Retry-After seconds."
+            : "The environment's database is overloaded; nothing was written. Retry after Retry-After seconds.";
       return problemResponse(problemOf("SERVICE_UNAVAILABLE", detail, source), { "retry-after": String(RETRY_AFTER_SECONDS[unavailable]) });
     }
     loggerOf(options)("unhandled error", {

@@ -29,7 +29,7 @@ export default operation({
     });
     if (!event) throw notFound("No such event");
     if (!endpoint) throw notFound("No such webhook endpoint", [{ pointer: "/endpointId", code: "not_found", detail: "No such webhook endpoint" }]);
-    await env.EVENTS_QUEUE.send({ kind: "redeliver", environment: request.environment, endpointId, eventId: params.id }, { contentType: "json" });
+    await env.EVENTS_QUEUE.send({ kind: "redeliver", environment: request.environment, shard: request.shard, endpointId, eventId: params.id }, { contentType: "json" });
     return json({ eventId: params.id, endpointId, queued: true });
   },
   doc: {

@@ -19,7 +19,7 @@ import { appendEntries } from "../db/history";
 import type { ClientGraph } from "../db/mappers";
 import { LIST_ENTITY, recordChange } from "../history/drafts";
 import { sealEntries, type Actor, type Change, type SealedEntry } from "../history/entry";
-import { databaseOf, ENVIRONMENTS, type Env, type Environment } from "../env";
+import { databaseOf, placesOf, type Env } from "../env";
 import { newId } from "../ids";
 
 /** Clients per run and environment: a slice's read and write stay far inside D1's limits. */
@@ -72,9 +72,16 @@ export async function backfillSlice(db: Db, limit = BACKFILL_CLIENTS_PER_RUN): P
   return { written: sealed.length, skipped: slice.queued.length - sealed.length };
 }
 
-/** One slice in each environment's database (the cron's part). */
-export async function backfillEnvironments(env: Env): Promise<Record<Environment, BackfillRun>> {
-  const runs = {} as Record<Environment, BackfillRun>;
-  for (const environment of ENVIRONMENTS) runs[environment] = await backfillSlice(openDb(databaseOf(env, environment)));
+/** One slice in each shard of each environment (the cron's part), keyed "test/0", "live/1", … */
+export async function backfillEnvironments(env: Env): Promise<Record<string, BackfillRun>> {
+  const runs: Record<string, BackfillRun> = {};
+  for (const { environment, shard } of placesOf(env)) {
+    // One shard's failure (a tenant being moved refuses its writes) does not stop the others'.
+    try {
+      runs[`${environment}/${shard}`] = await backfillSlice(openDb(databaseOf(env, environment, shard)));
+    } catch (error) {
+      console.error("history backfill failed on a shard; the next run tries again", JSON.stringify({ environment, shard, error: String(error) }));
+    }
+  }
   return runs;
 }

@@ -236,7 +236,7 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
     const background = request.background;
     if (recorded && background) {
       const recordingResults = written.slice(recordingAt, recordingAt + recorded.statements.length);
-      background.ctx.waitUntil(sendRecordedEvents(background.queue, request.environment, recorded, recordingResults, background.log));
+      background.ctx.waitUntil(sendRecordedEvents(background.queue, request, recorded, recordingResults, background.log));
     }
     if ("answer" in decision) return answer(decision.answer);
     return answer(await decision.answerAfter(written.slice(writesAt, writesAt + decision.writes.length)));

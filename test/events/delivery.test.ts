@@ -144,17 +144,17 @@ describe("delivery (consumer step by step)", () => {
     expect(steps[1]!.result.retryDelays).toEqual([RETRY_DELAYS_SECONDS[0]]);
 
     await makeDue(h, endpoint.id, event!.id);
-    queue.held.push({ kind: "next", environment: "test", endpointId: endpoint.id, clientId: event!.clientId });
+    queue.held.push({ kind: "next", environment: "test", shard: h.shard, endpointId: endpoint.id, clientId: event!.clientId });
     const [second] = await queue.pump();
     expect(second!.result.retryDelays).toEqual([RETRY_DELAYS_SECONDS[1]]);
 
     // A message that arrives before the delivery is due (a duplicate) attempts nothing.
-    queue.held.push({ kind: "next", environment: "test", endpointId: endpoint.id, clientId: event!.clientId });
+    queue.held.push({ kind: "next", environment: "test", shard: h.shard, endpointId: endpoint.id, clientId: event!.clientId });
     await queue.pump();
     expect(receiver.at(url)).toHaveLength(2);
 
     await makeDue(h, endpoint.id, event!.id);
-    queue.held.push({ kind: "next", environment: "test", endpointId: endpoint.id, clientId: event!.clientId });
+    queue.held.push({ kind: "next", environment: "test", shard: h.shard, endpointId: endpoint.id, clientId: event!.clientId });
     await queue.pump();
     const got = receiver.at(url);
     expect(got).toHaveLength(3);
@@ -220,7 +220,7 @@ describe("delivery (consumer step by step)", () => {
 
     // Eleven attempts have failed: the next one is the last.
     await makeDue(h, endpoint.id, first!.id, { attempts: MAX_ATTEMPTS - 1 });
-    queue.held.push({ kind: "next", environment: "test", endpointId: endpoint.id, clientId: first!.clientId });
+    queue.held.push({ kind: "next", environment: "test", shard: h.shard, endpointId: endpoint.id, clientId: first!.clientId });
     const [last] = await queue.pump();
     expect(last!.result.retryDelays).toEqual([]);
     expect(last!.result.explicitAcks).toHaveLength(1);
@@ -297,7 +297,7 @@ describe("delivery (consumer step by step)", () => {
     const [event] = await outboxOf(tenantId);
     expect((await deliveries(h, endpoint.id))[0]).toMatchObject({ state: "pending", attempts: 0 });
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + 11 * 60_000 }), h.env as Env);
-    expect(queue.held).toContainEqual({ kind: "next", environment: "test", endpointId: endpoint.id, clientId: event!.clientId });
+    expect(queue.held).toContainEqual({ kind: "next", environment: "test", shard: h.shard, endpointId: endpoint.id, clientId: event!.clientId });
     await queue.pump();
     expect(receiver.at(url)).toHaveLength(1);
   });
@@ -345,7 +345,7 @@ describe("who gets events", () => {
     expect(receiver.at(live)).toHaveLength(0);
 
     await h.post("/clients/sync", individual("ev-live"), { key: liveKey, env: "live" });
-    expect(queue.held).toEqual([{ kind: "event", environment: "live", eventId: expect.any(String) }]);
+    expect(queue.held).toEqual([{ kind: "event", environment: "live", shard: h.shard, eventId: expect.any(String) }]);
     await queue.pump();
     expect(receiver.at(live)).toHaveLength(1);
     expect(receiver.at(live)[0]!.event.data.clientId).not.toBe(receiver.at(mine)[0]!.event.data.clientId);

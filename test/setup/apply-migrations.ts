@@ -1,7 +1,6 @@
 // Runs before every test file, outside the per-file storage isolation, and may run more than once:
-// applyD1Migrations skips migrations already applied. Both environment databases share the schema.
+// applyD1Migrations skips migrations already applied. Every shard of both environments shares the schema.
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 
-await applyD1Migrations(env.DB_TEST, env.TEST_MIGRATIONS);
-await applyD1Migrations(env.DB_LIVE, env.TEST_MIGRATIONS);
+for (const binding of [env.DB_TEST_0, env.DB_TEST_1, env.DB_LIVE_0, env.DB_LIVE_1]) await applyD1Migrations(binding, env.TEST_MIGRATIONS);

@@ -26,10 +26,11 @@ import {
   type DocumentRow,
 } from "../../src/db/schema";
 import { ADDRESS, BANK_ACCOUNT, CLIENT, CONTACT_METHOD, DOCUMENT, LINK, storedKeys, type Entity } from "../../src/entities";
-import type { Env, Environment } from "../../src/env";
+import { shardBinding, type Env, type Environment } from "../../src/env";
 import { displayPrefix, generateKey, hashKey, PERMISSIONS, type Permission } from "../../src/http/keys";
 import { newId } from "../../src/ids";
 import { createD1Guard, emptyRecord, type D1Guard, type RequestRecord } from "./d1-guard";
+import { fileShard } from "./shards";
 
 export type { Environment };
 
@@ -74,6 +75,8 @@ export interface HarnessOptions {
   roundTripDelayMs?: number;
   /** What the app's D1 binding is replaced by, under the guard (e.g. test/support/batch-hook.ts interceptBatches). */
   wrapBinding?: (binding: D1Database) => D1Database;
+  /** The shard of both environments this harness's tenants live on (default: the test file's, test/support/shards.ts). */
+  shard?: number;
 }
 
 export function createHarness(options: HarnessOptions = {}) {
@@ -88,7 +91,9 @@ export function createHarness(options: HarnessOptions = {}) {
   const env = workerEnv as unknown as Env;
   let last: RequestRecord = emptyRecord();
 
-  const binding = (environment: Environment): D1Database => (environment === "test" ? env.DB_TEST : env.DB_LIVE);
+  const shard = options.shard ?? fileShard();
+  /** The real (unguarded) database of this harness's shard of an environment. */
+  const binding = (environment: Environment): D1Database => env[shardBinding(environment, shard)]!;
   const dbs = new Map<Environment, DrizzleD1Database>();
   /** Drizzle on the real (unguarded) database of an environment. */
   const db = (environment: Environment): DrizzleD1Database => {
@@ -138,7 +143,7 @@ export function createHarness(options: HarnessOptions = {}) {
     revoked?: boolean;
   }): Promise<string> {
     const environment = options.env ?? "test";
-    const key = generateKey(environment);
+    const key = generateKey(environment, shard);
     await db(environment)
       .insert(apiKeys)
       .values({
@@ -227,6 +232,7 @@ export function createHarness(options: HarnessOptions = {}) {
     /** Errors the app logged (its `logError`). */
     logs,
     env,
+    shard,
     binding,
     db,
     request,
