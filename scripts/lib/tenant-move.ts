@@ -21,8 +21,8 @@
 // Where a run stopped is read back from the databases (locate): a move in progress is the shard
 // with a tenant_moves row; switched when its keys all say moved_to. So an interrupted move, run
 // again, ends with exactly one complete copy.
-import type { StoredRow } from "../../src/db/history-reads.ts";
 import { TENANT_MOVING } from "../../src/db/unavailable.ts";
+import type { StoredRow } from "../../src/history/entry.ts";
 import { verifyChain } from "../../src/history/verify.ts";
 
 export type Row = Record<string, unknown>;

@@ -7,18 +7,12 @@
 // history, never on the database; the tenant is a check on the rows found (`+tenant_id`), never what
 // selects them.
 import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
-import type { StoredPart } from "../history/entry";
+import type { StoredRow } from "../history/entry";
+export type { StoredRow };
 import { tenantFilter, type Db, type Read, type Statement, type Tenant } from "./database";
 import { clientHistory, clients } from "./schema";
 
 /** A stored part row of an entry, with the columns verification compares. */
-export interface StoredRow extends StoredPart {
-  clientId: string;
-  parts: number | null;
-  at: string | null;
-  operation: string | null;
-  linked: string | null;
-}
 
 const partColumns = {
   clientId: clientHistory.clientId,

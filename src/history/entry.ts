@@ -241,6 +241,15 @@ export interface StoredPart {
   body: string;
 }
 
+/** A stored row of client_history as the reads and the chain check see it. */
+export interface StoredRow extends StoredPart {
+  clientId: string;
+  parts: number | null;
+  at: string | null;
+  operation: string | null;
+  linked: string | null;
+}
+
 /**
  * The entry stored in these rows (every part of ONE entry, any order), as the API shows it. The
  * stored hash is returned as stored: whether it is right is for verification to tell. Throws when a

@@ -1,7 +1,6 @@
 // Verifying a client's chain (API.md §11): every entry 1..n is where it should be, whole, unaltered,
 // and chained to the one before. The first sequence that fails is where the chain is broken.
-import type { StoredRow } from "../db/history-reads";
-import { entryHash, entryOfParts, linkedClientsOf, withoutHash, type HistoryEntry } from "./entry.ts";
+import { entryHash, entryOfParts, linkedClientsOf, withoutHash, type HistoryEntry, type StoredRow } from "./entry.ts";
 
 export type Verification = { valid: true; entries: number; head: string } | { valid: false; entries: number; brokenAt: number };
 
