@@ -80,23 +80,19 @@ export class MoveError extends Error {}
 
 /** The tables holding tenants' rows (a tenant_id column), parents before children. */
 export async function tenantTables(shard: ShardHandle): Promise<{ name: string; columns: string[] }[]> {
+  // PRAGMA statements, not their table-valued functions: D1 refuses those (SQLITE_AUTH).
   const [tables = []] = await shard.execute([
-    {
-      sql:
-        "SELECT m.name AS name FROM sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' " +
-        "AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND m.name NOT IN ('d1_migrations', 'tenant_moves') " +
-        "AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = 'tenant_id') ORDER BY m.name",
-    },
+    { sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '_cf%' AND name NOT IN ('d1_migrations', 'tenant_moves') ORDER BY name" },
   ]);
-  const names = tables.map((t) => String(t.name));
-  const info = await shard.execute(
-    names.flatMap((name) => [
-      { sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", params: [name] },
-      { sql: 'SELECT DISTINCT "table" AS parent FROM pragma_foreign_key_list(?)', params: [name] },
-    ]),
-  );
-  const columns = new Map(names.map((name, i) => [name, info[2 * i]!.map((c) => String(c.name))]));
-  const parents = new Map(names.map((name, i) => [name, info[2 * i + 1]!.map((p) => String(p.parent)).filter((p) => p !== name && columns.has(p))]));
+  const all = tables.map((t) => String(t.name));
+  const info = await shard.execute(all.flatMap((name) => [{ sql: `PRAGMA table_info(${quoted(name)})` }, { sql: `PRAGMA foreign_key_list(${quoted(name)})` }]));
+  const columns = new Map<string, string[]>();
+  all.forEach((name, i) => {
+    const names = info[2 * i]!.map((c) => String(c.name));
+    if (names.includes("tenant_id")) columns.set(name, names);
+  });
+  const names = [...columns.keys()];
+  const parents = new Map(names.map((name) => [name, [...new Set(info[2 * all.indexOf(name) + 1]!.map((p) => String(p.table)))].filter((p) => p !== name && columns.has(p))]));
   const ordered: string[] = [];
   const visit = (name: string, path: string[]) => {
     if (ordered.includes(name)) return;
