@@ -15,7 +15,7 @@ import { hashKey, KEY_PATTERN, PERMISSIONS } from "../src/http/keys.ts";
 import { createKey, localKeyDatabase, migrateLocal, type KeyDatabase } from "./lib/apikeys.ts";
 import { openLocalDatabases } from "./lib/local-d1.ts";
 import { commandKeyring, DEV_VARS, ensureLocalKeys, sealRows } from "./lib/webhook-secrets.ts";
-import { allShardBindings, CommandError, ENVIRONMENT_NAMES, localStateDir, projectRoot, shardBinding, shardCountOf, sqlString, wranglerInherit } from "./lib/wrangler.ts";
+import { allShardBindings, CommandError, configArgs, ENVIRONMENT_NAMES, localStateDir, projectRoot, shardBinding, shardCountOf, sqlString, wranglerInherit } from "./lib/wrangler.ts";
 
 const DEV_TENANT = "dev";
 /** Next to the state directory: .wrangler/dev-api-key by default. */
@@ -117,7 +117,7 @@ async function main(): Promise<number> {
   );
   console.log(`Starting wrangler dev on ${base} (Ctrl-C stops it)…`);
   console.log("");
-  return wranglerInherit(["dev", "--port", String(port), "--persist-to", localStateDir, ...rest]);
+  return wranglerInherit(["dev", ...configArgs, "--port", String(port), "--persist-to", localStateDir, ...rest]);
 }
 
 try {

@@ -6,7 +6,7 @@
 import { displayPrefix, generateKey, hashKey } from "../../src/http/keys.ts";
 import type { FileBucket } from "../../src/db/purge.ts";
 import { openLocalDatabases, type LocalDatabases } from "./local-d1.ts";
-import { applyMigrations, CommandError, remoteExecute, shardBinding, shardCountOf, sqlString, type BindingName, type EnvironmentName } from "./wrangler.ts";
+import { applyMigrations, CommandError, inlineParameters, remoteExecute, shardBinding, shardCountOf, sqlString, type BindingName, type EnvironmentName } from "./wrangler.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -20,6 +20,8 @@ export interface KeyDatabase {
   where: string;
   /** Runs the statements as one batch (one transaction); the rows of each. */
   execute(statements: string[]): Promise<Row[][]>;
+  /** The same, with bound parameters (inlined as literals on a remote database). */
+  executeBound(statements: readonly { sql: string; params?: readonly unknown[] }[]): Promise<Row[][]>;
   /** The environment's bucket of document files (API.md §15); local only (see scripts/purge.ts). */
   files?: FileBucket;
 }
@@ -41,7 +43,14 @@ export async function migrateLocal(local: LocalDatabases, binding: BindingName):
 
 export function localKeyDatabase(local: LocalDatabases, environment: EnvironmentName, shard = 0): KeyDatabase {
   const binding = shardBinding(environment, shard);
-  return { environment, shard, where: `local ${binding}`, execute: (statements) => local.execute(binding, statements), files: local.files(environment) };
+  return {
+    environment,
+    shard,
+    where: `local ${binding}`,
+    execute: (statements) => local.execute(binding, statements),
+    executeBound: (statements) => local.execute(binding, statements),
+    files: local.files(environment),
+  };
 }
 
 function remoteKeyDatabase(environment: EnvironmentName, shard: number): KeyDatabase {
@@ -60,6 +69,10 @@ function remoteKeyDatabase(environment: EnvironmentName, shard: number): KeyData
         }
         throw error;
       }
+    },
+    executeBound(statements) {
+      if (statements.length === 0) return Promise.resolve([]);
+      return this.execute(statements.map((s) => inlineParameters(s.sql, s.params)));
     },
   };
 }

@@ -9,11 +9,11 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { isBusyDatabaseError, retryWhileBusy } from "../../src/db/busy.ts";
 import type { FileBucket } from "../../src/db/purge.ts";
-import { CommandError, localStateDir, projectRoot, type BindingName, type EnvironmentName } from "./wrangler.ts";
+import { CommandError, configPath, localStateDir, projectRoot, type BindingName, type EnvironmentName } from "./wrangler.ts";
 
 /** What these scripts use of a D1 binding. */
 interface D1Binding {
-  prepare(sql: string): unknown;
+  prepare(sql: string): { bind(...values: unknown[]): unknown };
   batch(statements: unknown[]): Promise<{ results?: Record<string, unknown>[] }[]>;
 }
 
@@ -32,8 +32,8 @@ const MIGRATIONS_DIR = join(projectRoot, "migrations");
 const MIGRATIONS_TABLE = "d1_migrations";
 
 export interface LocalDatabases {
-  /** Runs the statements as one batch (one transaction) and returns the rows of each. */
-  execute(binding: BindingName, statements: string[]): Promise<Record<string, unknown>[][]>;
+  /** Runs the statements (SQL, or SQL with bound parameters) as one batch (one transaction) and returns the rows of each. */
+  execute(binding: BindingName, statements: readonly (string | { sql: string; params?: readonly unknown[] })[]): Promise<Record<string, unknown>[][]>;
   /** Names of the migration files not yet applied to the database (all of them on a new one). */
   pendingMigrations(binding: BindingName): Promise<string[]>;
   /** The local R2 bucket of an environment's document files (API.md §15), as npm start serves it. */
@@ -61,7 +61,7 @@ export async function openLocalDatabases(): Promise<LocalDatabases> {
   let proxy;
   try {
     proxy = await getPlatformProxy<Record<BindingName, D1Binding> & Record<"FILES_TEST" | "FILES_LIVE", FileBucket>>({
-      configPath: join(projectRoot, "wrangler.toml"),
+      configPath,
       persist: { path: join(localStateDir, "v3") },
       remoteBindings: false,
     });
@@ -73,11 +73,13 @@ export async function openLocalDatabases(): Promise<LocalDatabases> {
   }
   const { env } = proxy;
 
-  async function execute(binding: BindingName, statements: string[]): Promise<Record<string, unknown>[][]> {
+  async function execute(binding: BindingName, statements: readonly (string | { sql: string; params?: readonly unknown[] })[]): Promise<Record<string, unknown>[][]> {
     const db = env[binding];
     if (db === undefined) throw new CommandError(`wrangler.toml has no D1 binding ${binding}`);
+    if (statements.length === 0) return [];
     try {
-      const results = await retryWhileBusy(() => db.batch(statements.map((sql) => db.prepare(sql))), BUSY_RETRY_DELAYS_MS);
+      const prepared = () => statements.map((s) => (typeof s === "string" ? db.prepare(s) : db.prepare(s.sql).bind(...(s.params ?? []))));
+      const results = await retryWhileBusy(() => db.batch(prepared()), BUSY_RETRY_DELAYS_MS);
       return results.map((r) => r.results ?? []);
     } catch (error) {
       const message = error instanceof Error ? error.message.replace(/^D1_ERROR: /, "") : String(error);

@@ -1,14 +1,13 @@
 // The retention period of the compliance record, as wrangler.toml sets it ([vars]
 // HISTORY_RETENTION_YEARS): scripts/purge.ts erases what is older.
-import { join } from "node:path";
 import { unstable_readConfig } from "wrangler";
-import { CommandError, projectRoot } from "./wrangler.ts";
+import { CommandError, configPath } from "./wrangler.ts";
 
 export const RETENTION_VAR = "HISTORY_RETENTION_YEARS";
 
 /** wrangler.toml as wrangler reads it. */
 export function projectConfig(): { vars?: Record<string, unknown> } {
-  return unstable_readConfig({ config: join(projectRoot, "wrangler.toml") }) as { vars?: Record<string, unknown> };
+  return unstable_readConfig({ config: configPath }) as { vars?: Record<string, unknown> };
 }
 
 /** The retention in whole years (at least 1) that a wrangler configuration sets; a CommandError when it sets none or another value. */

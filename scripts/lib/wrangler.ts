@@ -2,7 +2,8 @@
 // (the project's Node 22 under `npm run`), from the project root, so it reads wrangler.toml, on
 // the local D1 state (localStateDir) that `wrangler dev` serves, or on the deployed databases.
 import { spawn, type SpawnOptions } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,14 @@ export const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const localStateDir = process.env.CLIENTS_API_STATE_DIR
   ? resolve(process.env.CLIENTS_API_STATE_DIR)
   : join(projectRoot, ".wrangler", "state");
+/**
+ * The wrangler configuration these commands read: wrangler.toml, or the file CLIENTS_API_CONFIG
+ * names (in the project root: its paths are relative to it). The tests of `npm run tenant` use one
+ * with two shards per environment.
+ */
+export const configPath = process.env.CLIENTS_API_CONFIG ? resolve(process.env.CLIENTS_API_CONFIG) : join(projectRoot, "wrangler.toml");
+export const configArgs = ["--config", configPath];
+
 export const ENVIRONMENT_NAMES = ["test", "live"] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 /** A D1 binding of wrangler.toml: DB_TEST_0, DB_LIVE_1, … (one per shard, API.md §17). */
@@ -30,7 +39,7 @@ export const shardBinding = (environment: EnvironmentName, shard: number): Bindi
  * How many shards wrangler.toml gives an environment: its `binding = "DB_<ENV>_<n>"` entries,
  * which must be numbered 0, 1, … without gaps (the Worker stops at the first missing one).
  */
-export function shardCountOf(environment: EnvironmentName, config = readFileSync(join(projectRoot, "wrangler.toml"), "utf8")): number {
+export function shardCountOf(environment: EnvironmentName, config = readFileSync(configPath, "utf8")): number {
   const prefix = `DB_${environment.toUpperCase()}_`;
   const numbers = [...config.matchAll(/^\s*binding\s*=\s*"DB_(TEST|LIVE)_(\d+)"/gm)].filter((m) => `DB_${m[1]}_` === prefix).map((m) => Number(m[2]));
   const sorted = [...new Set(numbers)].sort((a, b) => a - b);
@@ -133,7 +142,7 @@ const where = (remote: boolean) => (remote ? ["--remote"] : ["--local", "--persi
 export async function applyMigrations(binding: string, remote: boolean): Promise<string> {
   let result: Captured;
   for (let attempt = 1; ; attempt++) {
-    result = await wranglerCapture(["d1", "migrations", "apply", binding, ...where(remote)]);
+    result = await wranglerCapture(["d1", "migrations", "apply", binding, ...configArgs, ...where(remote)]);
     if (result.code === 0 || remote || !isBusyDatabaseMessage(result.stdout + result.stderr) || attempt === 5) break;
     await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
   }
@@ -146,7 +155,19 @@ export async function applyMigrations(binding: string, remote: boolean): Promise
 
 /** Runs SQL (one or more statements, one batch) on a deployed database; returns the rows of each. */
 export async function remoteExecute(binding: string, sql: string): Promise<Record<string, unknown>[][]> {
-  const result = await wranglerCapture(["d1", "execute", binding, "--remote", "--json", "--command", sql]);
+  // Long SQL (a tenant move's pages of history) goes in a file: a command line holds ~128 KiB.
+  let file: string | null = null;
+  if (sql.length > 64 * 1024) {
+    const dir = mkdtempSync(join(tmpdir(), "clients-api-sql-"));
+    file = join(dir, "batch.sql");
+    writeFileSync(file, sql);
+  }
+  let result: Captured;
+  try {
+    result = await wranglerCapture(["d1", "execute", binding, ...configArgs, "--remote", "--json", ...(file === null ? ["--command", sql] : ["--file", file, "--yes"])]);
+  } finally {
+    if (file !== null) rmSync(dirname(file), { recursive: true, force: true });
+  }
   if (result.code !== 0) throw new CommandError(describeFailure(`wrangler d1 execute ${binding}`, result));
   let parsed: unknown;
   try {
@@ -156,6 +177,44 @@ export async function remoteExecute(binding: string, sql: string): Promise<Recor
   }
   if (!Array.isArray(parsed)) throw new CommandError(`wrangler d1 execute ${binding}: unexpected output`);
   return parsed.map((statement: { results?: Record<string, unknown>[] }) => statement.results ?? []);
+}
+
+/**
+ * SQL with its bound parameters written in as literals (wrangler d1 execute takes none): `?` takes
+ * the next parameter, `?N` the N-th; quoted text and identifiers are left as they are.
+ */
+export function inlineParameters(sql: string, params: readonly unknown[] = []): string {
+  let out = "";
+  let next = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      const close = end < 0 ? sql.length : end;
+      out += sql.slice(i, close + 1);
+      i = close;
+      continue;
+    }
+    if (c !== "?") {
+      out += c;
+      continue;
+    }
+    const digits = /^\d+/.exec(sql.slice(i + 1))?.[0];
+    const index = digits === undefined ? next++ : Number(digits) - 1;
+    if (digits !== undefined) i += digits.length;
+    if (index < 0 || index >= params.length) throw new CommandError(`SQL parameter ${index + 1} missing`);
+    out += sqlLiteral(params[index]);
+  }
+  return out;
+}
+
+function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "bigint") return String(value);
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (typeof value === "string") return sqlString(value);
+  throw new CommandError(`cannot write ${typeof value} as an SQL literal`);
 }
 
 /** A SQL string literal (wrangler d1 execute --command takes no bound parameters). */

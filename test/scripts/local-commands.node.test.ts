@@ -197,9 +197,9 @@ describe("npm run apikey, against the running server", () => {
 
     const listed = await apikeyOk("list", "--env", "test", "--tenant", tenant);
     const lines = listed.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^1 test key\(s\) \(local DB_TEST\):$/);
-    expect(lines[1]!.split(/\s{2,}/)).toEqual(["PREFIX", "TENANT", "NAME", "PERMISSIONS", "CREATED", "REVOKED"]);
-    expect(lines[2]!.split(/\s{2,}/)).toEqual([prefix, tenant, "CLI test", "clients:read", expect.stringMatching(/^\d{4}-\d\d-\d\dT/)]);
+    expect(lines[0]).toMatch(/^1 test key\(s\) \(local DB_TEST_0\):$/);
+    expect(lines[1]!.split(/\s{2,}/)).toEqual(["PREFIX", "TENANT", "SHARD", "NAME", "PERMISSIONS", "CREATED", "REVOKED"]);
+    expect(lines[2]!.split(/\s{2,}/)).toEqual([prefix, tenant, "0", "CLI test", "clients:read", expect.stringMatching(/^\d{4}-\d\d-\d\dT/)]);
     // Never the hash (nor the key, nor anything that looks like a SHA-256).
     expect(listed.stdout + listed.stderr).not.toContain(await hashKey(key));
     expect(listed.stdout + listed.stderr).not.toContain(key);
@@ -214,7 +214,7 @@ describe("npm run apikey, against the running server", () => {
     expect((await api("/clients", devKey)).status).toBe(200);
 
     const after = await apikeyOk("list", "--env", "test", "--tenant", tenant);
-    expect(after.stdout.trimEnd().split("\n")[2]!.split(/\s{2,}/)[5]).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(after.stdout.trimEnd().split("\n")[2]!.split(/\s{2,}/)[6]).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect((await apikeyOk("revoke", "--env", "test", "--prefix", prefix)).stdout).toMatch(/was already revoked at/);
 
     const unknown = await apikey(["revoke", "--env", "test", "--prefix", "sk_test_zzzzzzzz"]);
@@ -235,7 +235,7 @@ describe("npm run apikey, against the running server", () => {
     }
     expect(blocked.code, blocked.stdout + blocked.stderr).toBe(1);
     // Whichever of its batches finds the lock first (the migrations check, or the revoke itself).
-    expect(blocked.stderr).toMatch(/Error: (Nothing was changed|sk_test_\S+ was not revoked, and still works): the local DB_TEST database \(.*\) stayed locked by another process for 1\.5 s\. Try again\./);
+    expect(blocked.stderr).toMatch(/Error: (Nothing was changed|sk_test_\S+ was not revoked, and still works): the local DB_TEST_0 database \(.*\) stayed locked by another process for 1\.5 s\. Try again\./);
     expect(blocked.stdout).not.toMatch(/Revoked/);
     expect(blocked.leftovers).toEqual([]);
     expect((await api("/clients", key)).status).toBe(200);

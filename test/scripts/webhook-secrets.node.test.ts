@@ -63,7 +63,7 @@ describe("npm run webhook-secrets", () => {
   it("encrypt seals the plain rows only, idempotently; rotate re-seals under the new key id; a row that does not open fails loudly", { timeout: 300_000 }, async () => {
     const first = await command(["encrypt", "--env", "test"], keys(OLD, "cmd-1"));
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Encrypting the webhook secrets of local DB_TEST (current key id "cmd-1", keys from the environment).');
+    expect(first.stdout).toContain('Encrypting the webhook secrets of local DB_TEST_0 (current key id "cmd-1", keys from the environment).');
     expect(first.stdout).toContain('Sealed 0 plain secrets under key id "cmd-1"; 0 rows already sealed (untouched).');
 
     // Three rows written before migration 0005 (plain), one sealed already.

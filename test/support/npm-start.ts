@@ -25,16 +25,19 @@ export interface Served {
   base: string;
   /** The local test key npm start made (tenant "dev"). */
   key: string;
+  /** The environment its commands run with (the same local state: npm run apikey, tenant, …). */
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
-/** Starts `npm start -- --port <free> …args` and waits until it answers. */
-export async function npmStart(args: string[] = []): Promise<Served> {
+/** Starts `npm start -- --port <free> …args` (with `env` added) and waits until it answers. */
+export async function npmStart(args: string[] = [], extraEnv: Record<string, string> = {}): Promise<Served> {
   const temp = mkdtempSync(join(tmpdir(), "clients-api-http-"));
   const port = await freePort();
+  const commandEnv = { CLIENTS_API_STATE_DIR: join(temp, "state"), NO_COLOR: "1", ...extraEnv };
   const child: ChildProcess = spawn(NODE, ["scripts/start.ts", "--port", String(port), ...args], {
     cwd: ROOT,
-    env: { ...process.env, CLIENTS_API_STATE_DIR: join(temp, "state"), NO_COLOR: "1" },
+    env: { ...process.env, ...commandEnv },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -50,15 +53,15 @@ export async function npmStart(args: string[] = []): Promise<Served> {
     }
     rmSync(temp, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 100_000;
+  const deadline = Date.now() + 200_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`npm start did not answer within 100 s:\n${output}`);
+      throw new Error(`npm start did not answer within 200 s:\n${output}`);
     }
     if (await fetch(`${base}/openapi.json`).then((r) => r.ok, () => false)) break;
     await sleep(250);
   }
-  return { base, key: readFileSync(join(temp, "dev-api-key"), "utf8").trim(), stop };
+  return { base, key: readFileSync(join(temp, "dev-api-key"), "utf8").trim(), env: commandEnv, stop };
 }
