@@ -30,6 +30,7 @@ import { markdown, rttRows, type RttResult } from "./lib/rtt-table.ts";
 import { fmt, summarize, table, type LatencySummary } from "./lib/stats.ts";
 import { batchBody, changedSyncBody, maximalSyncBody, TYPICAL, w8Body, W8_EXPECTED, w8StoredBody, WORKLOADS, type TypicalId, type WorkloadId } from "./lib/workloads.ts";
 import { plotInputOf, plotSvg } from "./lib/plot.ts";
+import { ISOLATE_LIMIT_MB, memoryLine, profilePasses } from "./profile/run.ts";
 
 const benchDir = join(projectRoot, "bench");
 const resultsDir = join(benchDir, "results");
@@ -46,6 +47,7 @@ const USAGE = `Usage: npm run bench [-- options]
   --skip-cost      only the HTTP latencies and the bundle
   --keep-state     keep wrangler dev's database (bench/.state/n<N>) after the run
   --out <file>     where to write the JSON (default bench/results/latest.json)
+  --skip-memory    leave out the memory pass (the peak heap of W2 and W8, bench/profile: ~15 s)
   --plot           also draw the run as an SVG next to the JSON (<out>.svg; no network needed)
   --cost-from <f>  take the cost part's figures from a file the cost runner wrote (BENCH_COST_OUT)
                    instead of running it (to redraw or re-evaluate a run)
@@ -68,6 +70,7 @@ const { values: opts } = (() => { try { return parseArgs({
     out: { type: "string" },
     rtt: { type: "string" },
     plot: { type: "boolean" },
+    "skip-memory": { type: "boolean" },
     "cost-from": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
@@ -573,7 +576,7 @@ interface CostResult {
     barePointRead: { reps: number[]; pairedGet: number[]; p50: number; pairedGetP50: number; sql: string[] };
     honestFloorT1: HonestFloor;
   };
-  memory?: unknown;
+
   floor: {
     reps: number[];
     p50: number;
@@ -691,6 +694,8 @@ async function main() {
 
   const http = opts["skip-http"] ? null : await httpPart();
   const cost = opts["skip-cost"] ? null : await costPart();
+  if (!opts["skip-memory"]) progress("memory: W2 and W8 in one V8 isolate (bench/profile, Node over node:sqlite)…");
+  const memory = opts["skip-memory"] ? null : ((await profilePasses(["memory"], 1_000, 1)).memory as Record<string, any>);
   const uptimeAtEnd = uptimeLine();
 
   // Merge.
@@ -804,6 +809,10 @@ async function main() {
   // Targets.
   const others = otherRuns();
   const targets = [];
+  if (memory) {
+    const peakMB = Math.max(memory.W2.peakLiveMiB, memory.W8.peakLiveMiB) * 1.048576;
+    targets.push({ target: `W2 and W8 peak heap ≤ ${ISOLATE_LIMIT_MB} MB (one isolate)`, met: peakMB <= ISOLATE_LIMIT_MB, detail: memoryLine(memory).slice(2) });
+  }
   if (cost) {
     // Ratios in-process (the same run, the same runtime as the floors; HTTP adds wrangler dev's proxy).
     const ratio = (id: WorkloadId) => workloads[id].ratioToFloor?.inProcess as number | null | undefined;
@@ -893,7 +902,7 @@ async function main() {
     w1Floor: cost?.w1Floor ?? null,
     honestFloor: cost?.honestFloor ?? null,
     typical: typical ? { workloads: typical, barePointRead: cost?.typical?.barePointRead ?? null, honestFloorT1: cost?.typical?.honestFloorT1 ?? null } : null,
-    memory: cost?.memory ?? null,
+    memory,
     cpu: cost ? Object.fromEntries(WORKLOADS.map((w) => [w.id, { p50: workloads[w.id].cost?.workerMsP50 ?? null, min: workloads[w.id].cost?.workerMsMin ?? null }])) : null,
     rtt: cost?.rtt ?? null,
     extras: cost?.extras ?? null,

@@ -635,7 +635,6 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
   honestT1.min = Math.min(...honestT1.reps);
   const typical = { workloads: typicalResults, barePointRead: bare, honestFloorT1: honestT1 };
   progress(`cost typical: bare point read p50 ${bare.p50} ms vs T4 GET alongside ${bare.pairedGetP50} ms; T1 honest floor ${honestT1.p50} ms`);
-  const memory = null;
 
   // Extra (not a workload of the brief): W2 with an Idempotency-Key, which stores its answer in the
   // same write batch, and the replay of that key.
@@ -733,7 +732,6 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
         w1Floor,
         honestFloor: { W1: honestW1, W2: honestW2 },
         typical,
-        memory,
         extras,
         rtt,
         floor: { reps: floorMs, p50: median(floorMs), min: Math.min(...floorMs), pairedW2: { reps: pairedW2Ms, p50: median(pairedW2Ms), min: Math.min(...pairedW2Ms) }, statements: GRAPH_TABLES.length, roundTrips: 1, rows: rowCounts, ...floorMeta },

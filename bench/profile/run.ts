@@ -11,9 +11,8 @@ import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { projectRoot } from "../../scripts/lib/wrangler.ts";
 
-const { values: opts } = parseArgs({ options: { clients: { type: "string" }, scale: { type: "string" }, out: { type: "string" } } });
-const dir = mkdtempSync(join(tmpdir(), "bench-profile-"));
-try {
+/** The bundle of profile.ts (unminified: functions keep their names, lines map back to src/ files). */
+async function bundled(dir: string): Promise<string> {
   const bundle = join(dir, "profile.mjs");
   await build({
     entryPoints: [join(projectRoot, "bench/profile/profile.ts")],
@@ -25,16 +24,42 @@ try {
     alias: { "cloudflare:workers": join(projectRoot, "bench/profile/cloudflare-workers-stub.ts") },
     logLevel: "warning",
   });
-  const result: Record<string, unknown> = {};
-  for (const mode of ["cpu", "memory"]) {
-    const out = join(dir, `${mode}.json`);
-    const run = spawnSync(process.execPath, ["--no-warnings", ...(mode === "memory" ? ["--expose-gc"] : []), bundle, mode, projectRoot, bundle, out, opts.clients ?? "10000", opts.scale ?? "1"], {
-      stdio: ["ignore", "inherit", "inherit"],
-      cwd: projectRoot,
-    });
-    if (run.status !== 0) throw new Error(`the ${mode} pass exited ${run.status}`);
-    result[mode] = JSON.parse(readFileSync(out, "utf8"));
+  return bundle;
+}
+
+/** Runs the given passes of profile.ts (each in a Node process of its own); their JSON by mode. */
+export async function profilePasses(modes: ("cpu" | "memory")[], clients: number, scale: number): Promise<Record<string, any>> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-profile-"));
+  try {
+    const bundle = await bundled(dir);
+    const result: Record<string, unknown> = {};
+    for (const mode of modes) {
+      const out = join(dir, `${mode}.json`);
+      const run = spawnSync(process.execPath, ["--no-warnings", ...(mode === "memory" ? ["--expose-gc"] : []), bundle, mode, projectRoot, bundle, out, String(clients), String(scale)], {
+        stdio: ["ignore", "inherit", "inherit"],
+        cwd: projectRoot,
+      });
+      if (run.status !== 0) throw new Error(`the ${mode} pass exited ${run.status}`);
+      result[mode] = JSON.parse(readFileSync(out, "utf8"));
+    }
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** workerd's memory limit per isolate (developers.cloudflare.com/workers/platform/limits). */
+export const ISOLATE_LIMIT_MB = 128;
+
+export function memoryLine(memory: Record<string, any>): string {
+  const mb = (mib: number) => (mib * 1.048576).toFixed(1);
+  const fits = Math.max(memory.W2.peakLiveMiB, memory.W8.peakLiveMiB) * 1.048576 <= ISOLATE_LIMIT_MB;
+  return `${fits ? "✓" : "✗"} peak live heap in one isolate (Node's V8, a full GC at each D1 round trip and at the end): W2 ${mb(memory.W2.peakLiveMiB)} MB, W8 ${mb(memory.W8.peakLiveMiB)} MB, T1 ${mb(memory.typicalCreate.peakLiveMiB)} MB (workerd's limit: ${ISOLATE_LIMIT_MB} MB)`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values: opts } = parseArgs({ options: { clients: { type: "string" }, scale: { type: "string" }, out: { type: "string" } } });
+  const result = await profilePasses(["cpu", "memory"], Number(opts.clients ?? 10_000), Number(opts.scale ?? 1));
   const cpu = result.cpu as Record<string, any>;
   for (const [name, set] of Object.entries(cpu)) {
     if (!set || typeof set !== "object" || !("functions" in set)) continue;
@@ -44,11 +69,8 @@ try {
     console.log("  by function:");
     for (const f of set.functions.slice(0, 15)) console.log(`    ${String(f.share).padStart(5)}%  ${String(f.ms).padStart(8)} ms  ${f.name}`);
   }
-  const memory = result.memory as Record<string, any>;
-  console.log(`\nPeak live heap (after a full GC at each D1 round trip and at the end; workerd's limit is 128 MB): W2 ${memory.W2.peakLiveMiB} MiB, W8 ${memory.W8.peakLiveMiB} MiB, T1 ${memory.typicalCreate.peakLiveMiB} MiB`);
+  console.log(`\n${memoryLine(result.memory)}`);
   const json = JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2);
   writeFileSync(opts.out ?? join(projectRoot, "bench/results/profile.json"), json);
   console.log(`Written: ${opts.out ?? "bench/results/profile.json"}`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
