@@ -553,7 +553,7 @@ interface CostStatement {
 }
 interface CostWorkload {
   answer: Record<string, unknown> | null;
-  reps: { ms: number; statements: number; roundTrips: number; batchSizes: number[]; roundTripMs: number[]; rowsRead: number; rowsWritten: number }[];
+  reps: { ms: number; limiterMs?: number; statements: number; roundTrips: number; batchSizes: number[]; roundTripMs: number[]; rowsRead: number; rowsWritten: number }[];
   statements: CostStatement[];
 }
 interface CostResult {
@@ -791,6 +791,10 @@ async function main() {
               inProcessP95: pct(c.reps.map((r) => r.ms), 95),
               workerMsP50: pct(c.reps.map((r) => r.ms - waited(r)), 50),
               workerMsMin: Math.min(...c.reps.map((r) => r.ms - waited(r))),
+              // The same, less the rate limiters' waits (a binding call, not CPU).
+              cpuMsP50: pct(c.reps.map((r) => r.ms - waited(r) - (r.limiterMs ?? 0)), 50),
+              cpuMsMin: Math.min(...c.reps.map((r) => r.ms - waited(r) - (r.limiterMs ?? 0))),
+              limiterMsP50: pct(c.reps.map((r) => r.limiterMs ?? 0), 50),
               d1MsP50: pct(c.reps.map(waited), 50),
               statements: first.statements,
               roundTrips: first.roundTrips,
@@ -839,7 +843,11 @@ async function main() {
       for (const t of TYPICAL) {
         const r = typical[t.id] as any;
         if (!r) continue;
-        targets.push({ target: `${t.id} ≤ 10 ms Worker CPU (p50)`, met: r.workerMsP50 <= 10, detail: `${t.id} Worker ${fmt(r.workerMsP50, 0)} ms (min ${fmt(r.workerMsMin, 0)}), in-process p50 ${fmt(r.inProcessP50, 0)} ms` });
+        targets.push({
+          target: `${t.id} ≤ 10 ms Worker CPU (p50)`,
+          met: r.workerMsP50 <= 10,
+          detail: `${t.id} Worker ${fmt(r.workerMsP50, 0)} ms (min ${fmt(r.workerMsMin, 0)}; less the rate limiter's wait ${fmt(r.cpuMsP50, 0)}, min ${fmt(r.cpuMsMin, 0)}), in-process p50 ${fmt(r.inProcessP50, 0)} ms`,
+        });
       }
       const bare = cost.typical.barePointRead;
       targets.push({
@@ -997,10 +1005,10 @@ async function main() {
     console.log(`Typical traffic (in-process, ${cost.typical.workloads.T1?.reps.length ?? "?"} requests each; D1 counts of the first):`);
     console.log(
       table([
-        ["", "p50 ms", "p95 ms", "CPU ms p50", "min", "stmts", "trips", "batches", "rows read", "rows written"],
+        ["", "p50 ms", "p95 ms", "CPU ms p50", "min", "less limiter p50", "min", "stmts", "trips", "batches", "rows read", "rows written"],
         ...TYPICAL.filter((t) => typical[t.id]).map((t) => {
           const r = typical[t.id] as any;
-          return [t.id, fmt(r.inProcessP50, 0), fmt(r.inProcessP95, 0), fmt(r.workerMsP50, 0), fmt(r.workerMsMin, 0), r.statements, r.roundTrips, r.batchSizes.join("+"), r.rowsRead, r.rowsWritten];
+          return [t.id, fmt(r.inProcessP50, 0), fmt(r.inProcessP95, 0), fmt(r.workerMsP50, 0), fmt(r.workerMsMin, 0), fmt(r.cpuMsP50, 0), fmt(r.cpuMsMin, 0), r.statements, r.roundTrips, r.batchSizes.join("+"), r.rowsRead, r.rowsWritten];
         }),
       ]),
     );

@@ -64,6 +64,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const [name, set] of Object.entries(cpu)) {
     if (!set || typeof set !== "object" || !("functions" in set)) continue;
     console.log(`\n${name}: ${set.requests} requests, ${set.perRequestMs} ms each (Node, SQL in-process); self time ${set.totalMs} ms`);
+    console.log("  by group:");
+    for (const g of set.groups) console.log(`    ${String(g.share).padStart(5)}%  ${String(g.ms).padStart(8)} ms  ${g.name}`);
     console.log("  by module:");
     for (const m of set.modules.slice(0, 12)) console.log(`    ${String(m.share).padStart(5)}%  ${String(m.ms).padStart(8)} ms  ${m.name}`);
     console.log("  by function:");
