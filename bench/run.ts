@@ -10,11 +10,15 @@
 //      (test/support/d1-guard.ts, limits recorded, not enforced: statements, round trips,
 //      rows read and written from D1's meta, query plans), the floor of W2 (its rows inserted
 //      straight through the binding, one json_each INSERT per table) and W1's (its 250 clients, one
-//      INSERT), the steps of a sync, and per request the Worker's own time (in-process minus D1 waits);
+//      INSERT), the honest floors (every row the request wrote: graph, history, lookup keys, outbox),
+//      the typical requests T1–T6 with a bare point read beside the GET, the steps of a sync, and
+//      per request the Worker's own time (in-process minus D1 waits) and the rate limiters' waits;
+//   3c. memory: the peak live heap of W2, W8 and T1 in one V8 isolate (bench/profile, Node);
 //   3b. with --rtt: the cost runner sends every workload again with each D1 round trip delayed by
 //      each given round-trip time (src/db/round-trip-delay.ts, under the guard) and times it in-process;
-//   4. a table on stdout; the same figures in bench/results/latest.json (and n<N>.json, which the
-//      next run at another N is compared with). See docs/PERFORMANCE.md.
+//   4. a table on stdout, and the targets as ✓/✗ lines; the same figures in bench/results/latest.json
+//      (and n<N>.json, which the next run at another N is compared with); with --plot, latest.svg.
+//      See docs/PERFORMANCE.md.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
