@@ -78,13 +78,17 @@ export interface SealedEntry {
   linked: string[];
 }
 
-/** JSON.stringify of each key seen (keys repeat across entries: "from", "to", field names). */
+/**
+ * JSON.stringify of the keys seen (keys repeat across entries: "from", "to", field names). Bounded:
+ * at most 4,096 keys of at most 64 characters are kept (metadata keys are the caller's), so the
+ * cache holds well under 1 MB whatever is sent.
+ */
 const quotedKeys = new Map<string, string>();
 function quoted(key: string): string {
   let text = quotedKeys.get(key);
   if (text === undefined) {
     text = JSON.stringify(key);
-    if (quotedKeys.size < 4096) quotedKeys.set(key, text);
+    if (key.length <= 64 && quotedKeys.size < 4096) quotedKeys.set(key, text);
   }
   return text;
 }
