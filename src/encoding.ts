@@ -2,10 +2,57 @@
 
 const encoder = new TextEncoder();
 
+/** Two lower-case hex digits of each byte value. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 /** SHA-256 of the UTF-8 text, as 64 lower-case hex digits. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  let hex = "";
+  for (let i = 0; i < digest.length; i++) hex += HEX[digest[i]!];
+  return hex;
+}
+
+/**
+ * Whether `JSON.stringify(value)` is already the canonical JSON of `value` (object keys sorted by
+ * UTF-16 code units at every level, as `Array.prototype.sort` orders strings): true only for plain
+ * objects and arrays (no `toJSON`, no other prototype) whose keys JSON.stringify lists in sorted
+ * order, holding nothing JSON.stringify would write differently from a canonical writer: no
+ * function, symbol or bigint, and no undefined member unless `undefinedDropped` (a canonical form
+ * that drops undefined members, as JSON.stringify does). Undefined array items are written `null`
+ * by both. When false, a canonical writer builds the text itself (the answer is the same either way).
+ */
+export function stringifiesSorted(value: object, undefinedDropped: boolean): boolean {
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === null || item === undefined) continue;
+      const type = typeof item;
+      if (type === "object") {
+        if (!stringifiesSorted(item as object, undefinedDropped)) return false;
+      } else if (type === "function" || type === "symbol" || type === "bigint") return false;
+    }
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(value);
+  // The order of this level first: a level out of order fails before its members are visited.
+  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
+  const object = value as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    const item = object[keys[i]!];
+    if (item === null) continue;
+    const type = typeof item;
+    if (type === "object") {
+      if (!stringifiesSorted(item as object, undefinedDropped)) return false;
+    } else if (type === "undefined") {
+      if (!undefinedDropped) return false;
+    } else if (type === "function" || type === "symbol" || type === "bigint") return false;
+  }
+  return true;
 }
 
 /** base64url without padding (RFC 4648 §5). */

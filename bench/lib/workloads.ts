@@ -274,3 +274,54 @@ export function w8Body(ext: string, stored: StoredChildren) {
 
 /** What W8's answer must report in every list. */
 export const W8_EXPECTED = { created: LIST_SIZE / 2, updated: LIST_SIZE / 2, deleted: LIST_SIZE / 2 };
+
+// ---------------------------------------------------------------------------------------------
+// Typical traffic (T1–T6): the requests users send all day (issue 25)
+// ---------------------------------------------------------------------------------------------
+
+export type TypicalId = "T1" | "T2" | "T3" | "T4" | "T5" | "T6";
+
+export const TYPICAL: { id: TypicalId; name: string }[] = [
+  { id: "T1", name: "POST /clients/sync creating a client with 2 addresses, 2 contact methods, 1 document, 1 linked client" },
+  { id: "T2", name: "POST /clients/sync, T1's body with one field changed (the client's name)" },
+  { id: "T3", name: "POST /clients/sync, T2's body again (no-op)" },
+  { id: "T4", name: "GET /clients/{id}, a T1 client" },
+  { id: "T5", name: "GET /clients?limit=20 (a page of 20)" },
+  { id: "T6", name: "POST /clients/lookup, 3 identifiers (externalId, e-mail, phone) of a T1 client" },
+];
+
+/** A phone number unique to `n` (10 digits after +52). */
+const phoneOf = (n: number) => `+52 55 ${String(1000 + (Math.floor(n / 10_000) % 9000))} ${String(n % 10_000).padStart(4, "0")}`;
+
+/** T1's body (T2's with `name`): a typical client graph, every item with an externalId. */
+export function typicalSyncBody(ext: string, n: number, name = "Cliente típico") {
+  return {
+    client: { ...typicalClient(ext, n), name },
+    addresses: [
+      { type: "home", isPrimary: true, street: "Av. Reforma 1", city: "Ciudad de México", state: "CDMX", postalCode: "06600", country: "MX", externalId: `${ext}-a0` },
+      { type: "business", isPrimary: false, street: "Insurgentes Sur 2", city: "Ciudad de México", state: "CDMX", postalCode: "03100", country: "MX", externalId: `${ext}-a1` },
+    ],
+    contactMethods: [
+      { type: "email", value: `${ext}@example.com`, isPrimary: true, externalId: `${ext}-c0` },
+      { type: "phone", value: phoneOf(n), isPrimary: true, externalId: `${ext}-c1` },
+    ],
+    documents: [{ type: "ine", category: "identity", expiresAt: "2031-12-31", externalId: `${ext}-d0`, fields: { number: `N${n}` } }],
+    linkedClients: [
+      {
+        child: { type: "individual", name: "Representante", lastName: "Legal", birthDate: "1975-05-05", nationalities: ["MX"], scopes: ["base"], externalId: `${ext}-l0` },
+        relationshipType: "legal_representative",
+      },
+    ],
+  };
+}
+
+/** T6's body: three identifiers of the client `typicalSyncBody(ext, n)` made. */
+export function typicalLookupBody(ext: string, n: number) {
+  return {
+    identifiers: [
+      { kind: "externalId", value: ext },
+      { kind: "email", value: `${ext}@example.com` },
+      { kind: "phone", value: phoneOf(n) },
+    ],
+  };
+}

@@ -6,7 +6,7 @@
 // stored is the entry's JSON in the API's key order (values keep the key order they were sent
 // with: a GET answers them that way), gzip-compressed, base64: the hash is computed and verified
 // over the canonical form of that same value.
-import { sha256Hex } from "../encoding.ts";
+import { sha256Hex, stringifiesSorted } from "../encoding.ts";
 
 export type Entity = "client" | "address" | "contactMethod" | "bankAccount" | "document" | "link";
 export type Action = "created" | "updated" | "deleted";
@@ -79,12 +79,30 @@ export interface SealedEntry {
 }
 
 /**
+ * JSON.stringify of the keys seen (keys repeat across entries: "from", "to", field names). Bounded:
+ * at most 4,096 keys of at most 64 characters are kept (metadata keys are the caller's), so the
+ * cache holds well under 1 MB whatever is sent.
+ */
+const quotedKeys = new Map<string, string>();
+function quoted(key: string): string {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (key.length <= 64 && quotedKeys.size < 4096) quotedKeys.set(key, text);
+  }
+  return text;
+}
+
+/**
  * JSON with object keys sorted and no spaces (undefined members dropped, as JSON.stringify does).
- * Built by appending to one string (no intermediate arrays): every write seals an entry per changed
- * client, and this runs over all of them.
+ * A value whose keys are already in order at every level (most field values: `{from, to}`, small
+ * metadata) is written by JSON.stringify itself (`stringifiesSorted` says when that is the same
+ * text); the rest is built by appending to one string (no intermediate arrays): every write seals
+ * an entry per changed client, and this runs over all of them.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (stringifiesSorted(value, true)) return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
@@ -102,7 +120,7 @@ export function canonicalJson(value: unknown): string {
     const item = object[key];
     if (item === undefined) continue;
     if (!first) out += ",";
-    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+    out += `${quoted(key)}:${canonicalJson(item)}`;
     first = false;
   }
   return `${out}}`;
