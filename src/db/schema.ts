@@ -376,6 +376,23 @@ export const writeGuards = sqliteTable(
   (t) => [check("stale_graph", sql`${t.ok} = 1`)],
 );
 
+// API.md §15: one row per R2 object an upload is about to put (key = the object's key), written
+// before the put and deleted by the batch that commits the upload. A row left older than 15 minutes
+// is an attempt that never committed: the cron sweep claims it (swept_at), deletes its object, then
+// the row (src/files/attempts.ts). The upload's batch commits only while its row is unclaimed.
+export const uploadAttempts = sqliteTable(
+  "upload_attempts",
+  {
+    key: text("key").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    documentId: text("document_id").notNull(),
+    at: text("at").notNull(),
+    sweptAt: text("swept_at"),
+  },
+  (t) => [index("upload_attempts_at").on(t.at)],
+);
+
 export type ClientRow = typeof clients.$inferSelect;
 export type AddressRow = typeof addresses.$inferSelect;
 export type ContactMethodRow = typeof contactMethods.$inferSelect;
