@@ -389,6 +389,10 @@ export const uploadAttempts = sqliteTable(
     documentId: text("document_id").notNull(),
     at: text("at").notNull(),
     sweptAt: text("swept_at"),
+    // A presigned upload's declaration (null for a PUT …/file): what POST …/file/complete checks.
+    size: integer("size"),
+    sha256: text("sha256"),
+    contentType: text("content_type"),
   },
   (t) => [index("upload_attempts_at").on(t.at)],
 );

@@ -8,8 +8,8 @@ import { uploadAttempts, writeGuards } from "./schema";
 export type UploadAttemptRow = typeof uploadAttempts.$inferSelect;
 
 /** The attempt's row, written (and committed) before a byte of its object is put. */
-export function insertAttempt(db: Db, row: Omit<UploadAttemptRow, "sweptAt">): Statement {
-  return db.insert(uploadAttempts).values({ ...row, sweptAt: null });
+export function insertAttempt(db: Db, row: Pick<UploadAttemptRow, "key" | "tenantId" | "clientId" | "documentId" | "at"> & Partial<UploadAttemptRow>): Statement {
+  return db.insert(uploadAttempts).values({ sweptAt: null, ...row });
 }
 
 /** The attempt's row (by its primary key), to tell whether the sweep claimed it meanwhile. */
