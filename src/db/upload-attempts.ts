@@ -2,7 +2,7 @@
 // R2 put and deleted by the batch that commits the upload; the cron sweep reads the rows left
 // behind (index upload_attempts_at), claims them, removes their objects, then the rows.
 import { eq, inArray, sql } from "drizzle-orm";
-import type { Db, Read, Statement } from "./database";
+import { tenantFilter, type Db, type Read, type Statement, type Tenant } from "./database";
 import { uploadAttempts, writeGuards } from "./schema";
 
 export type UploadAttemptRow = typeof uploadAttempts.$inferSelect;
@@ -16,6 +16,18 @@ export function insertAttempt(db: Db, row: Pick<UploadAttemptRow, "key" | "tenan
 export function attemptRead(db: Db, key: string): Read<UploadAttemptRow | null> {
   return {
     statements: [db.select().from(uploadAttempts).where(eq(uploadAttempts.key, key))],
+    parse: ([rows]) => (rows as UploadAttemptRow[])[0] ?? null,
+  };
+}
+
+/**
+ * An upload's attempt by the parts of its key (files/<tenant>/<client>/<document>/<upload id>), for a
+ * route's first read, where the tenant is still the API key's subquery: by its primary key.
+ */
+export function documentAttemptRead(db: Db, tenant: Tenant, clientId: string, documentId: string, uploadId: string): Read<UploadAttemptRow | null> {
+  const rest = `/${clientId}/${documentId}/${uploadId}`;
+  return {
+    statements: [db.select().from(uploadAttempts).where(sql`${uploadAttempts.key} = ('files/' || ${tenant} || ${rest}) AND ${tenantFilter(uploadAttempts.tenantId, tenant)}`)],
     parse: ([rows]) => (rows as UploadAttemptRow[])[0] ?? null,
   };
 }

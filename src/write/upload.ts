@@ -12,7 +12,7 @@ import { attemptOpenGuard, attemptRead, deleteAttempts, insertAttempt, type Uplo
 import { documentFileRead, markUploaded, type DocumentFileState } from "../db/documents";
 import { documentOut } from "../db/mappers";
 import type { ClientRow, DocumentRow } from "../db/schema";
-import { declaredFile, fileKeyOf, hashedBody, sha256OfBody, type DeclaredFile } from "../files/upload";
+import { declaredFile, fileKeyOf, hashedBody, sha256OfBody, type DeclaredFile, type FileContentType } from "../files/upload";
 import { ORPHAN_MIN_AGE_MS } from "../files/attempts";
 import { recordChange } from "../history/drafts";
 import { readWithKey } from "../http/auth";
@@ -36,7 +36,7 @@ const attemptSwept = () =>
 /** The document's fields as recorded: every column but where the file lies (not part of what it is). */
 const recorded = ({ fileKey: _key, ...row }: DocumentRow) => row;
 
-interface Stored {
+export interface Stored {
   key: string;
   sha256: string;
   size: number;
@@ -61,7 +61,7 @@ export async function uploadDocumentFile(request: ApiRequest, clientId: string, 
     // tell it from another file under the same key), never stored.
     if (!keyed) throw alreadyUploaded(documentId);
     const sha256 = await sha256OfBody(request.body, declared.length);
-    return commit(request, clientId, documentId, declared, null, sha256);
+    return commit(request, clientId, documentId, fingerprintOf(declared.contentType, sha256), declared.contentType, null);
   }
 
   // The attempt is recorded before a byte is put: whatever happens next, the sweep can find it.
@@ -72,13 +72,28 @@ export async function uploadDocumentFile(request: ApiRequest, clientId: string, 
     await runBatch(request.db, [deleteAttempts(request.db, [key])]).catch(() => {});
     throw error;
   });
+  return commitStored(request, clientId, documentId, fingerprintOf(declared.contentType, stored.sha256), declared.contentType, stored);
+}
+
+/** The key of a PUT stands for this file: its type and bytes (a body cannot be kept to compare). */
+const fingerprintOf = (contentType: string, sha256: string) => `${contentType}\n${sha256}`;
+
+/** Removes an attempt's object, then its row (only once the object is gone: else the sweep does both). */
+export async function discardAttempt(request: ApiRequest, key: string): Promise<void> {
+  const deleted = await request.files.delete(key).then(
+    () => true,
+    () => false,
+  );
+  if (deleted) await runBatch(request.db, [deleteAttempts(request.db, [key])]).catch(() => {});
+}
+
+/** The stored object committed as the document's file; refused or failed, the object is discarded. */
+export async function commitStored(request: ApiRequest, clientId: string, documentId: string, fingerprint: string, contentType: FileContentType, stored: Stored): Promise<Response> {
   try {
-    return await commit(request, clientId, documentId, declared, stored, stored.sha256);
+    return await commit(request, clientId, documentId, fingerprint, contentType, stored);
   } catch (error) {
-    // Refused (409, 404, 422, a conflict) or failed: the object is no document's file. The row goes
-    // only once the object is gone; if this is lost too, the sweep removes both.
-    const deleted = await request.files.delete(stored.key).then(() => true, () => false);
-    if (deleted) await runBatch(request.db, [deleteAttempts(request.db, [stored.key])]).catch(() => {});
+    // Refused (409, 404, 422, a conflict) or failed: the object is no document's file.
+    await discardAttempt(request, stored.key);
     throw error;
   }
 }
@@ -117,10 +132,9 @@ const digestMismatch = (declared: string, actual: string) =>
  * and event, the answer under the Idempotency-Key — one D1 batch (runWrite). `stored` is null for a
  * keyed retry of an upload already committed (its decision can only replay or refuse).
  */
-async function commit(request: ApiRequest, clientId: string, documentId: string, declared: DeclaredFile, stored: Stored | null, sha256: string) {
+export async function commit(request: ApiRequest, clientId: string, documentId: string, fingerprint: string, contentType: FileContentType, stored: Stored | null) {
   const { db } = request;
-  // The key stands for this file: its type and bytes.
-  const idempotency = await idempotencyOf(request, `${declared.contentType}\n${sha256}`);
+  const idempotency = await idempotencyOf(request, fingerprint);
   const operation: WriteOperation<[DocumentFileState | null, UploadAttemptRow | null]> = {
     read: () => bothReads(documentFileRead(db, request.tenant, clientId, documentId), attemptRead(db, stored?.key ?? "")),
     async decide([state, attempt]) {
@@ -128,10 +142,10 @@ async function commit(request: ApiRequest, clientId: string, documentId: string,
       if (state.document.sha256 !== null || !stored) throw alreadyUploaded(documentId);
       if (!attempt || attempt.sweptAt !== null) throw attemptSwept();
       const at = new Date().toISOString();
-      if (state.document.contentType !== null && state.document.contentType !== declared.contentType) {
+      if (state.document.contentType !== null && state.document.contentType !== contentType) {
         throw new ApiError("UNSUPPORTED_MEDIA_TYPE", `Document ${documentId} declares contentType ${state.document.contentType}: its file must be sent as such`);
       }
-      const file = { size: stored.size, sha256: stored.sha256, uploadedAt: at, fileKey: stored.key, contentType: declared.contentType };
+      const file = { size: stored.size, sha256: stored.sha256, uploadedAt: at, fileKey: stored.key, contentType };
       const after: DocumentRow = { ...state.document, ...file, status: "uploaded", updatedAt: at };
       const bumped: ClientRow = { ...state.client, version: state.client.version + 1 };
       const changes = [
