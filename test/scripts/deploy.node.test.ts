@@ -39,4 +39,11 @@ describe("deploy --dry-run", () => {
       { binding: "FILES_TEST", bucket: "b", days: 1827 },
     ]);
   });
+
+  it("the buckets presigned URLs name ([vars] FILES_*_BUCKET) are wrangler.toml's files buckets", () => {
+    const config = projectConfig() as { vars?: Record<string, unknown>; r2_buckets?: { binding: string; bucket_name?: string }[] };
+    const named = Object.fromEntries((config.r2_buckets ?? []).map((b) => [b.binding, b.bucket_name]));
+    expect(config.vars?.FILES_TEST_BUCKET).toBe(named.FILES_TEST);
+    expect(config.vars?.FILES_LIVE_BUCKET).toBe(named.FILES_LIVE);
+  });
 });
