@@ -69,7 +69,7 @@ export function sweepAttemptStatements(db: Db, before: string, now: string, limi
   ];
 }
 
-/** Claimed attempts whose object could not be deleted (a bucket lock): tried again a sweep period later. */
+/** Claimed attempts whose object could not be deleted (a bucket lock): tried again once `at` is old enough. */
 export function postponeAttempts(db: Db, keys: readonly string[], now: string): Statement {
   return db.update(uploadAttempts).set({ at: now }).where(inArray(uploadAttempts.key, sql`(SELECT value FROM json_each(${JSON.stringify(keys)}))`));
 }

@@ -14,13 +14,19 @@ import { deleteAttempts, postponeAttempts, sweepAttemptStatements } from "../db/
  */
 export const ORPHAN_MIN_AGE_MS = 15 * 60 * 1000;
 
+/**
+ * An object the sweep could not delete (under the bucket lock, it cannot go before the retention
+ * period) is tried again a day later, not every run: its row's `at` moves forward by this much.
+ */
+export const POSTPONE_MS = 24 * 60 * 60 * 1000;
+
 /** Attempts per environment and sweep run: a backlog drains over a few runs. */
 export const ATTEMPTS_PER_SWEEP = 100;
 
 export interface AttemptsSwept {
   /** Objects deleted (their rows too). */
   removed: string[];
-  /** Objects that could not be deleted (e.g. under the bucket lock): their rows wait a period more. */
+  /** Objects that could not be deleted (e.g. under the bucket lock): their rows wait a day more (POSTPONE_MS). */
   kept: string[];
 }
 
@@ -28,6 +34,7 @@ export interface AttemptsSwept {
 export async function sweepAttempts(db: Db, bucket: R2Bucket, now = Date.now()): Promise<AttemptsSwept> {
   const before = new Date(now - ORPHAN_MIN_AGE_MS).toISOString();
   const at = new Date(now).toISOString();
+  const retryAt = new Date(now + POSTPONE_MS).toISOString();
   const [, claimed] = (await runBatch(db, sweepAttemptStatements(db, before, at, ATTEMPTS_PER_SWEEP))) as [unknown, { key: string }[]];
   const keys = claimed.map((c) => c.key);
   if (keys.length === 0) return { removed: [], kept: [] };
@@ -45,6 +52,6 @@ export async function sweepAttempts(db: Db, bucket: R2Bucket, now = Date.now()):
       );
     }
   }
-  await runBatch(db, [...(removed.length > 0 ? [deleteAttempts(db, removed)] : []), ...(kept.length > 0 ? [postponeAttempts(db, kept, at)] : [])]);
+  await runBatch(db, [...(removed.length > 0 ? [deleteAttempts(db, removed)] : []), ...(kept.length > 0 ? [postponeAttempts(db, kept, retryAt)] : [])]);
   return { removed, kept };
 }

@@ -9,7 +9,7 @@ import { documents, uploadAttempts } from "../../src/db/schema";
 import { insertAttempt } from "../../src/db/upload-attempts";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
-import { ORPHAN_MIN_AGE_MS, sweepAttempts } from "../../src/files/attempts";
+import { ORPHAN_MIN_AGE_MS, POSTPONE_MS, sweepAttempts } from "../../src/files/attempts";
 import { fileKeyOf } from "../../src/files/upload";
 import { createHarness } from "../support/harness";
 import { bucketOf, objectsOf, pdfBytes, setUp, upload } from "./support";
@@ -100,5 +100,21 @@ describe("upload attempts", () => {
     expect(row).toMatchObject({ status: "pending_upload", sha256: null, fileKey: null });
     expect(await objectsOf("test", s.tenantId, s.client.id, s.document.id)).toEqual([]);
     expect(await h.rows("test", uploadAttempts, { documentId: s.document.id })).toEqual([]);
+  });
+
+  it("an object that cannot be deleted (bucket lock): its row stays claimed and waits a day; nothing else is lost", async () => {
+    const s = await setUp(h);
+    const orphan = await crashedAttempt(s);
+    const locked = { delete: async () => Promise.reject(new Error("object is locked")) } as unknown as R2Bucket;
+    const now = later();
+    const swept = await sweepAttempts(openDb(h.binding("test")), locked, now);
+    expect(swept.kept).toContain(orphan);
+    expect(swept.removed).not.toContain(orphan);
+    const [row] = await h.rows("test", uploadAttempts, { key: orphan });
+    expect(row!.sweptAt).not.toBeNull();
+    expect(row!.at).toBe(new Date(now + POSTPONE_MS).toISOString());
+    expect(await objectsOf("test", s.tenantId, s.client.id, s.document.id)).toEqual([orphan]);
+    // The next run (with a bucket that can delete) leaves it until then.
+    expect((await sweepAttempts(openDb(h.binding("test")), bucketOf("test"), now + 60_000)).removed).not.toContain(orphan);
   });
 });
