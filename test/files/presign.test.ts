@@ -2,7 +2,8 @@
 // presigned-URL example (S3 "Authenticating Requests: Using Query Parameters", GET test.txt of
 // examplebucket with AKIAIOSFODNN7EXAMPLE on 2013-05-24, 86400 s), then what the upload URL binds.
 import { describe, expect, it } from "vitest";
-import { presign, presignFilePut, PRESIGN_TTL_SECONDS } from "../../src/files/presign";
+import type { Env } from "../../src/env";
+import { presign, presignFilePut, PRESIGN_TTL_SECONDS, s3SettingsOf } from "../../src/files/presign";
 
 const AWS_EXAMPLE = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
 
@@ -71,5 +72,15 @@ describe("the upload URL of a document file", () => {
     const reference = await sig({ size: 1234, sha256 });
     expect(await sig({ size: 1235, sha256 })).not.toBe(reference);
     expect(await sig({ size: 1234, sha256: "b".repeat(64) })).not.toBe(reference);
+  });
+});
+
+describe("the S3 settings", () => {
+  const full = { R2_ACCOUNT_ID: "acc", R2_ACCESS_KEY_ID: "id", R2_SECRET_ACCESS_KEY: "secret", FILES_TEST_BUCKET: "t", FILES_LIVE_BUCKET: "l" } as unknown as Env;
+  it("come from the Worker's settings, the bucket per environment; a missing one is named (the 500's log)", () => {
+    expect(s3SettingsOf(full, "test")).toEqual({ accountId: "acc", bucket: "t", credentials: { accessKeyId: "id", secretAccessKey: "secret" } });
+    expect(s3SettingsOf(full, "live")).toMatchObject({ bucket: "l" });
+    expect(s3SettingsOf({ ...full, R2_SECRET_ACCESS_KEY: undefined } as Env, "test")).toEqual({ missing: "R2_SECRET_ACCESS_KEY" });
+    expect(s3SettingsOf({ ...full, FILES_LIVE_BUCKET: "" } as Env, "live")).toEqual({ missing: "FILES_LIVE_BUCKET" });
   });
 });
