@@ -4,9 +4,10 @@
 // it is older than ORPHAN_MIN_AGE_MS, and never a committed file. Real local R2 and D1.
 import { describe, expect, it } from "vitest";
 import { createScheduledController } from "cloudflare:test";
-import { openDb } from "../../src/db/database";
+import { isStaleGraph } from "../../src/db/constraints";
+import { openDb, runBatch } from "../../src/db/database";
 import { documents, uploadAttempts } from "../../src/db/schema";
-import { insertAttempt } from "../../src/db/upload-attempts";
+import { attemptOpenGuard, insertAttempt } from "../../src/db/upload-attempts";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { ORPHAN_MIN_AGE_MS, POSTPONE_MS, sweepAttempts } from "../../src/files/attempts";
@@ -116,5 +117,19 @@ describe("upload attempts", () => {
     expect(await objectsOf("test", s.tenantId, s.client.id, s.document.id)).toEqual([orphan]);
     // The next run (with a bucket that can delete) leaves it until then.
     expect((await sweepAttempts(openDb(h.binding("test")), bucketOf("test"), now + 60_000)).removed).not.toContain(orphan);
+  });
+
+  it("the upload batch's guard: fails the whole batch once the sweep claimed the attempt (or its row is gone), passes while open", async () => {
+    const s = await setUp(h);
+    const db = openDb(h.binding("test"));
+    const open = await crashedAttempt(s);
+    await expect(runBatch(db, [attemptOpenGuard(db, open)])).resolves.toBeDefined();
+    // Claimed, its object not deleted yet (here: a bucket that refuses): the row is there, swept_at set.
+    const locked = { delete: async () => Promise.reject(new Error("object is locked")) } as unknown as R2Bucket;
+    await sweepAttempts(db, locked, later());
+    expect((await h.rows("test", uploadAttempts, { key: open }))[0]!.sweptAt).not.toBeNull();
+    await expect(runBatch(db, [attemptOpenGuard(db, open)])).rejects.toSatisfy(isStaleGraph);
+    // No row at all (swept and removed).
+    await expect(runBatch(db, [attemptOpenGuard(db, crypto.randomUUID())])).rejects.toSatisfy(isStaleGraph);
   });
 });
