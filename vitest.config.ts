@@ -31,6 +31,11 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 WEBHOOK_SECRET_KEYS: JSON.stringify({ "test-2026": "dGVzdC1vbmx5LXdlYmhvb2stc2VjcmV0LWtleS0wMDE=" }),
                 WEBHOOK_SECRET_KEY_ID: "test-2026",
+                // Presigned uploads (src/files/presign.ts): placeholder R2 S3 credentials (test-only;
+                // local R2 has no S3 API, nothing is ever sent with them).
+                R2_ACCOUNT_ID: "00000000000000000000000000000000",
+                R2_ACCESS_KEY_ID: "test-only-access-key-id",
+                R2_SECRET_ACCESS_KEY: "test-only-secret-access-key",
               },
               // wrangler.toml's rate limiters with limits no test reaches: several test files send
               // hundreds of requests with one key. test/http/rate-limit.test.ts sets its own small

@@ -5,15 +5,43 @@
 // the values given to `wrangler secret put`), seals the secrets still stored in plain in both
 // databases (`npm run webhook-secrets -- encrypt --remote`), after the Worker that reads both
 // forms is live; without them it says the operator must run that command.
+// Before the Worker, each files bucket gets its R2 bucket lock rule (API.md §15: the retention
+// period on the prefix files/, scripts/lib/bucket-lock.ts) unless `lock list` shows it already.
+// `npm run deploy -- --dry-run` prints every step (the lock rules included) and runs none.
 import { spawn } from "node:child_process";
-import { allShardBindings, ENVIRONMENT_NAMES, projectRoot, wranglerInherit } from "./lib/wrangler.ts";
+import { LOCK_RULE_NAME, lockAddArgs, lockListArgs, lockRules } from "./lib/bucket-lock.ts";
+import { allShardBindings, ENVIRONMENT_NAMES, projectRoot, wranglerCapture, wranglerInherit } from "./lib/wrangler.ts";
+
+const dryRun = process.argv.includes("--dry-run");
+const deployArgs = process.argv.slice(2).filter((a) => a !== "--dry-run");
+const rules = lockRules();
 
 const steps: string[][] = [
   ...allShardBindings().map((binding) => ["d1", "migrations", "apply", binding, "--remote"]),
-  ["deploy", ...process.argv.slice(2)],
+  ...rules.map(lockAddArgs),
+  ["deploy", ...deployArgs],
 ];
 
+if (dryRun) {
+  console.log("npm run deploy --dry-run: the steps, in order (nothing is run; the first failure stops a real deploy):");
+  for (const args of steps) console.log(`  $ wrangler ${args.join(" ")}`);
+  console.log(
+    `\nBucket lock (API.md §15): ${rules.map((r) => `${r.bucket} keeps every object under files/ ${r.days} days from its upload (rule ${LOCK_RULE_NAME})`).join("; ")}. ` +
+      `A rule already listed by \`wrangler r2 bucket lock list <bucket>\` is left as is.`,
+  );
+  console.log(`\nThen, with WEBHOOK_SECRET_KEYS and WEBHOOK_SECRET_KEY_ID set: ${ENVIRONMENT_NAMES.map((env) => `npm run webhook-secrets -- encrypt --env ${env} --remote`).join("; ")}.`);
+  process.exit(0);
+}
+
 for (const args of steps) {
+  if (args[0] === "r2") {
+    const rule = rules.find((r) => r.bucket === args[4])!;
+    const listed = await wranglerCapture(lockListArgs(rule));
+    if (listed.code === 0 && listed.stdout.includes(LOCK_RULE_NAME)) {
+      console.log(`\n${rule.bucket}: lock rule ${LOCK_RULE_NAME} already set (wrangler ${lockListArgs(rule).join(" ")}); left as is.`);
+      continue;
+    }
+  }
   console.log(`\n$ wrangler ${args.join(" ")}`);
   const code = await wranglerInherit(args);
   if (code !== 0) {
@@ -25,7 +53,7 @@ for (const args of steps) {
     process.exit(code);
   }
 }
-console.log("\nDeployed: every database migrated, Worker published.");
+console.log("\nDeployed: every database migrated, files buckets locked for the retention period, Worker published.");
 
 const encrypt = (env: string) => ["scripts/webhook-secrets.ts", "encrypt", "--env", env, "--remote"];
 if (process.env.WEBHOOK_SECRET_KEYS === undefined) {

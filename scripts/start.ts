@@ -8,12 +8,15 @@
 // 3. makes sure .dev.vars holds a local key for webhook secrets (WEBHOOK_SECRET_KEYS/_KEY_ID, made
 //    once, never replaced; git-ignored) and seals, under it, the secrets of both local databases
 //    still stored in plain (rows written before migration 0005: lib/webhook-secrets.ts);
-// 4. prints a working curl first, then runs `wrangler dev --port <port>` in the foreground.
+// 4. makes sure .dev.vars holds placeholders of the R2 S3 credentials of presigned uploads
+//    (lib/presign-vars.ts; local R2 has no S3 API, so such URLs cannot be used locally);
+// 5. prints a working curl first, then runs `wrangler dev --port <port>` in the foreground.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { hashKey, KEY_PATTERN, PERMISSIONS } from "../src/http/keys.ts";
 import { createKey, localKeyDatabase, migrateLocal, type KeyDatabase } from "./lib/apikeys.ts";
 import { openLocalDatabases } from "./lib/local-d1.ts";
+import { ensureS3Placeholders } from "./lib/presign-vars.ts";
 import { commandKeyring, DEV_VARS, ensureLocalKeys, sealRows } from "./lib/webhook-secrets.ts";
 import { allShardBindings, CommandError, configArgs, ENVIRONMENT_NAMES, localStateDir, projectRoot, shardBinding, shardCountOf, sqlString, wranglerInherit } from "./lib/wrangler.ts";
 
@@ -84,6 +87,7 @@ async function main(): Promise<number> {
   const migrated: string[] = [];
   let devKey;
   const secrets = ensureLocalKeys();
+  const placeholders = ensureS3Placeholders();
   const sealed: string[] = [];
   const local = await openLocalDatabases();
   try {
@@ -115,6 +119,7 @@ async function main(): Promise<number> {
     `Webhook secrets sealed with local key "${secrets.keyId}" (${secrets.created ? "created in" : "kept in"} ${shown(DEV_VARS)})` +
       (sealed.length > 0 ? `; plain ones sealed now: ${sealed.join(", ")}.` : "."),
   );
+  if (placeholders.length > 0) console.log(`Presigned uploads: placeholder R2 S3 credentials added to ${shown(DEV_VARS)} (local R2 cannot serve presigned URLs).`);
   console.log(`Starting wrangler dev on ${base} (Ctrl-C stops it)…`);
   console.log("");
   return wranglerInherit(["dev", ...configArgs, "--port", String(port), "--persist-to", localStateDir, ...rest]);

@@ -15,6 +15,16 @@ export interface Env {
   /** The document files of each environment (API.md §15): R2, one bucket per environment. */
   FILES_TEST: R2Bucket;
   FILES_LIVE: R2Bucket;
+  /**
+   * Presigned uploads (API.md §15, src/files/presign.ts): R2's S3 API credentials, Worker secrets
+   * (`wrangler secret put`; an R2 API token's access key id and secret, and the account id), and
+   * the buckets' names as the S3 API knows them (wrangler.toml [vars], the r2_buckets' names).
+   */
+  R2_ACCOUNT_ID?: string;
+  R2_ACCESS_KEY_ID?: string;
+  R2_SECRET_ACCESS_KEY?: string;
+  FILES_TEST_BUCKET?: string;
+  FILES_LIVE_BUCKET?: string;
   RATE_LIMIT_READS: RateLimit;
   RATE_LIMIT_WRITES: RateLimit;
   EVENTS_QUEUE: Queue<EventMessage>;

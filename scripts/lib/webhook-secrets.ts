@@ -12,7 +12,7 @@ export const DEV_VARS = join(projectRoot, ".dev.vars");
 const NAMES = ["WEBHOOK_SECRET_KEYS", "WEBHOOK_SECRET_KEY_ID"] as const;
 
 /** The variables of a dotenv file (KEY=value, value optionally in single or double quotes). */
-function readDotenv(path: string): Record<string, string> {
+export function readDotenv(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
   const vars: Record<string, string> = {};
   for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {

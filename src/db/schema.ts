@@ -387,6 +387,27 @@ export const tenantMoves = sqliteTable("tenant_moves", {
   startedAt: text("started_at").notNull(),
 });
 
+// API.md §15: one row per R2 object an upload is about to put (key = the object's key), written
+// before the put and deleted by the batch that commits the upload. A row left older than 15 minutes
+// is an attempt that never committed: the cron sweep claims it (swept_at), deletes its object, then
+// the row (src/files/attempts.ts). The upload's batch commits only while its row is unclaimed.
+export const uploadAttempts = sqliteTable(
+  "upload_attempts",
+  {
+    key: text("key").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    documentId: text("document_id").notNull(),
+    at: text("at").notNull(),
+    sweptAt: text("swept_at"),
+    // A presigned upload's declaration (null for a PUT …/file): what POST …/file/complete checks.
+    size: integer("size"),
+    sha256: text("sha256"),
+    contentType: text("content_type"),
+  },
+  (t) => [index("upload_attempts_at").on(t.at)],
+);
+
 export type ClientRow = typeof clients.$inferSelect;
 export type AddressRow = typeof addresses.$inferSelect;
 export type ContactMethodRow = typeof contactMethods.$inferSelect;

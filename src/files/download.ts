@@ -1,6 +1,8 @@
 // GET …/file (API.md §15): the document's file streamed back from R2 (never buffered), whole or one
 // byte range (RFC 9110 §14).
+import { runRead } from "../db/database";
 import { documentRead } from "../db/documents";
+import { attemptKeysAmong } from "../db/upload-attempts";
 import { recordAsOfRead } from "../db/history-reads";
 import { entryOfParts } from "../history/entry";
 import { graphAsOf } from "../history/replay";
@@ -48,10 +50,24 @@ export async function downloadDocumentFile(request: ApiRequest, clientId: string
 }
 
 /**
+ * The object of a document's committed upload among those under its prefix: never one of an
+ * attempt that did not commit (those still have their upload_attempts row, until the sweep removes
+ * object and row; the committing batch deleted its own), and, of the rest, the one whose put
+ * completed last before the recorded uploadedAt (the put precedes the batch that set it) — the rule
+ * that still applies to objects put before attempts were recorded.
+ */
+export function committedObjectOf<O extends { key: string; uploaded: Date }>(objects: readonly O[], attemptKeys: ReadonlySet<string>, uploadedAt: string): O | undefined {
+  const at = Date.parse(uploadedAt);
+  return objects
+    .filter((o) => !attemptKeys.has(o.key) && o.uploaded.getTime() <= at)
+    .sort((a, b) => b.uploaded.getTime() - a.uploaded.getTime())[0];
+}
+
+/**
  * `?asOf=`: the file of the document as the client's record shows it at that instant — also for a
  * deleted client, whose document rows are gone but whose objects stay until purge (needs
  * clients:history, as every asOf read). The record gives the file's sha256 and uploadedAt;
- * the object is the one under the document's prefix whose put completed last before uploadedAt (the put precedes the D1 batch that set uploadedAt: write/upload.ts). Its
+ * the object is its committed upload's (committedObjectOf). Its
  * ETag and Repr-Digest are the recorded sha256, which the caller can check the bytes against.
  */
 export async function downloadDocumentFileAsOf(request: ApiRequest, clientId: string, documentId: string, at: string): Promise<Response> {
@@ -63,10 +79,9 @@ export async function downloadDocumentFileAsOf(request: ApiRequest, clientId: st
   if (document.sha256 == null || document.uploadedAt == null) {
     throw notFound(`Document ${documentId} had no file at ${at}`);
   }
-  const uploadedAt = Date.parse(document.uploadedAt);
   const listed = await request.files.list({ prefix: filePrefixOf(request.tenantId, clientId, documentId), limit: 100 });
-  const candidates = listed.objects.filter((o) => o.uploaded.getTime() <= uploadedAt);
-  const object = candidates.sort((a, b) => b.uploaded.getTime() - a.uploaded.getTime())[0];
+  const attempts = listed.objects.length > 0 ? await runRead(request.db, attemptKeysAmong(request.db, listed.objects.map((o) => o.key))) : new Set<string>();
+  const object = committedObjectOf(listed.objects, attempts, document.uploadedAt);
   if (!object) throw new Error(`the file of document ${documentId} (recorded at ${document.uploadedAt}) is missing from R2`);
   return served(request, object.key, document.sha256, documentId);
 }

@@ -130,20 +130,3 @@ export const filePrefixOf = (tenantId: string, clientId: string, documentId: str
 
 /** A client's files, all its documents' (for purge). */
 export const clientFilesPrefixOf = (tenantId: string, clientId: string) => `files/${tenantId}/${clientId}/`;
-
-/**
- * An object of an attempt whose D1 batch never committed, older than this, is an orphan: removed by
- * the next upload of its document (or the sweep). Younger ones may be an attempt still in flight.
- */
-export const ORPHAN_MIN_AGE_MS = 15 * 60 * 1000;
-
-/**
- * Removes the objects under a document's prefix that no committed upload references (`keep`) and
- * that are older than ORPHAN_MIN_AGE_MS. Returns the keys removed.
- */
-export async function removeOrphans(bucket: R2Bucket, prefix: string, keep: string | null, now = Date.now()): Promise<string[]> {
-  const listed = await bucket.list({ prefix, limit: 100 });
-  const orphans = listed.objects.filter((o) => o.key !== keep && now - o.uploaded.getTime() >= ORPHAN_MIN_AGE_MS).map((o) => o.key);
-  if (orphans.length > 0) await bucket.delete(orphans);
-  return orphans;
-}

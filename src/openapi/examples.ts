@@ -17,6 +17,8 @@ export type OperationId =
   | "syncClient"
   | "uploadDocumentFile"
   | "downloadDocumentFile"
+  | "createDocumentFileUploadUrl"
+  | "completeDocumentFileUpload"
   | "createWebhookEndpoint"
   | "listWebhookEndpoints"
   | "deleteWebhookEndpoint"

@@ -11,6 +11,8 @@ import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
 import downloadDocumentFile from "./documents.file-get";
 import uploadDocumentFile from "./documents.file-put";
+import completeDocumentFileUpload from "./documents.file-complete";
+import createDocumentFileUploadUrl from "./documents.file-upload-url";
 import redeliverEvent from "./events.redeliver";
 import openApi from "./openapi";
 import type { Operation } from "./operation";
@@ -31,6 +33,8 @@ export const OPERATIONS: readonly Operation[] = [
   deleteClient,
   uploadDocumentFile,
   downloadDocumentFile,
+  createDocumentFileUploadUrl,
+  completeDocumentFileUpload,
   createWebhookEndpoint,
   listWebhookEndpoints,
   deleteWebhookEndpoint,

@@ -63,6 +63,11 @@ export interface ChildKind<Row extends ChildRow, Item extends ChildItem> {
   nullMeans?: Partial<Row>;
   /** Rules on the merged row; may fill derived keys (e.g. a contact method's type). */
   complete(row: Row, item: Item, created: boolean, path: readonly PropertyKey[]): FieldError[];
+  /**
+   * Keys a stored row no longer lets an item change (a 409 `immutable` at the item's key), e.g. an
+   * uploaded document's `contentType` and `size`, which describe its immutable file (API.md §15).
+   */
+  frozen?(stored: Row): readonly ItemField<Row, Item>[];
   /** The primary slot a primary row occupies (API.md §4.6), or null if it holds none. */
   primarySlot(row: Row): string | null;
   /** Makes a row give up its primary slot (another row of the slot takes it). */

@@ -20,6 +20,9 @@ export const documentItem = z.strictObject({
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
 }).meta({ id: "DocumentInput", description: "A document item (API.md §4.5). `status` is the server's." });
 
+/** The input keys that describe an uploaded file: frozen once it is (documentKind.frozen). */
+const FILE_FIELDS = ["contentType", "size"] as const;
+
 export type DocumentItem = z.infer<typeof documentItem>;
 
 export const documentKind: ChildKind<DocumentRow, DocumentItem> = {
@@ -50,6 +53,9 @@ export const documentKind: ChildKind<DocumentRow, DocumentItem> = {
   requiredOnCreate: [],
   nullMeans: { metadata: {}, fields: {} },
   complete: () => [],
+  // Once its file is uploaded (sha256 set), a document's contentType and size are the file's: a
+  // sync cannot make them say something else (API.md §15, the file is immutable).
+  frozen: (stored) => (stored.sha256 !== null ? FILE_FIELDS : []),
   ...NO_PRIMARY,
   out: documentOut,
 };

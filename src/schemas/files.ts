@@ -39,3 +39,27 @@ export const fileQuery = z.strictObject({
       "404 when the document had no file then. Needs clients:history besides clients:read.",
   ),
 });
+
+/** POST …/file/upload-url (API.md §15): what the caller will PUT, which the URL is bound to. */
+export const uploadUrlRequest = z
+  .strictObject({
+    size: z.number().int().min(1).max(25 * 1024 * 1024).describe("The file's size in bytes (1 to 25 MiB): the URL accepts exactly this many."),
+    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, { error: "The file's SHA-256 in hex (64 characters)" }).transform((s) => s.toLowerCase()).describe("The file's SHA-256, hex: the storage refuses other bytes."),
+    contentType: z.enum(["image/jpeg", "image/png", "image/webp", "application/pdf"]).optional().describe("The file's type; by default the document's contentType (required when it declares none)."),
+  })
+  .meta({ id: "UploadUrlRequest" });
+
+export const uploadUrlResponse = z
+  .strictObject({
+    url: z.string().describe("The presigned PUT of R2's S3 API, valid until expiresAt. Send the file's bytes as its body."),
+    expiresAt: z.string().describe("When the URL stops being accepted (15 minutes at most)."),
+    headers: z.record(z.string(), z.string()).describe("The headers the PUT must carry exactly (they are signed): Content-Length, Content-Type, x-amz-checksum-sha256."),
+    uploadId: z.string().meta({ format: "uuid" }).describe("Names this upload in POST …/file/complete."),
+  })
+  .meta({ id: "UploadUrl" });
+
+export const completeUploadRequest = z
+  .strictObject({
+    uploadId: z.string().refine(isUuid, { error: "The uploadId that POST …/file/upload-url answered" }).transform((id) => id.toLowerCase()).meta({ format: "uuid" }),
+  })
+  .meta({ id: "CompleteUploadRequest" });

@@ -237,6 +237,13 @@ function writeItem<Row extends ChildRow, Item extends ChildItem>(run: ListRun<Ro
   }
   applyFields(kind, row, item);
   planning.problems.invalidAll(kind.complete(row, item, !target, path));
+  if (target) {
+    for (const key of kind.frozen?.(target) ?? []) {
+      if (!same(target[key], row[key])) {
+        planning.problems.immutable([...path, key], "immutable", `${key} describes the ${kind.noun}'s uploaded file, which is immutable: it stays ${JSON.stringify(target[key])}`);
+      }
+    }
+  }
   const changed = !target || kind.fields.some((key) => !same(target[key], row[key]));
   return { row, index, claimsPrimary: item.isPrimary === true, isNew: !target, changed };
 }

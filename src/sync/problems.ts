@@ -4,11 +4,15 @@
 import type { FieldError } from "../field-errors";
 import { fieldError } from "../schemas/common";
 
-/** invalid: the request is wrong whatever is stored; not_found: it names records that do not exist; conflict: it collides with records of other clients. */
-export type PlanProblemKind = "invalid" | "not_found" | "conflict";
+/**
+ * invalid: the request is wrong whatever is stored; not_found: it names records that do not exist;
+ * conflict: it collides with records of other clients; immutable: it changes what a stored record
+ * no longer lets change (an uploaded document's file fields).
+ */
+export type PlanProblemKind = "invalid" | "not_found" | "conflict" | "immutable";
 
 /** The kinds in order of precedence: a rejection is of the first kind it has problems of. */
-const PRECEDENCE: readonly PlanProblemKind[] = ["invalid", "not_found", "conflict"];
+const PRECEDENCE: readonly PlanProblemKind[] = ["invalid", "not_found", "conflict", "immutable"];
 
 /** The request cannot be planned; `issues` lists every problem found, of every kind. */
 export class PlanRejected extends Error {
@@ -25,7 +29,7 @@ export class PlanRejected extends Error {
 
 /** The problems found while planning, by kind, each at its place in the request. */
 export class PlanProblems {
-  private readonly found: Record<PlanProblemKind, FieldError[]> = { invalid: [], not_found: [], conflict: [] };
+  private readonly found: Record<PlanProblemKind, FieldError[]> = { invalid: [], not_found: [], conflict: [], immutable: [] };
 
   invalid(path: readonly PropertyKey[], code: string, detail: string): void {
     this.found.invalid.push(fieldError(path, code, detail));
@@ -42,6 +46,10 @@ export class PlanProblems {
 
   conflict(path: readonly PropertyKey[], code: string, detail: string): void {
     this.found.conflict.push(fieldError(path, code, detail));
+  }
+
+  immutable(path: readonly PropertyKey[], code: string, detail: string): void {
+    this.found.immutable.push(fieldError(path, code, detail));
   }
 
   /** Refuses the plan when anything was found: every problem in one rejection, of the first kind present. */

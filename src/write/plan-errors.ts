@@ -8,6 +8,7 @@ const ANSWERS: Record<PlanProblemKind, { code: ErrorCode; detail: string }> = {
   invalid: { code: "BAD_REQUEST", detail: VALIDATION_DETAIL },
   not_found: { code: "NOT_FOUND", detail: "The request names records that do not exist for this client" },
   conflict: { code: "CONFLICT", detail: "The request conflicts with records of other clients" },
+  immutable: { code: "CONFLICT", detail: "The request changes what an uploaded document's immutable file fixes (its contentType, size)" },
 };
 
 /** The API error a planner refusal answers, or null when `error` is not a refusal. */

@@ -1,8 +1,12 @@
 // GET /clients/{id}/documents/{documentId}/file (API.md §15): the file back with its headers, byte
 // ranges, and no reach into another tenant's or another environment's files.
 import { describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/database";
+import { insertAttempt } from "../../src/db/upload-attempts";
+import { committedObjectOf } from "../../src/files/download";
+import { fileKeyOf } from "../../src/files/upload";
 import { createHarness } from "../support/harness";
-import { pdfBytes, reprDigest, setUp, sha256Hex, upload } from "./support";
+import { bucketOf, pdfBytes, reprDigest, setUp, sha256Hex, upload } from "./support";
 
 const h = createHarness();
 
@@ -111,6 +115,36 @@ describe("a deleted client's file, within retention (asOf, clients:history)", ()
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect((await upload(h, s.path, s.key, pdfBytes(50))).status).toBe(200);
     expect((await h.get(`${s.path}?asOf=${encodeURIComponent(beforeUpload)}`, { key: s.key })).status).toBe(404);
+  });
+});
+
+describe("asOf picks the committed upload's object (upload_attempts)", () => {
+  it("never an attempt that did not commit, even one put between the committed put and its batch", () => {
+    const at = (ms: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0, ms));
+    const objects = [
+      { key: "committed", uploaded: at(100) },
+      { key: "crashed-later", uploaded: at(150) }, // its put completed after the committed one, before the batch
+      { key: "after", uploaded: at(900) },
+    ];
+    const uploadedAt = at(200).toISOString();
+    expect(committedObjectOf(objects, new Set(["crashed-later"]), uploadedAt)?.key).toBe("committed");
+    // Without the record of attempts (objects put before they were recorded): the latest before uploadedAt.
+    expect(committedObjectOf(objects, new Set(), uploadedAt)?.key).toBe("crashed-later");
+    expect(committedObjectOf(objects, new Set(["committed", "crashed-later"]), uploadedAt)).toBeUndefined();
+  });
+
+  it("a deleted client's file with a crashed attempt's object beside it: the committed bytes", async () => {
+    const s = await setUp(h);
+    const crashed = fileKeyOf(s.tenantId, s.client.id, s.document.id, crypto.randomUUID());
+    await insertAttempt(openDb(h.binding("test")), { key: crashed, tenantId: s.tenantId, clientId: s.client.id, documentId: s.document.id, at: new Date().toISOString() });
+    await bucketOf("test").put(crashed, pdfBytes(77));
+    const bytes = pdfBytes(3000);
+    expect((await upload(h, s.path, s.key, bytes)).status).toBe(200);
+    const at = new Date().toISOString();
+    expect((await h.delete(`/clients/${s.client.id}`, { key: s.key })).status).toBe(200);
+    const res = await fetchBytes(`${s.path}?asOf=${encodeURIComponent(at)}`, s.key);
+    expect(res.status).toBe(200);
+    expect(res.bytes).toEqual(bytes);
   });
 });
 
