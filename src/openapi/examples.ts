@@ -10,6 +10,7 @@ export type OperationId =
   | "listClients"
   | "lookupClients"
   | "getClient"
+  | "getClientCompleteness"
   | "getClientHistory"
   | "verifyClientHistory"
   | "deleteClient"

@@ -1,6 +1,7 @@
 // Every route of the service, in one list: the router (src/app.ts) and the OpenAPI document
 // (src/openapi/document.ts) are both built from it.
 import createClients from "./clients.batch";
+import getClientCompleteness from "./clients.completeness";
 import deleteClient from "./clients.delete";
 import getClient from "./clients.get";
 import getClientHistory from "./clients.history";
@@ -26,6 +27,7 @@ export const OPERATIONS: readonly Operation[] = [
   listClients,
   lookupClients,
   getClient,
+  getClientCompleteness,
   getClientHistory,
   verifyClientHistory,
   deleteClient,
