@@ -4,8 +4,13 @@
 import type { ClientGraph } from "../db/mappers";
 import { byCreation } from "../db/mappers";
 import type { ClientRow, DocumentRow } from "../db/schema";
-import type { ClientType } from "../schemas/client";
-import { requirementsOf, type Requirement, type Scope } from "./requirements";
+import type { ClientType as SchemaClientType, SCOPES } from "../schemas/client";
+import { requirementsOf, type ClientType, type Requirement, type Scope } from "./requirements";
+
+// The requirement tables' lists are the schemas' (a scope added there and not here fails the type check).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type RequirementListsMatchSchemas = [Assert<Same<Scope, (typeof SCOPES)[number]>>, Assert<Same<ClientType, SchemaClientType>>];
+type Assert<T extends true> = T;
 
 export interface Missing {
   pointer: string;

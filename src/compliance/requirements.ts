@@ -6,10 +6,25 @@
 //
 // A scope answers to its own rows and to those of the scopes above it (`PARENT`): MX:AV:INM is
 // MX:AV:INM + MX:AV + MX + base. Rows are not legal advice: they are what this service checks.
-import type { ClientType } from "../schemas/client";
-import type { SCOPES } from "../schemas/client";
+//
+// No imports: `npm run docs:requirements` runs this file in Node as it is. The scope and client type
+// lists are the schemas' (src/schemas/client.ts), which src/compliance/evaluate.ts checks at compile time.
 
-export type Scope = (typeof SCOPES)[number];
+export type Scope =
+  | "base"
+  | "MX"
+  | "MX:AV"
+  | "MX:AV:ARI"
+  | "MX:AV:AVI"
+  | "MX:AV:INM"
+  | "MX:AV:JYS"
+  | "MX:AV:MJR"
+  | "MX:AV:MPC"
+  | "MX:AV:TSC"
+  | "MX:AV:VEH"
+  | "MX:CNBV"
+  | "MX:CNBV:TRANSMISOR";
+export type ClientType = "individual" | "company" | "trust";
 
 /** The scope whose requirements a scope also has (base has none above it). */
 export const PARENT: Readonly<Record<Scope, Scope | null>> = {
