@@ -47,7 +47,8 @@ function valueAt(client: ClientRow, pointer: string): unknown {
 
 function isSet(value: unknown): boolean {
   if (value === undefined || value === null) return false;
-  if (typeof value === "string") return value.trim() !== "";
+  // Blank as SQL's trim() sees it (the complete column is computed in SQL: compliance/sql.ts).
+  if (typeof value === "string") return !/^[ \t\n\r]*$/.test(value);
   if (Array.isArray(value)) return value.length > 0;
   return true;
 }
