@@ -36,6 +36,11 @@ export function withDatabaseSession(options: WorkerOptions) {
     const session = (options.wrapDatabase ? options.wrapDatabase(binding, request) : binding).withSession(start);
     request.session = session;
     request.files = filesOf(env, environment);
+    request.openEnvironment = (other) => {
+      const otherBinding = databaseOf(env, other);
+      const otherSession = (options.wrapDatabase ? options.wrapDatabase(otherBinding, request) : otherBinding).withSession("first-primary");
+      return { db: openDb(otherSession as unknown as D1Database), session: otherSession, files: filesOf(env, other) };
+    };
     // drizzle needs only prepare() and batch(), which a session has.
     request.db = openDb(session as unknown as D1Database);
   };

@@ -11,6 +11,8 @@ export type OperationId =
   | "lookupClients"
   | "getClient"
   | "getClientCompleteness"
+  | "previewCopyToLive"
+  | "copyToLive"
   | "getClientHistory"
   | "verifyClientHistory"
   | "deleteClient"

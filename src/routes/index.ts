@@ -2,6 +2,7 @@
 // (src/openapi/document.ts) are both built from it.
 import createClients from "./clients.batch";
 import getClientCompleteness from "./clients.completeness";
+import { copyClientToLive, previewCopyToLive } from "./clients.copy-to-live";
 import deleteClient from "./clients.delete";
 import getClient from "./clients.get";
 import getClientHistory from "./clients.history";
@@ -28,6 +29,8 @@ export const OPERATIONS: readonly Operation[] = [
   lookupClients,
   getClient,
   getClientCompleteness,
+  previewCopyToLive,
+  copyClientToLive,
   getClientHistory,
   verifyClientHistory,
   deleteClient,
