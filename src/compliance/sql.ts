@@ -144,3 +144,27 @@ export function completeUntilExpression(c: string, today: string): string {
     `AND +l.tenant_id = ${c}.tenant_id AND l.relationship_type = 'controlling_beneficiary'))`
   );
 }
+
+/** The fields of each entity whose change can change a completeness (what the requirement rows and the expression read). */
+const RELEVANT_FIELDS: Readonly<Record<string, ReadonlySet<string> | "any">> = {
+  client: new Set(["type", "name", "middleName", "lastName", "birthDate", "externalId", "nationalities", "scopes", "metadata", "scopeData", "employment"]),
+  address: "any",
+  contactMethod: new Set(["type"]),
+  document: new Set(["category", "status", "expiresAt"]),
+  link: new Set(["relationshipType", "metadata", "childClientId"]),
+  bankAccount: new Set(),
+};
+
+/**
+ * Whether a recorded change can change a client's completeness (or a client it is a beneficiary
+ * of): a record created or deleted that the rows read, or a field they read updated. A change of a
+ * bank account, or of a version alone, cannot: the write then spares the statement.
+ */
+export function affectsCompleteness(change: { entity: string; action: string; fields: Record<string, unknown> }): boolean {
+  const relevant = RELEVANT_FIELDS[change.entity];
+  if (relevant === undefined || relevant === "any") return true;
+  if (change.entity === "client" && change.action !== "updated") return true;
+  if (relevant.size === 0) return false;
+  if (change.action !== "updated") return true;
+  return Object.keys(change.fields).some((f) => relevant.has(f));
+}

@@ -15,6 +15,7 @@
 // is replayed instead.
 import { runBatch, type Read, type Statement } from "../db/database";
 import { isUniqueViolation } from "../db/constraints";
+import { affectsCompleteness } from "../compliance/sql";
 import { recomputeCompleteness } from "../db/completeness";
 import { deleteKeysOf, insertKeysOf, markKeysDeleted } from "../db/lookup-keys";
 import { keyChangesOf } from "../lookup/sources";
@@ -150,11 +151,13 @@ export function lookupKeyWrites(request: ApiRequest, record: Recording | null): 
 /**
  * The completeness column (API.md §16) of every client the write records a change of, and of the
  * clients linking to them as controlling beneficiary, computed again from the rows the batch has
- * just written: one statement at the end of the batch, none when nothing is recorded (a no-op).
+ * just written: one statement at the end of the batch, none when nothing recorded can change a
+ * completeness (a no-op; a change of bank accounts or versions only: compliance/sql.ts affectsCompleteness).
  */
 export function completenessWrites(request: ApiRequest, record: Recording | null): Statement[] {
-  if (!record || record.drafts.length === 0) return [];
-  return [recomputeCompleteness(request.db, request.tenantId, record.drafts.map((d) => d.clientId), record.at.slice(0, 10))];
+  if (!record) return [];
+  const affected = record.drafts.filter((d) => d.changes.some(affectsCompleteness)).map((d) => d.clientId);
+  return affected.length === 0 ? [] : [recomputeCompleteness(request.db, request.tenantId, affected, record.at.slice(0, 10))];
 }
 
 /**
