@@ -31,7 +31,7 @@ const description = (dry: boolean) =>
   "The client's graph — its own fields, addresses, contact methods, bank accounts, documents (metadata) and links with their linked " +
   "clients' own fields — written into the live database of the same tenant as a sync: matched by externalId (children without one " +
   "by identical content), only differences written, nothing deleted in live; a second copy of an unchanged client writes nothing. " +
-  "Recorded in live's history as `operation: \"copy\"`. Called with X-Environment: test and a test key with clients:read; the live key " +
+  "Recorded as `operation: \"copy\"` in live's history and, when live changed, in the test client's (same requestId). Called with X-Environment: test and a test key with clients:read; the live key " +
   "goes in X-Live-Authorization. Document files are not copied yet (docs/DECISIONS.md).";
 
 export const previewCopyToLive = operation({

@@ -2,17 +2,21 @@
 // a sync — matched by externalId, only differences written, a second copy writing nothing — through
 // the one write path (runWrite) on the live database, recorded there as `operation: "copy"`.
 //
-// Three round trips: the test graph (with the request's test key), then the live sync's read (with
-// the live key of X-Live-Authorization, checked by the same code as any key: http/auth.ts
-// readWithKey) and its write. The live database is found only through env.ts `databaseOf` (the
+// Round trips: the test graph (with the request's test key), then the live sync's read (with the
+// live key of X-Live-Authorization, checked by the same code as any key: http/auth.ts readWithKey)
+// and its write; when live changed, the test side's record (its chain's head, then the entry). The live database is found only through env.ts `databaseOf` (the
 // request's `openEnvironment`). Never live → test: the request must name X-Environment: test.
 import { clientGraphRead } from "../db/clients-read";
-import { bothReads } from "../db/database";
+import { bothReads, tenantFilter } from "../db/database";
 import { etagOfJson, type ClientGraph } from "../db/mappers";
 import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
 import { syncHeadsRead, syncRead } from "../db/sync-reads";
 import { syncWrite } from "../db/sync-writes";
 import { keyTenant } from "../db/api-keys";
+import { headsOf, headsStatement, tenantClientIds, versionsOf, versionsStatement } from "../db/history";
+import { clients } from "../db/schema";
+import { and, eq, sql } from "drizzle-orm";
+import type { StoredAnswer } from "../http/idempotency";
 import type { Head } from "../history/entry";
 import { syncDrafts } from "../history/drafts";
 import { readWithKey } from "../http/auth";
@@ -128,6 +132,8 @@ export async function copyToLive(request: ApiRequest, clientId: string, dryRun: 
     headers: request.headers,
   } as unknown as ApiRequest;
   const { db } = live;
+  /** The live decision's answer, and whether it writes (its last attempt's). */
+  let decided: { answer: StoredAnswer; writes: boolean } | null = null;
 
   const operation: WriteOperation<[Loaded, Map<string, Head>]> = {
     read: () => bothReads(syncRead(db, live.tenant, body), syncHeadsRead(db, live.tenant, body)),
@@ -148,6 +154,7 @@ export async function copyToLive(request: ApiRequest, clientId: string, dryRun: 
       }
       const { body: text, clientJson } = answerText(planned.response);
       const answer = { status: 200, headers: { etag: await etagOfJson(clientJson) }, body: text };
+      decided = { answer, writes: !dryRun && !planned.noop };
       if (dryRun) return { answer, writes: [], record: null, dryRun: true };
       if (planned.noop) return { answer, writes: [], record: null };
       const write = syncWrite(db, live.tenantId, planned, loaded, matched, "strict");
@@ -157,5 +164,42 @@ export async function copyToLive(request: ApiRequest, clientId: string, dryRun: 
     attempts: MAX_SYNC_ATTEMPTS,
     conflict: (attempts) => `The live client changed concurrently ${attempts} times while it was copied; nothing was written, retry the request`,
   };
-  return runWrite(live, operation, null);
+  const copied = await runWrite(live, operation, null);
+  if (copied.status !== 200 || !decided || !(decided as { writes: boolean }).writes) return copied;
+  return recordedInTest(request, clientId, (decided as { answer: StoredAnswer }).answer);
+}
+
+/**
+ * The test side's record of a copy that wrote into live (API.md §16: both histories): an entry
+ * `operation: "copy"` on the test client's chain, with the same requestId as live's, moving the
+ * client's version (an entry always does: the as-of check ends a chain at the client's version; the
+ * version is not in the representation, so the ETag stays). A second write, in test, after the live
+ * batch committed: D1 has no batch across two databases. If it fails, live keeps the copy and the
+ * request answers the error; a retry then finds live unchanged and records nothing more (the gap
+ * DECISIONS.md names). Answers the live answer.
+ */
+async function recordedInTest(request: ApiRequest, clientId: string, liveAnswer: StoredAnswer): Promise<Response> {
+  const { db, tenantId } = request;
+  const ids = tenantClientIds(tenantId, [clientId]);
+  const operation: WriteOperation<[Map<string, Head>, Map<string, number>]> = {
+    read: () => ({ statements: [headsStatement(db, ids), versionsStatement(db, ids)], parse: ([heads, versions]) => [headsOf(heads), versionsOf(versions)] }),
+    async decide([heads, versions]): Promise<WriteDecision> {
+      const version = versions.get(clientId);
+      // Deleted in test meanwhile: nothing left to record on.
+      if (version === undefined) return { answer: liveAnswer, writes: [], record: null };
+      const writes = [
+        db
+          .update(clients)
+          .set({ version: sql`${clients.version} + 1` })
+          .where(and(tenantFilter(clients.tenantId, tenantId), eq(clients.id, clientId))),
+      ];
+      const change = { entity: "client" as const, id: clientId, action: "updated" as const, fields: { version: { from: version, to: version + 1 } } };
+      return { answer: liveAnswer, writes, record: { operation: "copy", at: new Date().toISOString(), drafts: [{ clientId, changes: [change] }], heads } };
+    },
+    // A rival's entry took the next sequence: read the head again.
+    raced: (error) => isUniqueViolation(error),
+    attempts: MAX_SYNC_ATTEMPTS,
+    conflict: (attempts) => `The test client changed concurrently ${attempts} times while its copy was recorded; live holds the copy, retry to check it`,
+  };
+  return runWrite(request, operation, null);
 }

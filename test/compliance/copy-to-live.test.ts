@@ -57,7 +57,10 @@ describe("copy test → live", () => {
     const first = await copy(id, testKey, `Bearer ${liveKey}`);
     expect(first.status, first.text).toBe(200);
     expect(first.body.action).toBe("created");
-    expect(first.stats.roundTrips).toBe(3);
+    // Test read, live read, live write, then the test side's record (read, write).
+    expect(first.stats.roundTrips).toBe(5);
+    expect(first.stats.statementCount).toBeLessThanOrEqual(50);
+    console.log(`copy to live: ${first.stats.statementCount} statements, batches ${JSON.stringify(first.stats.batchSizes)}`);
     const liveId = first.body.client.id;
     expect(liveId).not.toBe(id);
     expect(first.body.client).toMatchObject({ externalId: ext, name: "Acme", scopes: ["MX"] });
@@ -67,13 +70,22 @@ describe("copy test → live", () => {
     expect((await h.rows("live", documents, { clientId: liveId }))[0]).toMatchObject({ externalId: `${ext}-d`, status: "pending_upload" });
     const entries = await h.rows("live", clientHistory, { clientId: liveId });
     expect(entries.map((e) => e.operation)).toEqual(["copy"]);
-    // The test database is untouched by the copy.
-    expect((await h.rows("test", clientHistory, { clientId: id })).map((e) => e.operation)).toEqual(["sync"]);
+    // Both histories record it, under the same request id; the test client's data is untouched and its chain verifies.
+    const testEntries = await h.rows("test", clientHistory, { clientId: id });
+    expect(testEntries.map((e) => e.operation)).toEqual(["sync", "copy"]);
+    const history = await h.get(`/clients/${id}/history`, { key: testKey });
+    expect(history.body.data[1]).toMatchObject({ operation: "copy", requestId: first.headers.get("x-request-id") });
+    expect(history.body.data[1].changes).toEqual([{ entity: "client", id, action: "updated", fields: { version: { from: 1, to: 2 } } }]);
+    const liveHistory = await h.get(`/clients/${liveId}/history`, { key: liveKey, env: "live" });
+    expect(liveHistory.body.data[0]).toMatchObject({ operation: "copy", requestId: first.headers.get("x-request-id") });
+    expect((await h.get(`/clients/${id}/history/verify`, { key: testKey })).body.valid).toBe(true);
+    expect((await h.get(`/clients/${id}?asOf=${new Date().toISOString()}`, { key: testKey })).status).toBe(200);
 
     const second = await copy(id, testKey, `Bearer ${liveKey}`);
     expect(second.status, second.text).toBe(200);
     expect(second.body.action).toBe("unchanged");
     expect(second.stats.rowsWritten).toBe(0);
+    expect((await h.rows("test", clientHistory, { clientId: id })).map((e) => e.operation)).toEqual(["sync", "copy"]);
     expect(second.body.addresses).toEqual({ created: [], updated: [], deleted: [] });
 
     // A change in test: only the difference is written.
