@@ -1,6 +1,7 @@
 // The pure part of POST /clients/batch (API.md §5): which items are valid, which conflict (with
 // each other, or with the externalIds stored clients hold), the new rows, and the answer.
 import { fullClient, type FullClient } from "../db/mappers";
+import { NEW_CLIENT_COMPLETENESS } from "../compliance/columns";
 import type { ClientRow } from "../db/schema";
 import { ApiError, problemOf, VALIDATION_DETAIL, type FieldError, type Problem, type ProblemSource } from "../http/errors";
 import type { StoredAnswer } from "../http/idempotency";
@@ -27,7 +28,7 @@ export interface Created {
 }
 
 export function newClientRow(state: ClientState, tenantId: string, isPrimary: boolean, now: string): ClientRow {
-  return { id: newId(), tenantId, isPrimary, version: 1, createdAt: now, updatedAt: now, ...state };
+  return { id: newId(), tenantId, isPrimary, version: 1, createdAt: now, updatedAt: now, ...state, ...NEW_CLIENT_COMPLETENESS };
 }
 
 /** Per-item validation; items that pass become candidates, the rest failures. */

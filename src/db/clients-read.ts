@@ -25,6 +25,8 @@ export interface PageQuery {
   limit: number;
   after: PagePosition | null;
   externalId: string | undefined;
+  /** Only complete (true) or incomplete (false) clients (API.md §16), through clients_tenant_complete_created. */
+  complete?: boolean | undefined;
 }
 
 export interface ClientPage {
@@ -39,6 +41,7 @@ export interface ClientPage {
 export function clientPageRead(db: Db, tenantId: Tenant, query: PageQuery): Read<ClientPage> {
   const conditions: SQL[] = [eq(clients.tenantId, tenantId)];
   if (query.externalId !== undefined) conditions.push(eq(clients.externalId, query.externalId));
+  if (query.complete !== undefined) conditions.push(eq(clients.complete, query.complete));
   if (query.after) conditions.push(sql`(${clients.createdAt}, ${clients.id}) > (${query.after.createdAt}, ${query.after.id})`);
   const page = (n: number, offset = 0) =>
     db

@@ -148,7 +148,7 @@ export async function etagOfJson(clientJson: string): Promise<string> {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type EntitiesMatchTables = [
-  Assert<Same<keyof ClientRow, StoredKey<typeof CLIENT> | "tenantId" | "version">>,
+  Assert<Same<keyof ClientRow, StoredKey<typeof CLIENT> | "tenantId" | "version" | "complete" | "completeUntil">>,
   Assert<Same<keyof AddressRow, StoredKey<typeof ADDRESS> | "tenantId">>,
   Assert<Same<keyof ContactMethodRow, StoredKey<typeof CONTACT_METHOD> | "tenantId">>,
   Assert<Same<keyof BankAccountRow, StoredKey<typeof BANK_ACCOUNT> | "tenantId">>,

@@ -33,10 +33,19 @@ export const clients = sqliteTable(
     // Bumped by every write to the client's graph; the sync's write batch checks it (no lost update).
     version: integer("version").notNull(),
     ...timestamps,
+    // API.md §16 (migration 0011): 1 when the expediente is complete in every scope, 0 when not, NULL
+    // while unknown; computed in SQL by every write batch that changes the client or a beneficiary
+    // of it (db/completeness.ts). Never shown in an answer: GET /clients?complete= filters on it.
+    complete: integer("complete", { mode: "boolean" }),
+    // When complete: the first expiry date of a document that may count (the cron computes it again then).
+    completeUntil: text("complete_until"),
   },
   (t) => [
     uniqueIndex("clients_tenant_external_id").on(t.tenantId, t.externalId),
     index("clients_tenant_created").on(t.tenantId, t.createdAt, t.id),
+    index("clients_tenant_complete_created").on(t.tenantId, t.complete, t.createdAt, t.id),
+    index("clients_complete_unknown").on(t.id).where(sql`${t.complete} IS NULL`),
+    index("clients_complete_until").on(t.completeUntil).where(sql`${t.completeUntil} IS NOT NULL`),
   ],
 );
 

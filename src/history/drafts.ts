@@ -17,8 +17,11 @@ export const LIST_ENTITY: Record<ListName, Entity> = {
   documents: "document",
 };
 
-/** Columns that say where a record belongs, not what it is: implied by the entry's client. */
-const IMPLIED = new Set(["tenantId", "clientId", "parentClientId"]);
+/**
+ * Columns that say where a record belongs, not what it is (implied by the entry's client), and a
+ * client's completeness columns (API.md §16: derived in SQL from the graph, never part of it).
+ */
+const IMPLIED = new Set(["tenantId", "clientId", "parentClientId", "complete", "completeUntil"]);
 
 type Row = { id: string } & object;
 

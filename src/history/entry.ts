@@ -14,7 +14,7 @@ export type Action = "created" | "updated" | "deleted";
  * `backfill`: the creation entry of a client stored before history was kept (src/write/backfill.ts);
  * `upload`: a document's file was stored (API.md §15).
  */
-export type Operation = "batch" | "sync" | "delete" | "upload" | "backfill";
+export type Operation = "batch" | "sync" | "delete" | "upload" | "backfill" | "copy";
 
 export interface FieldChange {
   from: unknown;

@@ -37,6 +37,14 @@ export function withDatabaseSession(options: WorkerOptions) {
     const session = (options.wrapDatabase ? options.wrapDatabase(binding, request) : binding).withSession(start);
     request.session = session;
     request.files = filesOf(env, environment);
+    // Another environment's database, on the shard of the key given for it (null: no such shard).
+    request.openEnvironment = (other, key) => {
+      const shard = shardOf(env, other, key.text, key.hash);
+      if (shard === null) return null;
+      const otherBinding = databaseOf(env, other, shard);
+      const otherSession = (options.wrapDatabase ? options.wrapDatabase(otherBinding, request) : otherBinding).withSession("first-primary");
+      return { db: openDb(otherSession as unknown as D1Database), session: otherSession, files: filesOf(env, other), shard };
+    };
     // drizzle needs only prepare() and batch(), which a session has.
     request.db = openDb(session as unknown as D1Database);
   };
@@ -52,6 +60,12 @@ const unauthorized = (detail: string) =>
  */
 const movedKeys = new Map<string, number>();
 const MOVED_KEYS_MAX = 10_000;
+
+/** The shard a key's tenant is on (as far as this isolate knows), or null when the environment has no such shard. */
+function shardOf(env: Env, environment: Environment, key: string, hash: string): number | null {
+  const shard = movedKeys.get(hash) ?? shardOfKey(key);
+  return shard < shardCount(env, environment) ? shard : null;
+}
 
 /**
  * Thrown by the key check when the key's row in its shard says the tenant moved (before anything of
@@ -82,9 +96,9 @@ export function withApiKey(...needed: Permission[]) {
       );
     }
     const hash = await hashKey(key);
-    const shard = movedKeys.get(hash) ?? shardOfKey(key);
+    const shard = shardOf(env, request.environment, key, hash);
     // A shard this Worker does not have holds no key.
-    if (shard >= shardCount(env, request.environment)) throw unauthorized("Unknown API key");
+    if (shard === null) throw unauthorized("Unknown API key");
     request.shard = shard;
     request.apiKey = { hash, needed };
     request.tenant = keyTenant(hash, needed);

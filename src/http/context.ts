@@ -18,6 +18,12 @@ export interface ApiRequest extends IRequestStrict {
   db: Db;
   /** Set by `withEnvironment`: the environment's bucket of document files (API.md §15). */
   files: R2Bucket;
+  /**
+   * Opens a session at the primary of ANOTHER environment's database (and its bucket), through
+   * env.ts `databaseOf`/`filesOf` and the same wrapping as the request's own: only copy-to-live
+   * (API.md §16) uses it, for live.
+   */
+  openEnvironment?: (environment: Environment, key: { text: string; hash: string }) => { db: Db; session: D1DatabaseSession; files: R2Bucket; shard: number } | null;
   /** Set by `withApiKey`: the key's hash and the permissions the route needs, not yet looked up. */
   apiKey: { hash: string; needed: readonly Permission[] };
   /**

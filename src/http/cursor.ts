@@ -48,9 +48,11 @@ async function issued(key: Promise<CryptoKey>, value: string, scope: readonly st
 export interface CursorScope {
   tenantId: string;
   externalId: string | undefined;
+  /** The `complete` filter (API.md §16); without it a cursor's MAC is what it was before the filter existed. */
+  complete?: boolean | undefined;
 }
 
-const listScope = (scope: CursorScope) => [scope.tenantId, scope.externalId ?? ""];
+const listScope = (scope: CursorScope) => [scope.tenantId, scope.externalId ?? "", ...(scope.complete === undefined ? [] : [`complete=${scope.complete}`])];
 
 export function encodeCursor(position: PagePosition, scope: CursorScope): Promise<string> {
   return signed(LIST_KEY, [position.createdAt, position.id], listScope(scope));

@@ -10,6 +10,9 @@ export type OperationId =
   | "listClients"
   | "lookupClients"
   | "getClient"
+  | "getClientCompleteness"
+  | "previewCopyToLive"
+  | "copyToLive"
   | "getClientHistory"
   | "verifyClientHistory"
   | "deleteClient"
@@ -377,6 +380,13 @@ const none = { created: [], updated: [], deleted: [] };
 
 // --- The examples -----------------------------------------------------------------------------------
 
+/** Ana's identity document has no uploaded file yet (GET /clients/{id}/completeness). */
+const anaNoIdentityFile = {
+  pointer: "/documents",
+  requirement: "base.identityDocument",
+  reason: `No document of category identity has an uploaded file (${DOCUMENT}: pending_upload)`,
+};
+
 export const EXAMPLES: ApiExample[] = [
   {
     name: "createGraph",
@@ -514,6 +524,33 @@ export const EXAMPLES: ApiExample[] = [
     given: "createGraph",
     request: { path: "/clients/{id}?asOf=2020-01-01T00:00:00Z" },
     response: { status: 404, body: problem("not-found", "Not Found", 404, "NOT_FOUND", `Client ${ANA} not found`) },
+  },
+  {
+    name: "completeness",
+    summary: "What Ana's expediente lacks for her scopes",
+    operationId: "getClientCompleteness",
+    given: "createGraph",
+    request: { path: "/clients/{id}/completeness" },
+    response: {
+      status: 200,
+      body: {
+        clientId: ANA,
+        complete: false,
+        scopes: [
+          { scope: "base", complete: false, missing: [anaNoIdentityFile] },
+          {
+            scope: "MX",
+            complete: false,
+            missing: [
+              anaNoIdentityFile,
+              { pointer: "/birthDate", requirement: "MX.birthDate", reason: "Date of birth (fecha de nacimiento): not set" },
+              { pointer: "/scopeData/MX/curp", requirement: "MX.curp", reason: "CURP (for an individual whose nationalities include MX): not set" },
+              { pointer: "/documents", requirement: "MX.proofOfAddress", reason: "No document of category address" },
+            ],
+          },
+        ],
+      },
+    },
   },
   {
     name: "clientHistory",

@@ -3,7 +3,7 @@
 import * as z from "zod";
 import { clientGraphRead } from "../db/clients-read";
 import { recordAsOfRead, type RecordAsOf, type StoredRow } from "../db/history-reads";
-import { etagOfJson, fullClient } from "../db/mappers";
+import { etagOfJson, fullClient, type ClientGraph } from "../db/mappers";
 import { entryOfParts, type HistoryEntry } from "../history/entry";
 import { graphAsOf } from "../history/replay";
 import { endsWith, verifiedEntries } from "../history/verify";
@@ -42,11 +42,16 @@ async function verifiedOrBroken(clientId: string, entries: readonly StoredRow[][
 }
 
 /**
- * The client as GET would have answered at `at`: its entries and its linked clients' replayed, in
- * one round trip — only entries whose chain verifies up to that instant (never a silently altered
- * client).
+ * The client's graph as GET would have answered at `at` (null when it did not exist then), and its
+ * linked clients' verified entries up to then, in one round trip — only entries whose chain
+ * verifies up to that instant (never a silently altered client). Also used by the asOf
+ * completeness read (clients.completeness.ts).
  */
-async function clientAsOf(request: ApiRequest, id: string, at: string): Promise<Response> {
+export async function recordedAsOf(
+  request: ApiRequest,
+  id: string,
+  at: string,
+): Promise<{ graph: ClientGraph | null; linked: Map<string, HistoryEntry[]> }> {
   const record = await readWithKey(request, recordAsOfRead(request.db, request.tenant, id, at));
   const own = await verifiedOrBroken(id, record.own, record);
   const byClient = new Map<string, StoredRow[][]>();
@@ -57,7 +62,11 @@ async function clientAsOf(request: ApiRequest, id: string, at: string): Promise<
   }
   const linked = new Map<string, HistoryEntry[]>();
   for (const [clientId, entries] of byClient) linked.set(clientId, await verifiedOrBroken(clientId, entries, record));
-  const graph = graphAsOf(id, own, linked);
+  return { graph: graphAsOf(id, own, linked), linked };
+}
+
+async function clientAsOf(request: ApiRequest, id: string, at: string): Promise<Response> {
+  const { graph } = await recordedAsOf(request, id, at);
   if (!graph) throw clientNotFound(id);
   return json(fullClient(graph, new Date(at)));
 }

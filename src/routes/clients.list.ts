@@ -23,8 +23,10 @@ export default operation({
   async checkQuery(raw, request) {
     const { cursor, externalId } = raw;
     if (typeof cursor !== "string" || (externalId !== undefined && typeof externalId !== "string")) return [];
+    if (raw.complete !== undefined && raw.complete !== "true" && raw.complete !== "false") return [];
+    const complete = raw.complete === undefined ? undefined : raw.complete === "true";
     await checkKey(request);
-    return (await decodeCursor(cursor, { tenantId: request.tenantId, externalId })) ? [] : [invalidCursor];
+    return (await decodeCursor(cursor, { tenantId: request.tenantId, externalId, complete })) ? [] : [invalidCursor];
   },
   async handler(request, { query }) {
     // One round trip: the key lookup and the page, read from the cursor's position before its MAC
@@ -33,9 +35,9 @@ export default operation({
     if (query.cursor !== undefined && !after) throw cursorRefused();
     const { graphs, hasMore } = await readWithKey(
       request,
-      clientPageRead(request.db, request.tenant, { limit: query.limit, after, externalId: query.externalId }),
+      clientPageRead(request.db, request.tenant, { limit: query.limit, after, externalId: query.externalId, complete: query.complete }),
     );
-    const scope = { tenantId: request.tenantId, externalId: query.externalId };
+    const scope = { tenantId: request.tenantId, externalId: query.externalId, complete: query.complete };
     if (query.cursor !== undefined && !(await decodeCursor(query.cursor, scope))) throw cursorRefused();
     const today = new Date();
     const last = graphs.at(-1)?.client;
@@ -47,7 +49,9 @@ export default operation({
   doc: {
     operationId: "listClients",
     summary: "List clients",
-    description: "The tenant's clients as full clients, ordered by createdAt, then id, a page at a time (API.md §7).",
+    description:
+      "The tenant's clients as full clients, ordered by createdAt, then id, a page at a time (API.md §7); with `complete`, only the " +
+      "clients whose expediente is (or is not) complete (API.md §16).",
     response: { description: "A page of clients.", schema: clientListResponse },
     errors: { BAD_REQUEST: `Invalid query parameters, ${ENVIRONMENT_PROBLEM}.`, ...KEY_ERRORS },
   },

@@ -1,6 +1,8 @@
 // Every route of the service, in one list: the router (src/app.ts) and the OpenAPI document
 // (src/openapi/document.ts) are both built from it.
 import createClients from "./clients.batch";
+import getClientCompleteness from "./clients.completeness";
+import { copyClientToLive, previewCopyToLive } from "./clients.copy-to-live";
 import deleteClient from "./clients.delete";
 import getClient from "./clients.get";
 import getClientHistory from "./clients.history";
@@ -28,6 +30,9 @@ export const OPERATIONS: readonly Operation[] = [
   listClients,
   lookupClients,
   getClient,
+  getClientCompleteness,
+  previewCopyToLive,
+  copyClientToLive,
   getClientHistory,
   verifyClientHistory,
   deleteClient,

@@ -84,10 +84,10 @@ export const historyEntryResponse = z
     at: timestamp.describe("When the change was made (its records' updatedAt)"),
     requestId: z.string().describe("The X-Request-Id of the request that made the change"),
     operation: z
-      .enum(["batch", "sync", "delete", "upload", "backfill"])
+      .enum(["batch", "sync", "delete", "upload", "backfill", "copy"])
       .describe(
         "The request's kind. `upload`: a document's file was uploaded (API.md §15); `backfill`: the creation entry written for a client " +
-          "stored before history was kept (its actor names no key)",
+          "stored before history was kept (its actor names no key); `copy`: the client copied from test into live (API.md §16), in live",
       ),
     actor: z.strictObject({
       keyPrefix: z.string().describe("The API key's display prefix"),

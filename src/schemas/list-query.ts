@@ -37,6 +37,14 @@ export const listQuery = z.strictObject({
     .meta({ minLength: 1, pattern: "\\S" })
     .optional()
     .describe("Only the client with this externalId"),
+  complete: z
+    .enum(["true", "false"], { error: "complete must be true or false" })
+    .transform((value) => value === "true")
+    .optional()
+    .describe(
+      "Only the clients whose expediente is complete (true) or incomplete (false) in every scope they hold, as GET /clients/{id}/completeness " +
+        "answers (API.md §16). A client stored before completeness existed is listed by neither until it is computed (within minutes, or at its next change).",
+    ),
 });
 
 export type ListQuery = z.output<typeof listQuery>;

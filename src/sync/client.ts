@@ -1,5 +1,6 @@
 // The synced client itself (API.md §6): which one, its own fields merged with `client`, and
 // whether the externalId it takes is free.
+import { NEW_CLIENT_COMPLETENESS } from "../compliance/columns";
 import type { ClientRow } from "../db/schema";
 import { clientRules, mergeClient } from "../schemas/client";
 import { fieldError } from "../schemas/common";
@@ -35,7 +36,7 @@ export function planClient(planning: ClientPlanning): ClientPlan {
 
   let plan: ClientPlan;
   if (!stored) {
-    const row = { id: planning.newId(), tenantId: planning.tenantId, isPrimary: true, version: 1, createdAt: timestamp, updatedAt: timestamp, ...state };
+    const row = { id: planning.newId(), tenantId: planning.tenantId, isPrimary: true, version: 1, createdAt: timestamp, updatedAt: timestamp, ...state, ...NEW_CLIENT_COMPLETENESS };
     plan = { row, action: "created" };
   } else if (clientChanged(stored.client, state)) {
     plan = { row: { ...stored.client, ...state, updatedAt: timestamp, version: stored.client.version + 1 }, action: "updated" };

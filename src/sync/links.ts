@@ -1,6 +1,7 @@
 // The linked clients of a sync (API.md §6, Links): an item names a client (by clientId, else by
 // child.externalId) or creates one from `child`, may update it with `child`, and links it under the
 // synced client; `_delete` unlinks it, and replaceMode unlinks the clients no item names.
+import { NEW_CLIENT_COMPLETENESS } from "../compliance/columns";
 import type { ClientLinkRow, ClientRow } from "../db/schema";
 import { clientRules, mergeClient } from "../schemas/client";
 import type { LinkItem } from "../schemas/link";
@@ -228,7 +229,7 @@ function createLinkedClient(run: LinkRun, item: LinkItem, index: number): { clie
     run.newExternalIds.set(merged.externalId, index);
   }
   const { timestamp } = planning;
-  const client = { id: planning.newId(), tenantId: planning.tenantId, isPrimary: false, version: 1, createdAt: timestamp, updatedAt: timestamp, ...merged };
+  const client = { id: planning.newId(), tenantId: planning.tenantId, isPrimary: false, version: 1, createdAt: timestamp, updatedAt: timestamp, ...merged, ...NEW_CLIENT_COMPLETENESS };
   run.plan.clientInserts.push(client);
   return { client, changed: false };
 }

@@ -3,7 +3,8 @@
 //   attempt the API key lookup: http/auth.ts readWithKey)
 //   → a decision made from what was read, with no I/O
 //   → one D1 write batch: the stored answer first, then the history entries (and outbox rows),
-//     then the decision's guards and rows, then the lookup keys of what changed (API.md §14)
+//     then the decision's guards and rows, then the lookup keys of what changed (API.md §14), then
+//     the completeness column of the clients it changed and of those they are a beneficiary of (§16)
 //   → the answer (made from the batch's results when only the batch can tell what it did).
 // D1 has no interactive transactions, so a decision made from state that moved before it was
 // written is refused by the batch itself (a guard, a unique index, a foreign key) and made again
@@ -14,6 +15,8 @@
 // is replayed instead.
 import { runBatch, type Read, type Statement } from "../db/database";
 import { isUniqueViolation } from "../db/constraints";
+import { affectsCompleteness } from "../compliance/sql";
+import { recomputeCompleteness } from "../db/completeness";
 import { deleteKeysOf, insertKeysOf, markKeysDeleted } from "../db/lookup-keys";
 import { keyChangesOf } from "../lookup/sources";
 import { appendEntries, headsOf, headsStatement, tenantClientIds, versionsOf, versionsStatement } from "../db/history";
@@ -146,6 +149,18 @@ export function lookupKeyWrites(request: ApiRequest, record: Recording | null): 
 }
 
 /**
+ * The completeness column (API.md §16) of every client the write records a change of, and of the
+ * clients linking to them as controlling beneficiary, computed again from the rows the batch has
+ * just written: one statement at the end of the batch, none when nothing recorded can change a
+ * completeness (a no-op; a change of bank accounts or versions only: compliance/sql.ts affectsCompleteness).
+ */
+export function completenessWrites(request: ApiRequest, record: Recording | null): Statement[] {
+  if (!record) return [];
+  const affected = record.drafts.filter((d) => d.changes.some(affectsCompleteness)).map((d) => d.clientId);
+  return affected.length === 0 ? [] : [recomputeCompleteness(request.db, request.tenantId, affected, record.at.slice(0, 10))];
+}
+
+/**
  * The recording on its chains as they are now: their heads read again, and the version moves it
  * records restated from the clients' versions now (one round trip, the primary's).
  */
@@ -198,7 +213,7 @@ export async function runWrite<State>(request: ApiRequest, operation: WriteOpera
       // once, before D1 does the rest of its work — unless the entries depend on rows the batch
       // writes first (a non-atomic batch's onlyIfClientExists).
       const first = !record?.onlyIfClientExists;
-      const keys = lookupKeyWrites(request, record);
+      const keys = [...lookupKeyWrites(request, record), ...completenessWrites(request, record)];
       const batch = first ? [...stored, ...recording, ...decision.writes, ...keys] : [...stored, ...decision.writes, ...recording, ...keys];
       lastBatch = batch.length;
       const written = batch.length > 0 ? await run(batch) : [];

@@ -39,6 +39,8 @@ const RECORDED = 2;
 /** The lookup keys' INSERT (API.md §14) that ends a write batch creating clients with identifiers. */
 const isKeys = (sql: string) => /^insert into "client_lookup_keys"/i.test(sql);
 const KEYS = 1;
+/** The completeness column\'s UPDATE (API.md §16) that ends every write batch recording a change. */
+const COMPLETENESS = 1;
 
 /** A string of exactly `length` characters starting with `prefix`. */
 const padded = (prefix: string, length: number, fill = "x") => (prefix + fill.repeat(length)).slice(0, length);
@@ -106,17 +108,18 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal({ externalId: xid() })] });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.statementCount).toBe(3 + RECORDED + KEYS);
-    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED + KEYS]); // the key lookup shares the first round trip
-    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, 0, 1, 1, 1, 1]); // the key lookup shares the first round trip
+    expect(res.stats.statementCount).toBe(3 + RECORDED + KEYS + COMPLETENESS);
+    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED + KEYS + COMPLETENESS]); // the key lookup shares the first round trip
+    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, 0, 1, 1, 1, 1, 1]); // the key lookup shares the first round trip
     expect(res.stats.statements[0]!.sql).toMatch(/from "api_keys"/i);
     expect(res.stats.statements[1]!.sql).toMatch(/from "clients"/i);
     // The history entry and its outbox row first (runner.ts: a chain race fails at once), then the
-    // INSERT, then the lookup keys of the rows written (the externalId's).
-    expect(isInsert(res.stats.statements.at(-2)!.sql)).toBe(true);
-    expect(isKeys(res.stats.statements.at(-1)!.sql)).toBe(true);
-    expect(res.stats.statements.slice(2, -2).every((s) => isRecorded(s.sql))).toBe(true);
-    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + KEYS);
+    // INSERT, then the lookup keys of the rows written (the externalId's), then the completeness column.
+    expect(isInsert(res.stats.statements.at(-3)!.sql)).toBe(true);
+    expect(isKeys(res.stats.statements.at(-2)!.sql)).toBe(true);
+    expect(res.stats.statements.at(-1)!.sql).toMatch(/^update "clients" set "complete"/);
+    expect(res.stats.statements.slice(2, -3).every((s) => isRecorded(s.sql))).toBe(true);
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + KEYS + COMPLETENESS);
     // The read round trips write nothing; the write writes the client row (and its index entries),
     // and its history entry (the row and its primary key: 2; no outbox rows without an endpoint).
     expect(res.stats.statements[0]!.rowsWritten).toBe(0);
@@ -125,7 +128,11 @@ describe("round trips and statements", () => {
     expect(res.stats.statements[3]!.rowsWritten).toBe(0);
     // The key: its row and two index entries.
     expect(res.stats.statements[5]!.rowsWritten).toBe(3);
-    expect(res.stats.rowsWritten).toBe(res.stats.statements[4]!.rowsWritten! + 2 + 3);
+    // The completeness column: a created client is inserted incomplete, and stays so here: the
+    // UPDATE writes nothing (it writes only where the value changes: at most the row and 2 index entries).
+    const completeness = res.stats.statements[6]!.rowsWritten!;
+    expect(completeness).toBe(0);
+    expect(res.stats.rowsWritten).toBe(res.stats.statements[4]!.rowsWritten! + 2 + 3 + completeness);
     expect(res.stats.rowsWritten).toBeGreaterThan(2);
     expect(await h.count("test", clients, tenantId)).toBe(1);
   });
@@ -135,8 +142,8 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal(), minimal({ externalId: null })] });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2);
-    expect(res.stats.batchSizes).toEqual([1, 1 + RECORDED]);
-    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED);
+    expect(res.stats.batchSizes).toEqual([1, 1 + RECORDED + COMPLETENESS]);
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + COMPLETENESS);
   });
 
   it("non-atomic calls also write in ONE batch", async () => {
@@ -146,8 +153,8 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal({ externalId: xid() }), minimal({ name: "" }), minimal({ externalId: stored }), minimal()], atomic: false });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED + KEYS]); // the key lookup shares the first round trip
-    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + KEYS);
+    expect(res.stats.batchSizes).toEqual([2, 1 + RECORDED + KEYS + COMPLETENESS]); // the key lookup shares the first round trip
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + KEYS + COMPLETENESS);
     expect(await h.count("test", clients, tenantId)).toBe(3);
   });
 
@@ -166,7 +173,7 @@ describe("round trips and statements", () => {
     }
   });
 
-  it("the statement count does not grow with the items: 1 item and 250 typical items both use 5 statements", async () => {
+  it("the statement count does not grow with the items: 1 item and 250 typical items both use 6 statements", async () => {
     const one = await h.newTenantWithKey();
     const many = await h.newTenantWithKey();
     const typical = (i: number) =>
@@ -176,7 +183,7 @@ describe("round trips and statements", () => {
     expect(r1.status).toBe(200);
     expect(r250.status).toBe(200);
     expect(r250.stats.statementCount).toBe(r1.stats.statementCount);
-    expect(r250.stats.statementCount).toBe(3 + RECORDED + KEYS);
+    expect(r250.stats.statementCount).toBe(3 + RECORDED + KEYS + COMPLETENESS);
     expect(r250.stats.batchSizes).toEqual(r1.stats.batchSizes);
     expect(r250.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
     // Rows written grow exactly linearly: the same per-client cost, nothing else.
@@ -243,9 +250,9 @@ describe("a maximum-size 250-item call", () => {
     expect(stats.roundTrips).toBe(2); // the key lookup shares the first round trip
     expect(stats.batchSizes.slice(0, 1)).toEqual([2]); // the key lookup shares the first round trip
     const recorded = stats.statements.filter((s) => isRecorded(s.sql));
-    expect(stats.batchSizes[1]).toBe(inserts.length + recorded.length + KEYS);
+    expect(stats.batchSizes[1]).toBe(inserts.length + recorded.length + KEYS + COMPLETENESS);
     expect(inserts.every((s) => s.roundTrip === 1)).toBe(true);
-    expect(writeStatements(stats)).toHaveLength(inserts.length + recorded.length + KEYS);
+    expect(writeStatements(stats)).toHaveLength(inserts.length + recorded.length + KEYS + COMPLETENESS);
     // 250 entries (~5 MB of fields before gzip) in one history INSERT, and the outbox's.
     expect(recorded).toHaveLength(RECORDED);
     // ≤ 3 rows written per client it created (API.md §11): the entry and its primary key.
@@ -253,7 +260,7 @@ describe("a maximum-size 250-item call", () => {
     // The rows, stored as JSON parameters of ≤ 2 MB, need at least ceil(size / 2 MB) INSERTs.
     expect(inserts.length).toBeGreaterThanOrEqual(Math.ceil(bodyBytes / 2_000_000));
     expect(inserts.length).toBeLessThanOrEqual(5);
-    expect(stats.statementCount).toBe(2 + inserts.length + RECORDED + KEYS);
+    expect(stats.statementCount).toBe(2 + inserts.length + RECORDED + KEYS + COMPLETENESS);
 
     // Everything was written, normalized, in input order, and equals GET.
     expect(res.body.data).toHaveLength(250);

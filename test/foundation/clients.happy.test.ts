@@ -378,9 +378,9 @@ describe("DELETE /clients/{id}", () => {
     // The API key with the client's graph, the links to it, their parents and the history heads
     // (the write path decides from a read); one write batch: the guard that the client still
     // exists, the 7 statements of the delete, its history entries and their outbox rows, and its
-    // lookup keys marked deleted (API.md §14).
+    // lookup keys marked deleted (API.md §14), and the completeness column of the clients it changed (§16).
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.batchSizes).toEqual([12, 11]);
+    expect(res.stats.batchSizes).toEqual([12, 12]);
 
     for (const table of [addresses, contactMethods, bankAccounts, documents]) {
       expect(await h.rows("test", table, { clientId: client.id })).toEqual([]);

@@ -8,7 +8,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const REQUEST_ID = /^req_[0-9a-f]{32}$/;
 const PROBLEM_TYPE = /^https?:\/\/[^/]+(\/problems\/[a-z-]+)$/;
-const KEY_PREFIX = /^sk_(test|live)_[A-Za-z0-9_-]{8}$/;
+const KEY_PREFIX = /^sk_(test|live)_(?:s[1-9]\d?_)?[A-Za-z0-9_-]{8}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /**

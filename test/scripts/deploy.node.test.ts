@@ -22,8 +22,8 @@ describe("deploy --dry-run", () => {
     expect(run.status, run.stderr).toBe(0);
     const steps = run.stdout.split("\n").filter((l) => l.startsWith("  $ wrangler ")).map((l) => l.slice("  $ wrangler ".length));
     expect(steps).toEqual([
-      "d1 migrations apply DB_TEST --remote",
-      "d1 migrations apply DB_LIVE --remote",
+      "d1 migrations apply DB_TEST_0 --remote",
+      "d1 migrations apply DB_LIVE_0 --remote",
       "r2 bucket lock add clients-api-files-test kyc-retention files/ --retention-days 3653 --force",
       "r2 bucket lock add clients-api-files-live kyc-retention files/ --retention-days 3653 --force",
       "deploy",

@@ -73,9 +73,9 @@ describe("a write batch aborted halfway", () => {
     const size = ok.stats.batchSizes[1]!;
     const kinds = ok.stats.statements.filter((s) => s.roundTrip === 1).map((s) => s.sql.slice(0, 40).replace(/\s+/g, " "));
     // Guard, client inserts/updates, link delete, child deletes, inserts/updates, link insert/update,
-    // then the history entries and their outbox rows (API.md §11, §12), and the lookup keys'
-    // DELETE and INSERT (§14).
-    expect(size).toBe(22);
+    // then the history entries and their outbox rows (API.md §11, §12), the lookup keys'
+    // DELETE and INSERT (§14), and the completeness column (§16).
+    expect(size).toBe(23);
     // One entry per client it changed (the client, the inline-updated Rep, the new Co), each with its event.
     const after = await dumpTenant(h, probe.tenantId);
     const entries = (after.client_history as { part: number }[]).filter((r) => r.part === 0);

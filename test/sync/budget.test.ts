@@ -20,6 +20,8 @@ const READ_BATCH_FULL = 8 + 4 + 3 + 1;
 const RECORDED = 2;
 /** The lookup keys' INSERT (API.md §14) that ends a write batch creating records with identifiers. */
 const KEYS = 1;
+/** The completeness column's UPDATE (API.md §16) that ends every write batch recording a change. */
+const COMPLETENESS = 1;
 
 describe("round trips and statements of a typical sync", () => {
   it("create: auth + one read batch + one write batch, exact figures", async () => {
@@ -35,11 +37,12 @@ describe("round trips and statements of a typical sync", () => {
     });
     expect(res.status, res.text).toBe(200);
     // Write batch: clients (parent + linked child), 4 child lists, links: one INSERT each; then the entries and outbox.
-    expect(res.stats.batchSizes).toEqual([1 + READ_BATCH_FULL, 6 + RECORDED + KEYS]); // the key lookup shares the first round trip
+    expect(res.stats.batchSizes).toEqual([1 + READ_BATCH_FULL, 6 + RECORDED + KEYS + COMPLETENESS]); // the key lookup shares the first round trip
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.statementCount).toBe(1 + READ_BATCH_FULL + 6 + RECORDED + KEYS);
-    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, ...Array(READ_BATCH_FULL).fill(0), ...Array(6 + RECORDED + KEYS).fill(1)]); // the key lookup shares the first round trip
-    expect(res.stats.statements.at(-1)!.sql).toMatch(/^insert into "client_lookup_keys"/);
+    expect(res.stats.statementCount).toBe(1 + READ_BATCH_FULL + 6 + RECORDED + KEYS + COMPLETENESS);
+    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, ...Array(READ_BATCH_FULL).fill(0), ...Array(6 + RECORDED + KEYS + COMPLETENESS).fill(1)]); // the key lookup shares the first round trip
+    expect(res.stats.statements.at(-2)!.sql).toMatch(/^insert into "client_lookup_keys"/);
+    expect(res.stats.statements.at(-1)!.sql).toMatch(/^update "clients" set "complete"/);
     const counts = await countsOf(h, tenantId);
     expect(counts).toMatchObject({ clients: 2, addresses: 1, contact_methods: 2, bank_accounts: 1, documents: 1, client_links: 1 });
     // Rows written per the D1 meta of the write batch (rows and their index entries).
@@ -53,7 +56,7 @@ describe("round trips and statements of a typical sync", () => {
     expect(update.status, update.text).toBe(200);
     // The key lookup shares the first round trip; then the history entry (a rival that took its
     // sequence fails the batch at once), the guard, client update, document delete, address update.
-    expect(update.stats.batchSizes).toEqual([1 + 8 + 2 + 3 + 1, 4 + RECORDED]);
+    expect(update.stats.batchSizes).toEqual([1 + 8 + 2 + 3 + 1, 4 + RECORDED + COMPLETENESS]);
     const writeSql = update.stats.statements.filter((s) => s.roundTrip === 1).map((s) => s.sql.slice(0, 30).toLowerCase());
     expect(writeSql[0]).toMatch(/^insert into "client_history"/);
     expect(writeSql[RECORDED]).toMatch(/^insert into "write_guards"/);

@@ -81,13 +81,15 @@ describe("diff, not rewrite", () => {
     expect(res.status, res.text).toBe(200);
     const writes = seen.filter((s) => !/^\s*select/i.test(s.sql));
     // The client's history entry and its outbox row (none: no endpoint) first, then the version
-    // guard, the version bump, the one address update; nothing for the other lists.
-    expect(writes).toHaveLength(5);
+    // guard, the version bump, the one address update; nothing for the other lists; then the
+    // completeness column of the client (API.md §16).
+    expect(writes).toHaveLength(6);
     expect(writes[0]!.sql).toMatch(/^insert into "client_history"/i);
     expect(writes[1]!.sql).toMatch(/^insert into "event_outbox"/i);
     expect(writes[2]!.sql).toMatch(/insert into "write_guards"/i);
     expect(writes[3]!.sql).toMatch(/update "clients" set "version"/i);
     expect(writes[4]!.sql).toMatch(/^update "addresses"/i);
+    expect(writes[5]!.sql).toMatch(/^update "clients" set "complete"/i);
     // The entry says exactly what changed: the address's city and updatedAt, the client's version.
     const entryRows = JSON.parse(writes[0]!.params.find((p) => typeof p === "string" && p.startsWith("[")) as string);
     expect(entryRows).toHaveLength(1);

@@ -37,6 +37,8 @@ function clientRow(over: Partial<ClientRow> = {}): ClientRow {
     version: 7,
     createdAt: T0,
     updatedAt: T0,
+    complete: null,
+    completeUntil: null,
     ...over,
   };
 }
