@@ -104,3 +104,21 @@ describe("two tenants on two shards", () => {
     expect(shardBinding("live", 1)).toBe("DB_LIVE_1");
   });
 });
+
+describe("copy test → live across shards", () => {
+  it("writes into the live shard the live key names (the tenant's test and live shards are independent), nothing into another", async () => {
+    const tenantId = on0.newTenant();
+    const testKey = await on0.createKey({ env: "test", tenantId });
+    const liveKey = await on1.createKey({ env: "live", tenantId });
+    expect(liveKey).toMatch(/^sk_live_s1_/);
+    const created = await on0.post("/clients/batch", { items: [company(`copy-${crypto.randomUUID()}`)] }, { key: testKey });
+    expect(created.status, created.text).toBe(200);
+    const id = created.body.data[0].id as string;
+    const copied = await on0.post(`/clients/${id}/copy-to-live`, {}, { key: testKey, headers: { "x-live-authorization": `Bearer ${liveKey}` } });
+    expect(copied.status, copied.text).toBe(200);
+    expect(await rowsOfTenant(env.DB_LIVE_1, tenantId)).toMatchObject({ api_keys: 1, clients: 1, client_history: 1 });
+    expect(await rowsOfTenant(env.DB_LIVE_0, tenantId)).toEqual({});
+    const liveId = copied.body.client.id as string;
+    expect((await on1.get(`/clients/${liveId}`, { key: liveKey, env: "live" })).status).toBe(200);
+  });
+});
