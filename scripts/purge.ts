@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
       // Progress on stderr, one line per batch (a long purge shows it is moving; stdout stays the report).
       const started = Date.now();
       return purgeExpired((statements) => db.execute(statements), cutoff, undefined, db.files, (erasedSoFar, batch) =>
-        console.error(`[purge ${((Date.now() - started) / 1000).toFixed(1)} s] ${db.where} batch ${batch} done: ${plural(erasedSoFar, "client")} erased so far`),
+        console.error(`[purge ${((Date.now() - started) / 1000).toFixed(1)} s] batch ${batch} done: ${plural(erasedSoFar, "client")} erased so far`),
       );
     }
     if (erased.length === 0) {
