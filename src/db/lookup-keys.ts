@@ -54,6 +54,11 @@ export function keysSelectSql(rows: KeyRows): string {
   ].join("\nUNION ALL\n");
 }
 
+/** The kinds the tenant (CTE `tenant`) rejects duplicates of: one row per kind (none without a rule). */
+const REJECTED_KINDS_SQL =
+  `SELECT k.value FROM duplicate_rules r, json_each('["rfc","curp","clabe"]') k WHERE r.tenant_id = (SELECT id FROM tenant) ` +
+  `AND CASE k.value WHEN 'rfc' THEN r.rfc WHEN 'curp' THEN r.curp ELSE r.clabe END = 'reject'`;
+
 /** A key's source: the client's own fields (child null) or one of its contact methods or bank accounts. */
 export type KeySource = readonly [clientId: string, childId: string | null];
 
@@ -72,10 +77,15 @@ export function insertKeysOf(db: Db, tenantId: Tenant, sources: readonly KeySour
     contactMethods: { from: "src JOIN contact_methods m ON m.id = src.h", where: "+m.tenant_id = (SELECT id FROM tenant)" },
     bankAccounts: { from: "src JOIN bank_accounts b ON b.id = src.h", where: "+b.tenant_id = (SELECT id FROM tenant)" },
   });
-  // Columns in the table's order (tenant_id, kind, normalized, key, client_id, child_id, deleted_at, deleted_client).
+  // Columns in the table's order (tenant_id, kind, normalized, key, client_id, child_id, deleted_at,
+  // deleted_client, exclusive). `exclusive` comes from the tenant's duplicate rule as this batch
+  // finds it (API.md §14): a key of a rejected kind is exclusive, and the unique partial index
+  // client_lookup_keys_exclusive refuses the batch when another live client holds it.
   return db.insert(clientLookupKeys).select(sql`WITH src(c, h) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(${JSON.stringify(sources)})),
-    tenant(id) AS (SELECT ${tenantId})
-    SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL, NULL FROM (${sql.raw(select)}) WHERE normalized IS NOT NULL AND normalized <> ''`);
+    tenant(id) AS (SELECT ${tenantId}),
+    rejected(kind) AS (${sql.raw(REJECTED_KINDS_SQL)})
+    SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL, NULL, kind IN (SELECT kind FROM rejected)
+    FROM (${sql.raw(select)}) WHERE normalized IS NOT NULL AND normalized <> ''`);
 }
 
 /** What a deleted client was, kept with its keys (lookup's includeDeleted). */

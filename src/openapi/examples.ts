@@ -21,7 +21,9 @@ export type OperationId =
   | "listWebhookEndpoints"
   | "deleteWebhookEndpoint"
   | "listWebhookDeliveries"
-  | "redeliverEvent";
+  | "redeliverEvent"
+  | "getDuplicateRule"
+  | "putDuplicateRule";
 
 export interface ApiExample {
   /** Key of the example in the document (unique across the document). */

@@ -15,6 +15,7 @@ import redeliverEvent from "./events.redeliver";
 import openApi from "./openapi";
 import type { Operation } from "./operation";
 import problems from "./problems";
+import { getDuplicateRule, putDuplicateRule } from "./settings.duplicates";
 import createWebhookEndpoint from "./webhook-endpoints.create";
 import deleteWebhookEndpoint from "./webhook-endpoints.delete";
 import listWebhookDeliveries from "./webhook-endpoints.deliveries";
@@ -36,6 +37,8 @@ export const OPERATIONS: readonly Operation[] = [
   deleteWebhookEndpoint,
   listWebhookDeliveries,
   redeliverEvent,
+  getDuplicateRule,
+  putDuplicateRule,
   problems,
   openApi,
   docsPage,
