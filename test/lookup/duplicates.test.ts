@@ -34,7 +34,7 @@ describe("GET/PUT /settings/duplicates", () => {
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(["/curp", "/extra", "/rfc"]);
     expect(await h.rows("test", duplicateRules, { tenantId })).toEqual([]);
-    expect((await putRule(key, "reject")).status).toBe(400);
+    expect((await putRule(key, ["reject"])).status).toBe(400);
   });
 
   it("needs settings:manage (new keys have it)", async () => {
