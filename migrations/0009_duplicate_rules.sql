@@ -14,3 +14,10 @@ CREATE TABLE `duplicate_rules` (
 --> statement-breakpoint
 ALTER TABLE `client_lookup_keys` ADD `exclusive` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX `client_lookup_keys_exclusive` ON `client_lookup_keys` (`tenant_id`,`kind`,`normalized`) WHERE deleted_at IS NULL AND exclusive = 1;
+--> statement-breakpoint
+-- Name search (API.md §14, GET /clients/search): the blocking keys of every existing client's name
+-- (kind nameBlock), with the expressions of src/db/lookup-keys.ts nameKeysSelectSql.
+INSERT INTO client_lookup_keys (tenant_id, kind, normalized, key, client_id, child_id, deleted_at, deleted_client, exclusive)
+SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL, NULL, 0 FROM (
+SELECT c.tenant_id AS tenant_id, 'nameBlock' AS kind, hk.value AS normalized, nm.value AS key, c.id AS client_id, NULL AS child_id FROM clients c, json_each(json_array(lower(trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.name || ' ' || coalesce(c.middle_name, '') || ' ' || coalesce(c.last_name, ''), 'á', 'a'), 'é', 'e'), 'í', 'i'), 'ó', 'o'), 'ú', 'u'), 'ü', 'u'), 'ñ', 'n'), 'Á', 'a'), 'É', 'e'), 'Í', 'i'), 'Ó', 'o'), 'Ú', 'u'), 'Ü', 'u'), 'Ñ', 'n'), '.', ' '), ',', ' '), '-', ' '), '''', ' '), '"', ' '), '(', ' '), ')', ' '), '/', ' '), '&', ' '), char(9), ' '))))) nm, json_each('[' || replace(json_quote(nm.value), ' ', '","') || ']') w, json_each(CASE WHEN length(w.value) >= 4 THEN json_array('l:' || substr(w.value, 1, length(w.value) / 2), 'r:' || substr(w.value, length(w.value) - length(w.value) / 2 + 1)) ELSE json_array('x:' || w.value) END) hk WHERE 1 AND w.key < 8 AND length(w.value) >= 2 AND w.value NOT IN ('sa', 'cv', 'sapi', 'sab', 'rl', 'srl', 'sc', 'ac', 'sofom', 'enr', 'de', 'del', 'la', 'las', 'el', 'los', 'y')
+) WHERE normalized IS NOT NULL AND normalized <> '';

@@ -25,6 +25,45 @@ const digits = (x: string) =>
 const phone = (d: string) =>
   `CASE WHEN length(${d}) = 13 AND substr(${d}, 1, 3) = '521' THEN substr(${d}, 4) WHEN length(${d}) = 12 AND substr(${d}, 1, 2) = '52' THEN substr(${d}, 3) ELSE ${d} END`;
 
+/**
+ * Name search (API.md §14, GET /clients/search): a client's name, middleName and lastName, folded
+ * (Spanish accents and ñ removed, ASCII lower case, punctuation as spaces) — src/lookup/names.ts
+ * folds a query the same way. Its words (the first MAX_NAME_WORDS) of 2+ characters that are no
+ * company suffix or article give blocking keys (kind `nameBlock`, `key` = the folded name, for the
+ * Worker's scoring): a word of 4+ characters its left half (`l:`) and right half (`r:`) — one typo
+ * leaves one of them intact — and a shorter word itself (`x:`).
+ */
+export const NAME_FOLDS: readonly (readonly [string, string])[] = [
+  ["á", "a"], ["é", "e"], ["í", "i"], ["ó", "o"], ["ú", "u"], ["ü", "u"], ["ñ", "n"],
+  ["Á", "a"], ["É", "e"], ["Í", "i"], ["Ó", "o"], ["Ú", "u"], ["Ü", "u"], ["Ñ", "n"],
+  [".", " "], [",", " "], ["-", " "], ["'", " "], ['"', " "], ["(", " "], [")", " "], ["/", " "], ["&", " "], ["\t", " "],
+];
+/** Words that say what kind of company a name is, or join words: not matched on. */
+export const NAME_STOP_WORDS = ["sa", "cv", "sapi", "sab", "rl", "srl", "sc", "ac", "sofom", "enr", "de", "del", "la", "las", "el", "los", "y"];
+/** Words of a name that give blocking keys: at most this many. */
+export const MAX_NAME_WORDS = 8;
+const sqlText = (v: string) => `'${v.replaceAll("'", "''")}'`;
+/** SQL: the folded form of `x`. */
+const folded = (x: string) =>
+  NAME_FOLDS.reduce((acc, [from, to]) => `replace(${acc}, ${from === "\t" ? "char(9)" : sqlText(from)}, ${sqlText(to)})`, x);
+/** The name SQL folds: name, middleName and lastName. */
+const fullName = (c: string) => `${c}.name || ' ' || coalesce(${c}.middle_name, '') || ' ' || coalesce(${c}.last_name, '')`;
+
+/**
+ * The name search's keys of the clients `c` selects, as (tenant_id, kind, normalized, key,
+ * client_id, child_id): the folded name split into words with json_each over a JSON array that
+ * json_quote makes (always valid JSON, whatever the name holds); per word, its blocking keys.
+ */
+export function nameKeysSelectSql(c: { from: string; where: string }): string {
+  return (
+    `SELECT c.tenant_id AS tenant_id, 'nameBlock' AS kind, hk.value AS normalized, nm.value AS key, c.id AS client_id, NULL AS child_id FROM ${c.from}, ` +
+    `json_each(json_array(lower(trim(${folded(fullName("c"))})))) nm, ` +
+    `json_each('[' || replace(json_quote(nm.value), ' ', '","') || ']') w, ` +
+    `json_each(CASE WHEN length(w.value) >= 4 THEN json_array('l:' || substr(w.value, 1, length(w.value) / 2), 'r:' || substr(w.value, length(w.value) - length(w.value) / 2 + 1)) ELSE json_array('x:' || w.value) END) hk ` +
+    `WHERE ${c.where} AND w.key < ${MAX_NAME_WORDS} AND length(w.value) >= 2 AND w.value NOT IN (${NAME_STOP_WORDS.map(sqlText).join(", ")})`
+  );
+}
+
 /** Longest metadata string value that is kept as a key (API.md §14). */
 export const MAX_METADATA_KEY_VALUE = 255;
 
@@ -51,6 +90,7 @@ export function keysSelectSql(rows: KeyRows): string {
       `NULL, m.client_id, m.id FROM ${m.from} WHERE ${m.where} AND m.type IN ('email', 'phone', 'mobile', 'fax')`,
     `SELECT b.tenant_id, kd.value, CASE kd.value WHEN 'clabe' THEN ${code("b.clabe")} ELSE ${code("b.account_number")} END, NULL, b.client_id, b.id ` +
       `FROM ${b.from}, ${kind(["clabe", "accountNumber"])} WHERE ${b.where}`,
+    nameKeysSelectSql(c),
   ].join("\nUNION ALL\n");
 }
 

@@ -9,6 +9,7 @@
 export type OperationId =
   | "listClients"
   | "lookupClients"
+  | "searchClients"
   | "getClient"
   | "getClientHistory"
   | "verifyClientHistory"

@@ -7,6 +7,7 @@ import getClientHistory from "./clients.history";
 import verifyClientHistory from "./clients.history-verify";
 import listClients from "./clients.list";
 import lookupClients from "./clients.lookup";
+import searchClients from "./clients.search";
 import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
 import downloadDocumentFile from "./documents.file-get";
@@ -26,6 +27,7 @@ export const OPERATIONS: readonly Operation[] = [
   syncClient,
   listClients,
   lookupClients,
+  searchClients,
   getClient,
   getClientHistory,
   verifyClientHistory,
