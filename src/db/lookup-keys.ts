@@ -102,30 +102,48 @@ const REJECTED_KINDS_SQL =
 /** A key's source: the client's own fields (child null) or one of its contact methods or bank accounts. */
 export type KeySource = readonly [clientId: string, childId: string | null];
 
-/** The keys of `sources` removed (the write then inserts them as they are now). */
-export function deleteKeysOf(db: Db, tenantId: Tenant, sources: readonly KeySource[]): Statement {
-  return db.delete(clientLookupKeys).where(sql`rowid IN (
-    SELECT k.rowid FROM json_each(${JSON.stringify(sources)}) s
-    JOIN client_lookup_keys k ON k.client_id = s.value ->> '$[0]' AND k.child_id IS s.value ->> '$[1]'
-    WHERE +k.tenant_id = ${tenantId} AND k.deleted_at IS NULL)`);
-}
-
-/** The keys of `sources`, from their rows as the batch left them (a source deleted has none). */
-export function insertKeysOf(db: Db, tenantId: Tenant, sources: readonly KeySource[]): Statement {
+/**
+ * The keys of `sources` as their rows are now (a source deleted has none): the CTEs `src`, `tenant`,
+ * `rejected` and `fresh` (tenant_id, kind, normalized, key, client_id, child_id, exclusive).
+ * `exclusive` comes from the tenant's duplicate rule as the write batch finds it (API.md §14): a
+ * key of a rejected kind is exclusive, and the unique partial index client_lookup_keys_exclusive
+ * refuses the batch when another live client holds it.
+ */
+function freshKeys(tenantId: Tenant, sources: readonly KeySource[]) {
   const select = keysSelectSql({
     clients: { from: "src JOIN clients c ON c.id = src.c", where: "src.h IS NULL AND +c.tenant_id = (SELECT id FROM tenant)" },
     contactMethods: { from: "src JOIN contact_methods m ON m.id = src.h", where: "+m.tenant_id = (SELECT id FROM tenant)" },
     bankAccounts: { from: "src JOIN bank_accounts b ON b.id = src.h", where: "+b.tenant_id = (SELECT id FROM tenant)" },
   });
-  // Columns in the table's order (tenant_id, kind, normalized, key, client_id, child_id, deleted_at,
-  // deleted_client, exclusive). `exclusive` comes from the tenant's duplicate rule as this batch
-  // finds it (API.md §14): a key of a rejected kind is exclusive, and the unique partial index
-  // client_lookup_keys_exclusive refuses the batch when another live client holds it.
-  return db.insert(clientLookupKeys).select(sql`WITH src(c, h) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(${JSON.stringify(sources)})),
+  return sql`WITH src(c, h) AS (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(${JSON.stringify(sources)})),
     tenant(id) AS (SELECT ${tenantId}),
-    rejected(kind) AS (${sql.raw(REJECTED_KINDS_SQL)})
-    SELECT tenant_id, kind, normalized, key, client_id, child_id, NULL, NULL, kind IN (SELECT kind FROM rejected)
-    FROM (${sql.raw(select)}) WHERE normalized IS NOT NULL AND normalized <> ''`);
+    rejected(kind) AS (${sql.raw(REJECTED_KINDS_SQL)}),
+    fresh AS MATERIALIZED (SELECT tenant_id, kind, normalized, key, client_id, child_id, kind IN (SELECT kind FROM rejected) AS exclusive
+      FROM (${sql.raw(select)}) WHERE normalized IS NOT NULL AND normalized <> '')`;
+}
+
+/** The same key: kind, value, metadata key and source (`a`, `b`: aliases). */
+const sameKey = (a: string, b: string) =>
+  `${a}.client_id = ${b}.client_id AND ${a}.child_id IS ${b}.child_id AND ${a}.kind = ${b}.kind AND ${a}.normalized = ${b}.normalized AND ${a}.key IS ${b}.key`;
+
+/**
+ * The live keys of `sources` that their rows no longer give (all of them for a source deleted).
+ * A key the rows still give is kept as it is — its `exclusive` flag too, so that a client that
+ * shared an identifier before a "reject" rule can still be updated.
+ */
+export function deleteKeysOf(db: Db, tenantId: Tenant, sources: readonly KeySource[]): Statement {
+  return db.delete(clientLookupKeys).where(sql`rowid IN (
+    ${freshKeys(tenantId, sources)}
+    SELECT k.rowid FROM src JOIN client_lookup_keys k INDEXED BY client_lookup_keys_source ON k.client_id = src.c AND k.child_id IS src.h
+    WHERE +k.tenant_id = (SELECT id FROM tenant) AND k.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM fresh f WHERE ${sql.raw(sameKey("f", "k"))}))`);
+}
+
+/** The keys of `sources` that their rows give and that are not stored yet (runs before deleteKeysOf). */
+export function insertKeysOf(db: Db, tenantId: Tenant, sources: readonly KeySource[]): Statement {
+  // Columns in the table's order (tenant_id, kind, normalized, key, client_id, child_id, deleted_at, deleted_client, exclusive).
+  return db.insert(clientLookupKeys).select(sql`${freshKeys(tenantId, sources)}
+    SELECT f.tenant_id, f.kind, f.normalized, f.key, f.client_id, f.child_id, NULL, NULL, f.exclusive FROM fresh f
+    WHERE NOT EXISTS (SELECT 1 FROM client_lookup_keys e INDEXED BY client_lookup_keys_source WHERE ${sql.raw(sameKey("e", "f"))} AND e.deleted_at IS NULL)`);
 }
 
 /** What a deleted client was, kept with its keys (lookup's includeDeleted). */

@@ -580,6 +580,14 @@ export const EXAMPLES: ApiExample[] = [
     },
   },
   {
+    name: "searchByName",
+    summary: "Search by name: case, accents and order do not matter, one typo per word is tolerated",
+    operationId: "searchClients",
+    given: "createGraph",
+    request: { path: "/clients/search?name=GOMES%20ana&limit=5" },
+    response: { status: 200, body: { data: [{ clientId: ANA, name: "Ana Gómez", type: "individual", score: 0.95 }] } },
+  },
+  {
     name: "duplicateWarned",
     summary: "Under the default `allow` rule, an RFC another client holds is created and listed in `duplicates`",
     operationId: "createClients",

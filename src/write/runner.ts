@@ -140,8 +140,10 @@ export function lookupKeyWrites(request: ApiRequest, record: Recording | null): 
   const { removed, written, deletedClients } = keyChangesOf(record.operation, record.drafts);
   return [
     ...(deletedClients.length > 0 ? [markKeysDeleted(db, tenantId, deletedClients, record.at)] : []),
-    ...(removed.length > 0 ? [deleteKeysOf(db, tenantId, removed)] : []),
+    // The new keys first, then the stale ones removed: a key the rows still give is never removed
+    // and written again (it keeps its duplicate rule's flag, and costs no rows).
     ...(written.length > 0 ? [insertKeysOf(db, tenantId, written)] : []),
+    ...(removed.length > 0 ? [deleteKeysOf(db, tenantId, removed)] : []),
   ];
 }
 
