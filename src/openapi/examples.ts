@@ -585,7 +585,7 @@ export const EXAMPLES: ApiExample[] = [
     operationId: "searchClients",
     given: "createGraph",
     request: { path: "/clients/search?name=GOMES%20ana&limit=5" },
-    response: { status: 200, body: { data: [{ clientId: ANA, name: "Ana Gómez", type: "individual", score: 0.95 }] } },
+    response: { status: 200, body: { data: [{ clientId: ANA, name: "Ana Gómez", type: "individual", score: 0.96 }] } },
   },
   {
     name: "duplicateWarned",

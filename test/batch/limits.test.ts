@@ -125,9 +125,10 @@ describe("round trips and statements", () => {
     expect(res.stats.statements[1]!.rowsWritten).toBe(0);
     expect(res.stats.statements[2]!.rowsWritten).toBe(2);
     expect(res.stats.statements[3]!.rowsWritten).toBe(0);
-    // The key: its row and two index entries.
-    expect(res.stats.statements[5]!.rowsWritten).toBe(3);
-    expect(res.stats.rowsWritten).toBe(res.stats.statements[4]!.rowsWritten! + 2 + 3);
+    // The keys — its externalId's and its name's (API.md §14 search: "ana" → x:ana): each its row
+    // and two index entries.
+    expect(res.stats.statements[5]!.rowsWritten).toBe(6);
+    expect(res.stats.rowsWritten).toBe(res.stats.statements[4]!.rowsWritten! + 2 + 6);
     expect(res.stats.rowsWritten).toBeGreaterThan(2);
     expect(await h.count("test", clients, tenantId)).toBe(1);
   });
@@ -137,8 +138,9 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal(), minimal({ externalId: null })] });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2);
-    expect(res.stats.batchSizes).toEqual([1, 1 + RECORDED]);
-    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED);
+    // Every client has a name, and so the name search's keys (KEYS).
+    expect(res.stats.batchSizes).toEqual([1, 1 + RECORDED + KEYS]);
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + KEYS);
   });
 
   it("non-atomic calls also write in ONE batch", async () => {
@@ -172,7 +174,7 @@ describe("round trips and statements", () => {
     const one = await h.newTenantWithKey();
     const many = await h.newTenantWithKey();
     const typical = (i: number) =>
-      minimal({ name: `Client ${i}`, lastName: "García", externalId: xid(`typ${i}`), nationalities: ["MX"], scopes: ["base", "MX"], metadata: { crmId: i, source: "import" }, scopeData: { MX: { rfc: "GOMA800101AB1" } } });
+      minimal({ name: "Cliente", lastName: "García", externalId: xid(`typ${i}`), nationalities: ["MX"], scopes: ["base", "MX"], metadata: { crmId: i, source: "import" }, scopeData: { MX: { rfc: "GOMA800101AB1" } } });
     const r1 = await batch(h, one.key, { items: [typical(0)] });
     const r250 = await batch(h, many.key, { items: Array.from({ length: 250 }, (_, i) => typical(i)) });
     expect(r1.status).toBe(200);
