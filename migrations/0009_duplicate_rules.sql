@@ -3,7 +3,8 @@
 -- database itself refuses a second live client with the same identifier: the lookup keys of a
 -- rejected kind are written `exclusive` (by the keys' INSERT, from this table, in the write's own
 -- batch) and a UNIQUE partial index admits one live exclusive key per (tenant, kind, value).
--- src/db/duplicates.ts and src/db/lookup-keys.ts; docs/DECISIONS.md "Lookup and duplicates".
+-- src/db/duplicates.ts and src/db/lookup-keys.ts; docs/DECISIONS.md "Lookup and duplicates". The
+-- last statement backfills the name search's keys (kind nameBlock) of every existing client.
 CREATE TABLE `duplicate_rules` (
 	`tenant_id` text PRIMARY KEY NOT NULL,
 	`rfc` text DEFAULT 'allow' NOT NULL,
