@@ -131,8 +131,9 @@ async function recordedWith(request: ApiRequest, record: Recording | null): Prom
  * The lookup keys (API.md §14) of what a write records, made to end its batch: they are computed
  * from the rows the batch has just written, so they come after them. At most three statements
  * whatever the size of the change, none when no identifier changed: one UPDATE marking a deleted
- * client's keys deleted (DELETE), one DELETE of the keys of records updated or deleted, one INSERT
- * of the keys of records created or updated (json_each, one JSON parameter each).
+ * client's keys deleted (DELETE), one INSERT of the keys the created or updated records give that
+ * are not stored yet, one DELETE of the keys updated or deleted records no longer give (json_each,
+ * one JSON parameter each). A client's name gives keys too (the name search's, API.md §14).
  */
 export function lookupKeyWrites(request: ApiRequest, record: Recording | null): Statement[] {
   if (!record || record.drafts.length === 0) return [];
