@@ -7,6 +7,10 @@ export interface FieldError {
   pointer: string;
   code: string;
   detail: string;
+  /** A refused duplicate (API.md §14, code `duplicate_identifier`): the identifier's kind. */
+  kind?: string;
+  /** A refused duplicate: the live client that holds the identifier already (null: an earlier item of the same body). */
+  existingClientId?: string | null;
 }
 
 /** JSON Pointer (RFC 6901) for a path of keys and indexes. */

@@ -8,6 +8,7 @@ import type { StoredAnswer } from "../http/idempotency";
 import { newId } from "../ids";
 import { clientRules, mergeClient, missingOnCreate, parseClientInput, type ClientState } from "../schemas/client";
 import { fieldErrors } from "../schemas/common";
+import type { Duplicate } from "../lookup/duplicates";
 
 /** An item that passed validation. */
 export interface Candidate {
@@ -118,6 +119,7 @@ export function batchAnswer(
   failures: readonly Failure[],
   now: Date,
   source: ProblemSource,
+  duplicates: readonly Duplicate[] = [],
 ): StoredAnswer {
   const succeeded = created.map(({ index, row }) => ({ index, data: renderNew(row, now) }));
   const failed = [...failures]
@@ -127,7 +129,7 @@ export function batchAnswer(
       error: problemOf(f.code, f.code === "CONFLICT" ? "The item conflicts with an existing client or an earlier item" : VALIDATION_DETAIL, source, f.errors),
     }));
   const body = atomic
-    ? { atomic: true, data: succeeded.map((s) => s.data) }
-    : { atomic: false, data: succeeded.map((s) => s.data), succeeded, failed };
+    ? { atomic: true, data: succeeded.map((s) => s.data), duplicates }
+    : { atomic: false, data: succeeded.map((s) => s.data), succeeded, failed, duplicates };
   return { status: 200, headers: {}, body: JSON.stringify(body) };
 }

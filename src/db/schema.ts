@@ -373,12 +373,31 @@ export const clientLookupKeys = sqliteTable(
     deletedAt: text("deleted_at"),
     /** What a deleted client was ({name, type, isPrimary}), for lookup's includeDeleted: set with deleted_at. */
     deletedClient: text("deleted_client", { mode: "json" }).$type<{ name: string; type: string; isPrimary: boolean }>(),
+    /**
+     * 1 for a key of a kind the tenant's duplicate rule rejects (migration 0009): the partial unique
+     * index below then admits one live client per identifier. Set by the keys' INSERT from
+     * duplicate_rules, and by PUT /settings/duplicates for the keys already stored.
+     */
+    exclusive: integer("exclusive").notNull().default(0),
   },
   (t) => [
     index("client_lookup_keys_lookup").on(t.tenantId, t.kind, t.normalized),
     index("client_lookup_keys_source").on(t.clientId, t.childId),
+    uniqueIndex("client_lookup_keys_exclusive")
+      .on(t.tenantId, t.kind, t.normalized)
+      .where(sql`deleted_at IS NULL AND exclusive = 1`),
   ],
 );
+
+// Duplicate rules (API.md §14): per tenant of the environment's database, "allow" or "reject" for
+// RFC, CURP and CLABE. No row: all "allow".
+export const duplicateRules = sqliteTable("duplicate_rules", {
+  tenantId: text("tenant_id").primaryKey(),
+  rfc: text("rfc").notNull().default("allow"),
+  curp: text("curp").notNull().default("allow"),
+  clabe: text("clabe").notNull().default("allow"),
+  updatedAt: text("updated_at").notNull(),
+});
 
 // Holds no rows. A write batch inserts into it only when a precondition fails, and the CHECK then
 // aborts the whole batch: D1 has no interactive transactions, so this is how a batch says "stale".

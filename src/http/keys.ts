@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   "clients:delete",
   "clients:history",
   "webhooks:manage",
+  // API.md §14: the tenant's duplicate rules (GET/PUT /settings/duplicates).
+  "settings:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const TENANT_PATTERN = /^[a-z0-9_-]{1,64}$/;

@@ -7,7 +7,8 @@ import type { Change, EntryDraft, Operation } from "../history/entry";
 
 /** The fields of each entity that its keys are made of. */
 const KEYED_FIELDS: Partial<Record<string, readonly string[]>> = {
-  client: ["scopeData", "externalId", "metadata"],
+  // name, middleName, lastName: the name search's blocking keys (kind nameBlock).
+  client: ["scopeData", "externalId", "metadata", "name", "middleName", "lastName"],
   contactMethod: ["value", "type"],
   bankAccount: ["clabe", "accountNumber"],
 };
@@ -30,15 +31,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 function holdsKeys(change: Change, side: "from" | "to" = "to"): boolean {
   const to = (field: string) => change.fields[field]?.[side] ?? null;
   switch (change.entity) {
-    case "client": {
-      const mx = isObject(to("scopeData")) ? (to("scopeData") as Record<string, unknown>).MX : null;
-      const metadata = to("metadata");
-      return (
-        to("externalId") !== null ||
-        (isObject(mx) && (typeof mx.rfc === "string" || typeof mx.curp === "string")) ||
-        (isObject(metadata) && Object.values(metadata).some((v) => typeof v === "string"))
-      );
-    }
+    case "client":
+      // Every client has a name, and so the name search's keys.
+      return true;
     case "contactMethod":
       return ["email", "phone", "mobile", "fax"].includes(String(to("type")));
     default:

@@ -9,6 +9,7 @@
 export type OperationId =
   | "listClients"
   | "lookupClients"
+  | "searchClients"
   | "getClient"
   | "getClientCompleteness"
   | "previewCopyToLive"
@@ -26,7 +27,9 @@ export type OperationId =
   | "listWebhookEndpoints"
   | "deleteWebhookEndpoint"
   | "listWebhookDeliveries"
-  | "redeliverEvent";
+  | "redeliverEvent"
+  | "getDuplicateRule"
+  | "putDuplicateRule";
 
 export interface ApiExample {
   /** Key of the example in the document (unique across the document). */
@@ -404,6 +407,7 @@ export const EXAMPLES: ApiExample[] = [
         documents: { created: [anaDocument], updated: [], deleted: [] },
         linkedClients: { created: [anaLink], updated: [], deleted: [] },
         dryRun: false,
+        duplicates: [],
       },
     },
   },
@@ -433,6 +437,7 @@ export const EXAMPLES: ApiExample[] = [
         documents: none,
         linkedClients: none,
         dryRun: false,
+        duplicates: [],
       },
     },
   },
@@ -463,7 +468,7 @@ export const EXAMPLES: ApiExample[] = [
     },
     response: {
       status: 200,
-      body: { atomic: true, data: [bare(ACME, "company", "ACME S.A. de C.V.", "crm-2001"), bare(BETO, "individual", "Beto", null)] },
+      body: { atomic: true, data: [bare(ACME, "company", "ACME S.A. de C.V.", "crm-2001"), bare(BETO, "individual", "Beto", null)], duplicates: [] },
     },
   },
   {
@@ -488,6 +493,7 @@ export const EXAMPLES: ApiExample[] = [
             ]),
           },
         ],
+        duplicates: [],
       },
     },
   },
@@ -611,6 +617,44 @@ export const EXAMPLES: ApiExample[] = [
         ],
       },
     },
+  },
+  {
+    name: "searchByName",
+    summary: "Search by name: case, accents and order do not matter, one typo per word is tolerated",
+    operationId: "searchClients",
+    given: "createGraph",
+    request: { path: "/clients/search?name=GOMES%20ana&limit=5" },
+    response: { status: 200, body: { data: [{ clientId: ANA, name: "Ana Gómez", type: "individual", score: 0.96 }] } },
+  },
+  {
+    name: "duplicateWarned",
+    summary: "Under the default `allow` rule, an RFC another client holds is created and listed in `duplicates`",
+    operationId: "createClients",
+    given: "createGraph",
+    request: { path: "/clients/batch", body: { items: [{ type: "individual", name: "Ana G.", scopeData: { MX: { rfc: "goma800101ab1" } } }] } },
+    response: {
+      status: 200,
+      body: {
+        atomic: true,
+        data: [{ ...bare(BETO, "individual", "Ana G.", null), scopeData: { MX: { rfc: "GOMA800101AB1" } } }],
+        duplicates: [{ pointer: "/items/0/scopeData/MX/rfc", kind: "rfc", existingClientId: ANA }],
+      },
+    },
+  },
+  {
+    name: "rejectDuplicates",
+    summary: "Refuse a second live client with the same RFC or CLABE",
+    operationId: "putDuplicateRule",
+    request: { path: "/settings/duplicates", body: { rfc: "reject", curp: "allow", clabe: "reject" } },
+    response: { status: 200, body: { rfc: "reject", curp: "allow", clabe: "reject" } },
+  },
+  {
+    name: "duplicateRule",
+    summary: "The rule in force",
+    operationId: "getDuplicateRule",
+    given: "rejectDuplicates",
+    request: { path: "/settings/duplicates" },
+    response: { status: 200, body: { rfc: "reject", curp: "allow", clabe: "reject" } },
   },
   {
     name: "noKey",

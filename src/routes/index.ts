@@ -9,6 +9,7 @@ import getClientHistory from "./clients.history";
 import verifyClientHistory from "./clients.history-verify";
 import listClients from "./clients.list";
 import lookupClients from "./clients.lookup";
+import searchClients from "./clients.search";
 import syncClient from "./clients.sync";
 import { docsFile, docsPage } from "./docs";
 import downloadDocumentFile from "./documents.file-get";
@@ -19,6 +20,7 @@ import redeliverEvent from "./events.redeliver";
 import openApi from "./openapi";
 import type { Operation } from "./operation";
 import problems from "./problems";
+import { getDuplicateRule, putDuplicateRule } from "./settings.duplicates";
 import createWebhookEndpoint from "./webhook-endpoints.create";
 import deleteWebhookEndpoint from "./webhook-endpoints.delete";
 import listWebhookDeliveries from "./webhook-endpoints.deliveries";
@@ -29,6 +31,7 @@ export const OPERATIONS: readonly Operation[] = [
   syncClient,
   listClients,
   lookupClients,
+  searchClients,
   getClient,
   getClientCompleteness,
   previewCopyToLive,
@@ -45,6 +48,8 @@ export const OPERATIONS: readonly Operation[] = [
   deleteWebhookEndpoint,
   listWebhookDeliveries,
   redeliverEvent,
+  getDuplicateRule,
+  putDuplicateRule,
   problems,
   openApi,
   docsPage,

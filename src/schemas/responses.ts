@@ -178,8 +178,26 @@ export const fieldErrorResponse = z
     pointer: z.string().describe("JSON Pointer (RFC 6901) into the request body (or the query, for GET /clients)"),
     code: z.string(),
     detail: z.string(),
+    kind: z.enum(["rfc", "curp", "clabe"]).optional().describe("`duplicate_identifier` only (API.md §14): the identifier's kind"),
+    existingClientId: id
+      .nullable()
+      .optional()
+      .describe("`duplicate_identifier` only: the live client that already holds the identifier; null when it is an earlier item of the same body"),
   })
   .meta({ id: "FieldError", description: "One problem with one place in the request." });
+
+export const duplicatesList = z
+  .array(
+    z.strictObject({
+      pointer: z.string().describe("JSON Pointer to the identifier in the request body"),
+      kind: z.enum(["rfc", "curp", "clabe"]),
+      existingClientId: id.describe("A live client that already holds it (another item of the same batch included)"),
+    }),
+  )
+  .describe(
+    "The RFCs, CURPs and CLABEs of the request that another live client of the tenant already holds (API.md §14), in every " +
+      "mode: under the tenant's `allow` rule a warning; under `reject` such a request is a 409 instead.",
+  );
 
 export const problemResponse = z
   .strictObject({
@@ -196,7 +214,7 @@ export const problemResponse = z
   .meta({ id: "Problem", description: "An RFC 9457 problem: every error of the API has this body (application/problem+json)." });
 
 export const batchAtomicResponse = z
-  .strictObject({ atomic: z.literal(true), data: z.array(clientResponse).describe("The created clients, in input order") })
+  .strictObject({ atomic: z.literal(true), data: z.array(clientResponse).describe("The created clients, in input order"), duplicates: duplicatesList })
   .meta({ id: "BatchAtomicResult", description: "atomic: true — every item was created." });
 
 export const batchPartialResponse = z
@@ -205,6 +223,7 @@ export const batchPartialResponse = z
     data: z.array(clientResponse).describe("The created clients, in input order"),
     succeeded: z.array(z.strictObject({ index: z.int().min(0), data: clientResponse })),
     failed: z.array(z.strictObject({ index: z.int().min(0), error: problemResponse })),
+    duplicates: duplicatesList,
   })
   .meta({ id: "BatchPartialResult", description: "atomic: false — every valid item was created; the others are reported in `failed`." });
 
@@ -229,6 +248,7 @@ export const syncResponse = z
     documents: changes(documentResponse, "Ids of the deleted documents"),
     linkedClients: changes(linkResponse, "Ids of the deleted links"),
     dryRun: z.boolean(),
+    duplicates: duplicatesList,
   })
   .meta({ id: "SyncResult", description: "What a sync did (or, with dryRun, would do) to the client graph (API.md §6)." });
 

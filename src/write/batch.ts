@@ -16,6 +16,9 @@ import {
 } from "../batch/items";
 import { insertClients, insertClientsSkippingTaken, insertedIds, takenExternalIdsRead } from "../db/clients";
 import { isUniqueViolation } from "../db/constraints";
+import { bothReads } from "../db/database";
+import { duplicatesRead, type DuplicatesState } from "../db/duplicates";
+import { batchDuplicates, clientIdentifiers, resolvedDuplicates, type PendingDuplicate } from "../lookup/duplicates";
 import { readJsonBody, withInexact } from "../http/body";
 import type { ApiRequest } from "../http/context";
 import { ApiError, VALIDATION_DETAIL } from "../http/errors";
@@ -60,17 +63,22 @@ export async function createClients(request: ApiRequest) {
 
   const { db } = request;
   const now = new Date();
-  const answerOf = (created: readonly Created[], failures: readonly Failure[]) => batchAnswer(atomic, created, failures, now, sourceOf(request));
+  const answerOf = (created: readonly Created[], failures: readonly Failure[], pending: readonly PendingDuplicate[]) =>
+    batchAnswer(atomic, created, failures, now, sourceOf(request), resolvedDuplicates(pending, new Map(created.map((c) => [c.index, c.row.id]))));
+  // The RFCs and CURPs the valid items bring (API.md §14): who else holds them, read with the rest.
+  const brought = valid.flatMap((c) => clientIdentifiers(c.state.scopeData, `/items/${c.index}`, c.index));
 
-  const operation: WriteOperation<Set<string>> = {
+  const operation: WriteOperation<[Set<string>, DuplicatesState]> = {
     // Read even when some items are invalid: an atomic failure lists EVERY failing item (§5),
     // conflicting ones included.
-    read: () => takenExternalIdsRead(db, request.tenant, externalIdsOf(valid)),
-    async decide(taken): Promise<WriteDecision> {
+    read: () => bothReads(takenExternalIdsRead(db, request.tenant, externalIdsOf(valid)), duplicatesRead(db, request.tenant, brought)),
+    async decide([taken, duplicateState]): Promise<WriteDecision> {
       const conflicts = takenFailures(valid, taken);
-      const failures = [...invalid, ...conflicts];
+      const { refused, pending } = batchDuplicates(brought, duplicateState, new Set(conflicts.map((f) => f.index)));
+      const clashes = [...refused].map(([index, errors]): Failure => ({ index, code: "CONFLICT", errors }));
+      const failures = [...invalid, ...conflicts, ...clashes];
       if (atomic && failures.length > 0) throw failedCall(failures);
-      const conflicting = new Set(conflicts.map((f) => f.index));
+      const conflicting = new Set([...conflicts, ...clashes].map((f) => f.index));
       const created = valid
         .filter((c) => !conflicting.has(c.index))
         .map((c: Candidate): Created => ({ index: c.index, row: newClientRow(c.state, request.tenantId, true, now.toISOString()) }));
@@ -85,7 +93,7 @@ export async function createClients(request: ApiRequest) {
       if (atomic || idempotency) {
         // A keyed non-atomic answer is stored with the writes, so it must be exact: a taken
         // externalId refuses the batch and it is decided again, like an atomic one.
-        return { answer: answerOf(created, failures), writes: insertClients(db, rows), record: record(false) };
+        return { answer: answerOf(created, failures, pending), writes: insertClients(db, rows), record: record(false) };
       }
       // Non-atomic without a stored answer: an item whose externalId a rival took after the read is
       // skipped by the database itself and reported failed, so this call always answers 200 (§5).
@@ -97,12 +105,13 @@ export async function createClients(request: ApiRequest) {
           const inserted = insertedIds(results);
           const raced = created.filter((c) => !inserted.has(c.row.id));
           const racedFailures = raced.map((c) => takenFailure(c.index, c.row.externalId ?? ""));
-          return answerOf(created.filter((c) => inserted.has(c.row.id)), [...failures, ...racedFailures]);
+          return answerOf(created.filter((c) => inserted.has(c.row.id)), [...failures, ...racedFailures], pending);
         },
       };
     },
-    // Another request took one of these externalIds between the read and the write: read again.
-    raced: (error) => isUniqueViolation(error, "clients"),
+    // Another request took one of these externalIds between the read and the write, or (under a
+    // "reject" duplicate rule) one of these identifiers: read again (the read then names the clash).
+    raced: (error) => isUniqueViolation(error, "clients") || isUniqueViolation(error, "client_lookup_keys"),
     attempts: MAX_BATCH_ATTEMPTS,
     conflict: (attempts) =>
       `The tenant's clients changed concurrently ${attempts} times while this batch was written; nothing was written, retry the request`,

@@ -134,8 +134,9 @@ async function recordedWith(request: ApiRequest, record: Recording | null): Prom
  * The lookup keys (API.md §14) of what a write records, made to end its batch: they are computed
  * from the rows the batch has just written, so they come after them. At most three statements
  * whatever the size of the change, none when no identifier changed: one UPDATE marking a deleted
- * client's keys deleted (DELETE), one DELETE of the keys of records updated or deleted, one INSERT
- * of the keys of records created or updated (json_each, one JSON parameter each).
+ * client's keys deleted (DELETE), one INSERT of the keys the created or updated records give that
+ * are not stored yet, one DELETE of the keys updated or deleted records no longer give (json_each,
+ * one JSON parameter each). A client's name gives keys too (the name search's, API.md §14).
  */
 export function lookupKeyWrites(request: ApiRequest, record: Recording | null): Statement[] {
   if (!record || record.drafts.length === 0) return [];
@@ -143,8 +144,10 @@ export function lookupKeyWrites(request: ApiRequest, record: Recording | null): 
   const { removed, written, deletedClients } = keyChangesOf(record.operation, record.drafts);
   return [
     ...(deletedClients.length > 0 ? [markKeysDeleted(db, tenantId, deletedClients, record.at)] : []),
-    ...(removed.length > 0 ? [deleteKeysOf(db, tenantId, removed)] : []),
+    // The new keys first, then the stale ones removed: a key the rows still give is never removed
+    // and written again (it keeps its duplicate rule's flag, and costs no rows).
     ...(written.length > 0 ? [insertKeysOf(db, tenantId, written)] : []),
+    ...(removed.length > 0 ? [deleteKeysOf(db, tenantId, removed)] : []),
   ];
 }
 

@@ -3,6 +3,10 @@
 import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
 import { etagOf, etagOfJson, fullClient } from "../db/mappers";
 import { bothReads } from "../db/database";
+import { duplicatesRead, type DuplicatesState } from "../db/duplicates";
+import { syncDuplicates, syncIdentifiers, type Brought, type Duplicate } from "../lookup/duplicates";
+import { normalize } from "../lookup/normalize";
+import type { ClientGraph } from "../db/mappers";
 import { loadClient, syncHeadsRead, syncRead } from "../db/sync-reads";
 import type { Head } from "../history/entry";
 import { syncDrafts } from "../history/drafts";
@@ -38,7 +42,16 @@ export function answerText(response: SyncResponse): { body: string; clientJson: 
   return { body: `{${members.join(",")}}`, clientJson };
 }
 
-async function answerOf(response: SyncResponse): Promise<StoredAnswer> {
+/** Does the stored graph hold this identifier already (then the sync writes no new key for it)? */
+function heldBy(graph: ClientGraph | null, b: Brought): boolean {
+  if (!graph) return false;
+  if (b.kind === "clabe") return graph.bankAccounts.some((a) => a.clabe !== null && normalize("clabe", a.clabe) === b.normalized);
+  const mx = (graph.client.scopeData as { MX?: Record<string, unknown> }).MX;
+  const stored = mx?.[b.kind];
+  return typeof stored === "string" && normalize(b.kind, stored) === b.normalized;
+}
+
+async function answerOf(response: SyncResponse & { duplicates: Duplicate[] }): Promise<StoredAnswer> {
   const { body, clientJson } = answerText(response);
   return { status: 200, headers: { etag: await etagOfJson(clientJson) }, body };
 }
@@ -113,9 +126,11 @@ export async function syncClient(request: ApiRequest) {
   // A keyed answer is stored as planned, and If-Match is about the whole graph: both strict.
   const mode = idempotency || ifMatch !== null ? "strict" : "relaxed";
 
-  const operation: WriteOperation<[Loaded, Map<string, Head>]> = {
-    read: () => bothReads(syncRead(db, request.tenant, body), syncHeadsRead(db, request.tenant, body)),
-    async decide([loaded, heads]): Promise<WriteDecision> {
+  // The RFC, CURP and CLABEs the body brings (API.md §14): who else holds them, read with the rest.
+  const brought = syncIdentifiers(body);
+  const operation: WriteOperation<[[Loaded, Map<string, Head>], DuplicatesState]> = {
+    read: () => bothReads(bothReads(syncRead(db, request.tenant, body), syncHeadsRead(db, request.tenant, body)), duplicatesRead(db, request.tenant, brought)),
+    async decide([[loaded, heads], duplicateState]): Promise<WriteDecision> {
       if (ifMatch !== null) {
         const current = loaded.graph ? await etagOf(fullClient(loaded.graph, new Date())) : null;
         if (!ifMatchPasses(ifMatch, current)) {
@@ -125,7 +140,12 @@ export async function syncClient(request: ApiRequest) {
       const { tenantId } = request;
       const now = new Date();
       const planned = plan(body, loaded, { tenantId, now, newId });
-      const answer = await answerOf(planned.response);
+      const self = new Set(loaded.graph ? [loaded.graph.client.id] : []);
+      const { duplicates, refusals } = syncDuplicates(brought, duplicateState, self, (b) => heldBy(loaded.graph, b));
+      if (refusals.length > 0) {
+        throw new ApiError("CONFLICT", "The tenant's duplicate rule rejects identifiers that another live client holds; nothing was written", refusals);
+      }
+      const answer = await answerOf({ ...planned.response, duplicates });
       // A dry run writes nothing, not even its answer; a no-op writes only the answer, if keyed.
       if (body.dryRun) return { answer, writes: [], record: null, dryRun: true };
       if (planned.noop) return { answer, writes: [], record: null };
@@ -140,11 +160,12 @@ export async function syncClient(request: ApiRequest) {
         async answerAfter(results) {
           if (write.answerIsExact(results)) return answer;
           const current = await loadClient(db, tenantId, planned.clientId);
-          return current ? answerOf({ ...planned.response, client: fullClient(current, new Date()) }) : answer;
+          return current ? answerOf({ ...planned.response, client: fullClient(current, new Date()), duplicates }) : answer;
         },
       };
     },
-    // The batch's guard found the graph changed, or an externalId was taken or a client deleted meanwhile.
+    // The batch's guard found the graph changed, or an externalId (or, under a "reject" duplicate
+    // rule, an identifier: client_lookup_keys_exclusive) was taken or a client deleted meanwhile.
     raced: (error) => isStaleGraph(error) || isUniqueViolation(error) || isForeignKeyViolation(error),
     // Relaxed: the guards re-check in the batch all the plan depends on, so a rival's entry on the
     // chain only moves the heads. Strict: the answer is the whole graph as planned, so it is planned again.

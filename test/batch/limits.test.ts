@@ -41,6 +41,8 @@ const isKeys = (sql: string) => /^insert into "client_lookup_keys"/i.test(sql);
 const KEYS = 1;
 /** The completeness column\'s UPDATE (API.md §16) that ends every write batch recording a change. */
 const COMPLETENESS = 1;
+/** Who else holds the items' RFCs and CURPs (API.md §14 duplicates): one read statement when they bring any. */
+const DUPLICATES = 1;
 
 /** A string of exactly `length` characters starting with `prefix`. */
 const padded = (prefix: string, length: number, fill = "x") => (prefix + fill.repeat(length)).slice(0, length);
@@ -126,13 +128,14 @@ describe("round trips and statements", () => {
     expect(res.stats.statements[1]!.rowsWritten).toBe(0);
     expect(res.stats.statements[2]!.rowsWritten).toBe(2);
     expect(res.stats.statements[3]!.rowsWritten).toBe(0);
-    // The key: its row and two index entries.
-    expect(res.stats.statements[5]!.rowsWritten).toBe(3);
+    // The keys — its externalId's and its name's (API.md §14 search: "ana" → x:ana): each its row
+    // and two index entries.
+    expect(res.stats.statements[5]!.rowsWritten).toBe(6);
     // The completeness column: a created client is inserted incomplete, and stays so here: the
     // UPDATE writes nothing (it writes only where the value changes: at most the row and 2 index entries).
     const completeness = res.stats.statements[6]!.rowsWritten!;
     expect(completeness).toBe(0);
-    expect(res.stats.rowsWritten).toBe(res.stats.statements[4]!.rowsWritten! + 2 + 3 + completeness);
+    expect(res.stats.rowsWritten).toBe(res.stats.statements[4]!.rowsWritten! + 2 + 6 + completeness);
     expect(res.stats.rowsWritten).toBeGreaterThan(2);
     expect(await h.count("test", clients, tenantId)).toBe(1);
   });
@@ -142,8 +145,9 @@ describe("round trips and statements", () => {
     const res = await batch(h, key, { items: [minimal(), minimal({ externalId: null })] });
     expect(res.status).toBe(200);
     expect(res.stats.roundTrips).toBe(2);
-    expect(res.stats.batchSizes).toEqual([1, 1 + RECORDED + COMPLETENESS]);
-    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + COMPLETENESS);
+    // Every client has a name, and so the name search's keys (KEYS).
+    expect(res.stats.batchSizes).toEqual([1, 1 + RECORDED + KEYS + COMPLETENESS]);
+    expect(writeStatements(res.stats)).toHaveLength(1 + RECORDED + KEYS + COMPLETENESS);
   });
 
   it("non-atomic calls also write in ONE batch", async () => {
@@ -173,17 +177,17 @@ describe("round trips and statements", () => {
     }
   });
 
-  it("the statement count does not grow with the items: 1 item and 250 typical items both use 6 statements", async () => {
+  it("the statement count does not grow with the items: 1 item and 250 typical items both use the same statements", async () => {
     const one = await h.newTenantWithKey();
     const many = await h.newTenantWithKey();
     const typical = (i: number) =>
-      minimal({ name: `Client ${i}`, lastName: "García", externalId: xid(`typ${i}`), nationalities: ["MX"], scopes: ["base", "MX"], metadata: { crmId: i, source: "import" }, scopeData: { MX: { rfc: "GOMA800101AB1" } } });
+      minimal({ name: "Cliente", lastName: "García", externalId: xid(`typ${i}`), nationalities: ["MX"], scopes: ["base", "MX"], metadata: { crmId: i, source: "import" }, scopeData: { MX: { rfc: "GOMA800101AB1" } } });
     const r1 = await batch(h, one.key, { items: [typical(0)] });
     const r250 = await batch(h, many.key, { items: Array.from({ length: 250 }, (_, i) => typical(i)) });
     expect(r1.status).toBe(200);
     expect(r250.status).toBe(200);
     expect(r250.stats.statementCount).toBe(r1.stats.statementCount);
-    expect(r250.stats.statementCount).toBe(3 + RECORDED + KEYS + COMPLETENESS);
+    expect(r250.stats.statementCount).toBe(3 + RECORDED + KEYS + DUPLICATES + COMPLETENESS);
     expect(r250.stats.batchSizes).toEqual(r1.stats.batchSizes);
     expect(r250.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
     // Rows written grow exactly linearly: the same per-client cost, nothing else.
@@ -248,7 +252,7 @@ describe("a maximum-size 250-item call", () => {
     expect(seen.maxParams).toBeLessThanOrEqual(100);
     // Reads, then ONE write round trip holding every INSERT.
     expect(stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(stats.batchSizes.slice(0, 1)).toEqual([2]); // the key lookup shares the first round trip
+    expect(stats.batchSizes.slice(0, 1)).toEqual([2 + DUPLICATES]); // the key lookup shares the first round trip
     const recorded = stats.statements.filter((s) => isRecorded(s.sql));
     expect(stats.batchSizes[1]).toBe(inserts.length + recorded.length + KEYS + COMPLETENESS);
     expect(inserts.every((s) => s.roundTrip === 1)).toBe(true);
@@ -260,7 +264,7 @@ describe("a maximum-size 250-item call", () => {
     // The rows, stored as JSON parameters of ≤ 2 MB, need at least ceil(size / 2 MB) INSERTs.
     expect(inserts.length).toBeGreaterThanOrEqual(Math.ceil(bodyBytes / 2_000_000));
     expect(inserts.length).toBeLessThanOrEqual(5);
-    expect(stats.statementCount).toBe(2 + inserts.length + RECORDED + KEYS + COMPLETENESS);
+    expect(stats.statementCount).toBe(2 + DUPLICATES + inserts.length + RECORDED + KEYS + COMPLETENESS);
 
     // Everything was written, normalized, in input order, and equals GET.
     expect(res.body.data).toHaveLength(250);
@@ -331,7 +335,7 @@ describe("a maximum-size 250-item call", () => {
     // Reads (the key's record with the conflict read), then ONE write round trip: purge, the
     // answer's parts in one INSERT, the clients.
     expect(stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(stats.batchSizes.slice(0, 1)).toEqual([3]); // the key lookup shares the first round trip
+    expect(stats.batchSizes.slice(0, 1)).toEqual([3 + DUPLICATES]); // the key lookup shares the first round trip
     expect(keyStatements.filter((s) => s.roundTrip === 1)).toHaveLength(2);
     expect(await h.count("test", clients, tenantId)).toBe(250);
 

@@ -28,7 +28,7 @@ describe("atomic (the default): all or nothing", () => {
     const res = await batch(h, key, { items });
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(Object.keys(res.body)).toEqual(["atomic", "data"]);
+    expect(Object.keys(res.body)).toEqual(["atomic", "data", "duplicates"]);
     expect(res.body.atomic).toBe(true);
     expect(res.body.data.map((c: { name: string }) => c.name)).toEqual(items.map((i) => i.name));
     expect(res.body.data.map((c: { externalId: string | null }) => c.externalId)).toEqual(ids);
@@ -145,7 +145,7 @@ describe("atomic: false — partial success, always 200", () => {
     const res = await batch(h, key, { items, atomic: false }, "test");
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(Object.keys(res.body)).toEqual(["atomic", "data", "succeeded", "failed"]);
+    expect(Object.keys(res.body)).toEqual(["atomic", "data", "succeeded", "failed", "duplicates"]);
     expect(res.body.atomic).toBe(false);
     // data = created clients in input order; succeeded pairs them with their index.
     expect(res.body.data.map((c: { name: string }) => c.name)).toEqual(["zero", "three", "six", "eight"]);

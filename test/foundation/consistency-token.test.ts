@@ -194,6 +194,6 @@ describe("the OpenAPI document", () => {
         }
       }
     }
-    expect(operations).toBe(10); // list, get, history, verify, batch, sync, delete, lookup, a document's file: upload and download
+    expect(operations).toBe(11); // list, get, history, verify, batch, sync, delete, lookup, search, a document's file: upload and download
   });
 });

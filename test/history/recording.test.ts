@@ -360,7 +360,7 @@ describe("a fault at any statement of a write batch leaves the change with its e
       await seedWebhookEndpoint(h, tenantId);
       return { tenantId, send: () => h.post("/clients/batch", { items: [{ type: "individual", name: "A" }, { type: "company", name: "B" }] }, { key }) };
     });
-    expect(size).toBe(4); // clients, history, outbox, completeness (API.md §16)
+    expect(size).toBe(5); // clients, history, outbox, the lookup keys (every client has a name: API.md §14 search), completeness (§16)
   });
 
   it("DELETE /clients/{id}", async () => {
@@ -372,6 +372,6 @@ describe("a fault at any statement of a write batch leaves the change with its e
       await sync(key, { client: { type: "company", name: "P" }, linkedClients: [{ clientId: id }] });
       return { tenantId, send: () => h.delete(`/clients/${id}`, { key }) };
     });
-    expect(size).toBe(11); // … and the completeness column (API.md §16)
+    expect(size).toBe(12); // with the lookup keys marked deleted (every client has a name's keys: API.md §14 search), and the completeness column (§16)
   });
 });

@@ -26,14 +26,19 @@ describe("migration 0006's backfill", () => {
     );
     expect(res.status, res.text).toBe(200);
     const written = await keysOf(tenantId);
-    expect(written.length).toBe(10); // rfc, curp, externalId, metadata crm, email, 2 phones, clabe, account, the child's externalId
+    // The name search's keys (migration 0009): "ana" (x:ana) and "hexa" (l:he, r:xa).
+    expect(written.filter((k) => k.includes('"nameBlock"'))).toHaveLength(3);
+    expect(written.length - 3).toBe(10); // rfc, curp, externalId, metadata crm, email, 2 phones, clabe, account, the child's externalId
 
     // As if the rows predated the table: the keys removed, then the migration's INSERT run again.
     await h.binding("test").prepare("DELETE FROM client_lookup_keys").run();
-    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0006_"))!;
-    const backfill = migration.queries.filter((q: string) => /^\s*INSERT INTO client_lookup_keys/i.test(q.replace(/^--.*$/gm, "")));
-    expect(backfill).toHaveLength(1);
-    await h.binding("test").prepare(backfill[0]!).run();
+    // Migration 0006 backfills the identifiers, 0009 the name search's keys.
+    for (const prefix of ["0006_", "0009_"]) {
+      const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith(prefix))!;
+      const backfill = migration.queries.filter((q: string) => /^\s*INSERT INTO client_lookup_keys/i.test(q.replace(/^--.*$/gm, "")));
+      expect(backfill).toHaveLength(1);
+      await h.binding("test").prepare(backfill[0]!).run();
+    }
     expect(await keysOf(tenantId)).toEqual(written);
   });
 });

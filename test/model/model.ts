@@ -407,7 +407,8 @@ export function batch(s: Store, ids: IdSource, step: number, items: ClientIn[], 
     created.push(id);
   }
   const data = created.map((id) => renderClient(s, id));
-  if (isAtomic) return { status: 200, body: { atomic: true, data }, createdClients: created };
+  // The model's clients hold no RFC, CURP or CLABE: no duplicates (API.md §14).
+  if (isAtomic) return { status: 200, body: { atomic: true, data, duplicates: [] }, createdClients: created };
   return {
     status: 200,
     body: {
@@ -415,6 +416,7 @@ export function batch(s: Store, ids: IdSource, step: number, items: ClientIn[], 
       data,
       succeeded: creatable.map((index, i) => ({ index, data: data[i] })),
       failed: failures.map((f) => ({ index: f.index, error: new Some({ status: f.status, code: CODES[f.status], errors: new Pointers(f.pointers) }) })),
+      duplicates: [],
     },
     createdClients: created,
   };
@@ -812,6 +814,7 @@ export function sync(stored: Store, ids: IdSource, step: number, req: SyncIn): {
       deleted: new Unordered(linkReport.deleted.map((id) => new Id(id))),
     },
     dryRun: req.dryRun ?? false,
+    duplicates: [],
   };
   const createdClients = [...(creating ? [client.id] : []), ...createdChildren];
   if (req.dryRun) return { outcome: { status: 200, body }, next: stored };

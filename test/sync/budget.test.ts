@@ -22,6 +22,8 @@ const RECORDED = 2;
 const KEYS = 1;
 /** The completeness column's UPDATE (API.md §16) that ends every write batch recording a change. */
 const COMPLETENESS = 1;
+/** Who else holds the RFC, CURP and CLABEs a sync brings (API.md §14 duplicates), one read statement when it brings any. */
+const DUPLICATES = 1;
 
 describe("round trips and statements of a typical sync", () => {
   it("create: auth + one read batch + one write batch, exact figures", async () => {
@@ -37,10 +39,11 @@ describe("round trips and statements of a typical sync", () => {
     });
     expect(res.status, res.text).toBe(200);
     // Write batch: clients (parent + linked child), 4 child lists, links: one INSERT each; then the entries and outbox.
-    expect(res.stats.batchSizes).toEqual([1 + READ_BATCH_FULL, 6 + RECORDED + KEYS + COMPLETENESS]); // the key lookup shares the first round trip
+    // This sync brings a CLABE: its holders are read with the rest (DUPLICATES).
+    expect(res.stats.batchSizes).toEqual([1 + READ_BATCH_FULL + DUPLICATES, 6 + RECORDED + KEYS + COMPLETENESS]); // the key lookup shares the first round trip
     expect(res.stats.roundTrips).toBe(2); // the key lookup shares the first round trip
-    expect(res.stats.statementCount).toBe(1 + READ_BATCH_FULL + 6 + RECORDED + KEYS + COMPLETENESS);
-    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, ...Array(READ_BATCH_FULL).fill(0), ...Array(6 + RECORDED + KEYS + COMPLETENESS).fill(1)]); // the key lookup shares the first round trip
+    expect(res.stats.statementCount).toBe(1 + READ_BATCH_FULL + DUPLICATES + 6 + RECORDED + KEYS + COMPLETENESS);
+    expect(res.stats.statements.map((s) => s.roundTrip)).toEqual([0, ...Array(READ_BATCH_FULL + DUPLICATES).fill(0), ...Array(6 + RECORDED + KEYS + COMPLETENESS).fill(1)]); // the key lookup shares the first round trip
     expect(res.stats.statements.at(-2)!.sql).toMatch(/^insert into "client_lookup_keys"/);
     expect(res.stats.statements.at(-1)!.sql).toMatch(/^update "clients" set "complete"/);
     const counts = await countsOf(h, tenantId);
@@ -56,7 +59,8 @@ describe("round trips and statements of a typical sync", () => {
     expect(update.status, update.text).toBe(200);
     // The key lookup shares the first round trip; then the history entry (a rival that took its
     // sequence fails the batch at once), the guard, client update, document delete, address update.
-    expect(update.stats.batchSizes).toEqual([1 + 8 + 2 + 3 + 1, 4 + RECORDED + COMPLETENESS]);
+    // The rename moves the name search's keys (API.md §14): their INSERT and DELETE, then the completeness column.
+    expect(update.stats.batchSizes).toEqual([1 + 8 + 2 + 3 + 1, 4 + RECORDED + 2 + COMPLETENESS]);
     const writeSql = update.stats.statements.filter((s) => s.roundTrip === 1).map((s) => s.sql.slice(0, 30).toLowerCase());
     expect(writeSql[0]).toMatch(/^insert into "client_history"/);
     expect(writeSql[RECORDED]).toMatch(/^insert into "write_guards"/);

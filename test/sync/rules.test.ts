@@ -27,7 +27,7 @@ async function withClient(body: Record<string, unknown> = {}) {
   return { tenantId, key, res, client: res.body.client, id: res.body.client.id as string };
 }
 
-const SYNC_KEYS = ["action", "client", "addresses", "contactMethods", "bankAccounts", "documents", "linkedClients", "dryRun"];
+const SYNC_KEYS = ["action", "client", "addresses", "contactMethods", "bankAccounts", "documents", "linkedClients", "dryRun", "duplicates"];
 const EMPTY_REPORT = { created: [], updated: [], deleted: [] };
 
 // -------------------------------------------------------------------------------------------------
