@@ -194,6 +194,8 @@ describe("the OpenAPI document", () => {
         }
       }
     }
-    expect(operations).toBe(11); // list, get, history, verify, batch, sync, delete, lookup, search, a document's file: upload and download
+    // list, get, history, verify, batch, sync, delete, lookup, search, completeness, copy to live and its
+    // preview, a document's file: upload, download, upload-url and complete
+    expect(operations).toBe(16);
   });
 });
