@@ -7,7 +7,10 @@
 // and its write; when live changed, the test side's record (its chain's head, then the entry). The live database is found only through env.ts `databaseOf` (the
 // request's `openEnvironment`). Never live → test: the request must name X-Environment: test.
 import { clientGraphRead } from "../db/clients-read";
-import { bothReads, tenantFilter } from "../db/database";
+import { bothReads, runBatch, tenantFilter } from "../db/database";
+import { insertAttempt } from "../db/upload-attempts";
+import { fileKeyOf, type FileContentType } from "../files/upload";
+import { commitStored } from "./upload";
 import { etagOfJson, type ClientGraph } from "../db/mappers";
 import { isForeignKeyViolation, isStaleGraph, isUniqueViolation } from "../db/constraints";
 import { syncHeadsRead, syncRead } from "../db/sync-reads";
@@ -170,8 +173,49 @@ export async function copyToLive(request: ApiRequest, clientId: string, dryRun: 
     conflict: (attempts) => `The live client changed concurrently ${attempts} times while it was copied; nothing was written, retry the request`,
   };
   const copied = await runWrite(live, operation, null);
-  if (copied.status !== 200 || !decided || !(decided as { writes: boolean }).writes) return copied;
+  if (copied.status !== 200 || !decided) return copied;
+  const liveClientId = (JSON.parse((decided as { answer: StoredAnswer }).answer.body) as { client: { id: string } }).client.id;
+  const filesCopied = dryRun ? 0 : await copyFiles(request, live, graph, liveClientId);
+  if (!(decided as { writes: boolean }).writes && filesCopied === 0) return copied;
   return recordedInTest(request, clientId, (decided as { answer: StoredAnswer }).answer);
+}
+
+/**
+ * The files of the test client's uploaded documents (API.md §15) copied to their live documents
+ * (matched by externalId, else by identical type, category, filename and expiry) that have none yet:
+ * each object copied between the environments' buckets, then committed as the live document's
+ * upload through the same path as PUT …/file (an `upload` entry in live's history, its event).
+ * A live document that has its file is left as it is: a second copy copies nothing. The number copied.
+ */
+async function copyFiles(request: ApiRequest, live: ApiRequest, graph: ClientGraph, liveClientId: string): Promise<number> {
+  const uploaded = graph.documents.filter((d) => d.sha256 !== null && d.fileKey !== null && d.contentType !== null);
+  if (uploaded.length === 0) return 0;
+  const liveGraph = await readWithKey(live, clientGraphRead(live.db, live.tenant, liveClientId));
+  const free = [...(liveGraph?.documents ?? [])];
+  // The uploads' own requests: no Idempotency-Key of the copy's (each upload is its own write).
+  const uploader = { ...live, headers: new Headers() } as ApiRequest;
+  let copied = 0;
+  for (const document of uploaded) {
+    const at = free.findIndex((d) =>
+      document.externalId !== null
+        ? d.externalId === document.externalId
+        : d.externalId === null && d.type === document.type && d.category === document.category && d.filename === document.filename && d.expiresAt === document.expiresAt,
+    );
+    if (at < 0) continue;
+    const [target] = free.splice(at, 1);
+    if (target!.sha256 !== null) continue;
+    const object = await request.files.get(document.fileKey!);
+    if (object === null) continue;
+    const key = fileKeyOf(live.tenantId, liveClientId, target!.id, newId());
+    await runBatch(live.db, [insertAttempt(live.db, { key, tenantId: live.tenantId, clientId: liveClientId, documentId: target!.id, at: new Date().toISOString() })]);
+    await live.files.put(key, object.body.pipeThrough(new FixedLengthStream(object.size)), {
+      httpMetadata: { contentType: document.contentType! },
+      sha256: document.sha256!,
+    });
+    const response = await commitStored(uploader, liveClientId, target!.id, `copy\n${document.sha256}`, document.contentType as FileContentType, { key, sha256: document.sha256!, size: object.size });
+    if (response.status === 200) copied++;
+  }
+  return copied;
 }
 
 /**

@@ -4,6 +4,7 @@
 // key in X-Live-Authorization, a call in live, a client without externalId or failing live rules.
 import { describe, expect, it } from "vitest";
 import { addresses, clientHistory, clients, documents } from "../../src/db/schema";
+import { upload } from "../files/support";
 import { createHarness } from "../support/harness";
 
 const h = createHarness();
@@ -139,5 +140,35 @@ describe("copy test → live", () => {
     const refused = await copy(id, testKey, `Bearer ${liveKey}`);
     expect(refused.status, refused.text).toBe(409);
     expect(await h.count("live", clients, tenantId)).toBe(before);
+  });
+});
+
+describe("copy test → live: files (API.md §15)", () => {
+  it("copies an uploaded document's file into live's bucket and marks the live document uploaded with the same sha256; a second copy copies nothing", async () => {
+    const { tenantId, testKey, liveKey } = await tenantWithBothKeys();
+    const { id, ext } = await testClient(testKey);
+    const [document] = await h.rows("test", documents, { clientId: id });
+    const bytes = new TextEncoder().encode(`%PDF-1.4 acta ${ext}\n%%EOF`);
+    const put = await upload(h, `/clients/${id}/documents/${document!.id}/file`, testKey, bytes);
+    expect(put.status, put.text).toBe(200);
+    const sha256 = put.body.sha256 as string;
+
+    const first = await copy(id, testKey, `Bearer ${liveKey}`);
+    expect(first.status, first.text).toBe(200);
+    const liveId = first.body.client.id as string;
+    const [liveDocument] = await h.rows("live", documents, { clientId: liveId });
+    expect(liveDocument).toMatchObject({ externalId: `${ext}-d`, status: "uploaded", sha256, size: bytes.length, contentType: "application/pdf" });
+    const file = await h.get(`/clients/${liveId}/documents/${liveDocument!.id}/file`, { key: liveKey, env: "live" });
+    expect(file.status).toBe(200);
+    expect(file.text).toBe(new TextDecoder().decode(bytes));
+    expect(file.headers.get("etag")).toBe(`"${sha256}"`);
+    expect((await h.rows("live", clientHistory, { clientId: liveId })).map((e) => e.operation)).toEqual(["copy", "upload"]);
+    expect((await h.get(`/clients/${liveId}/history/verify`, { key: liveKey, env: "live" })).body.valid).toBe(true);
+
+    const second = await copy(id, testKey, `Bearer ${liveKey}`);
+    expect(second.status).toBe(200);
+    expect(second.stats.rowsWritten).toBe(0);
+    expect((await h.rows("live", clientHistory, { clientId: liveId })).map((e) => e.operation)).toEqual(["copy", "upload"]);
+    expect(await h.count("live", clients, tenantId)).toBe(2);
   });
 });
