@@ -11,7 +11,7 @@
 //      rows read and written from D1's meta, query plans), the floor of W2 (its rows inserted
 //      straight through the binding, one json_each INSERT per table) and W1's (its 250 clients, one
 //      INSERT), the honest floors (every row the request wrote: graph, history, lookup keys, outbox),
-//      the typical requests T1–T6 with a bare point read beside the GET, the steps of a sync, and
+//      the typical requests T1–T8 (T7, T8: lookup of 100 identifiers, name search) with a bare point read beside the GET, the steps of a sync, and
 //      per request the Worker's own time (in-process minus D1 waits) and the rate limiters' waits;
 //   3c. memory: the peak live heap of W2, W8 and T1 in one V8 isolate (bench/profile, Node);
 //   3b. with --rtt: the cost runner sends every workload again with each D1 round trip delayed by

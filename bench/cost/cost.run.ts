@@ -35,7 +35,7 @@ import { newId } from "../../src/ids";
 import { parseSyncRequest } from "../../src/schemas/requests";
 import { planSync } from "../../src/sync/plan";
 import { apiKeyStatement, BENCH_TENANT, populatedCounts, populatedId, smallClientIndex } from "../lib/populate";
-import { batchBody, changedSyncBody, maximalSyncBody, typicalLookupBody, typicalSyncBody, w8Body, W8_EXPECTED, w8StoredBody, type TypicalId, type WorkloadId } from "../lib/workloads";
+import { batchBody, changedSyncBody, maximalSyncBody, populatedLookupBody, typicalLookupBody, typicalSyncBody, w8Body, W8_EXPECTED, w8StoredBody, type TypicalId, type WorkloadId } from "../lib/workloads";
 import { createD1Guard, type D1Guard, type RequestRecord } from "../../test/support/d1-guard";
 import { withRoundTripDelay } from "../../src/db/round-trip-delay";
 
@@ -564,6 +564,11 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
     await db.prepare(sql).run();
     if (i % 6 === 5) progress(`cost runner: populating ${N.toLocaleString("en")} clients… ${Math.round(((i + 1) / benchEnv.BENCH_POPULATE.length) * 100)}%`);
   }
+  // The lookup keys of the populated clients (API.md §14), as migrations 0006 and 0009 backfill them.
+  for (const prefix of ["0006_", "0009_"]) {
+    const migration = benchEnv.BENCH_MIGRATIONS.find((m: { name: string }) => m.name.startsWith(prefix))!;
+    for (const query of migration.queries.filter((q: string) => /^\s*INSERT INTO client_lookup_keys/i.test(q.replace(/^--.*$/gm, "")))) await db.prepare(query).run();
+  }
   const populateMs = performance.now() - started;
   const counts: Record<string, number> = {};
   for (const table of GRAPH_TABLES) counts[table] = ((await db.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>("n")) ?? 0) as number;
@@ -642,6 +647,12 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
     expect(s.body.data).toHaveLength(3);
     for (const d of s.body.data) expect(d.matches.length, JSON.stringify(d)).toBeGreaterThanOrEqual(1);
   }, typicalResults);
+  await run("T7", REPS, (rep) => send("POST", "/clients/lookup", populatedLookupBody(Math.floor(((rep + 0.5) / REPS) * (N - 100)))), (s) => {
+    expect(s.body.data).toHaveLength(100);
+    expect(s.body.data.filter((d: { matches: unknown[] }) => d.matches.length > 0).length).toBeGreaterThan(0);
+  }, typicalResults);
+  // A populated client's name ("Client <i> Pérez"), one typo and no accent.
+  await run("T8", REPS, (rep) => send("GET", `/clients/search?name=${encodeURIComponent(`Clinet ${Math.floor(((rep + 0.5) / REPS) * N)} Perez`)}&limit=10`), (s) => expect(s.body.data.length).toBeGreaterThan(0), typicalResults);
   // T1's honest floor: every row T1 wrote, inserted raw (same method as W1's and W2's).
   const t1Honest = await writtenRows([typicalIds[0]!, ...(await db.prepare("SELECT child_client_id FROM client_links WHERE parent_client_id = ?").bind(typicalIds[0]).all()).results.map((r) => r.child_client_id as string)]);
   const honestT1: FloorTiming = { reps: [], p50: 0, min: 0, statements: honestStatements(t1Honest).length, rows: countRows(t1Honest), bytes: rowBytes(t1Honest), rowsRead: 0, rowsWritten: 0 };

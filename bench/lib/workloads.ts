@@ -279,7 +279,7 @@ export const W8_EXPECTED = { created: LIST_SIZE / 2, updated: LIST_SIZE / 2, del
 // Typical traffic (T1–T6): the requests users send all day (issue 25)
 // ---------------------------------------------------------------------------------------------
 
-export type TypicalId = "T1" | "T2" | "T3" | "T4" | "T5" | "T6";
+export type TypicalId = "T1" | "T2" | "T3" | "T4" | "T5" | "T6" | "T7" | "T8";
 
 export const TYPICAL: { id: TypicalId; name: string }[] = [
   { id: "T1", name: "POST /clients/sync creating a client with 2 addresses, 2 contact methods, 1 document, 1 linked client" },
@@ -288,7 +288,18 @@ export const TYPICAL: { id: TypicalId; name: string }[] = [
   { id: "T4", name: "GET /clients/{id}, a T1 client" },
   { id: "T5", name: "GET /clients?limit=20 (a page of 20)" },
   { id: "T6", name: "POST /clients/lookup, 3 identifiers (externalId, e-mail, phone) of a T1 client" },
+  { id: "T7", name: "POST /clients/lookup, 100 identifiers (e-mails and phones) of populated clients (issue 21)" },
+  { id: "T8", name: "GET /clients/search?name=, a populated client's name with one typo, no accent (issue 21)" },
 ];
+
+/** T7's body: 100 identifiers of the populated clients from index `from` (bench/lib/populate.ts contact methods). */
+export function populatedLookupBody(from: number) {
+  return {
+    identifiers: Array.from({ length: 100 }, (_, k) =>
+      k % 2 === 0 ? { kind: "email", value: `client${from + k}@example.com` } : { kind: "phone", value: `+52 55 ${String(from + k).padStart(8, "0")}` },
+    ),
+  };
+}
 
 /** A phone number unique to `n` (10 digits after +52). */
 const phoneOf = (n: number) => `+52 55 ${String(1000 + (Math.floor(n / 10_000) % 9000))} ${String(n % 10_000).padStart(4, "0")}`;
