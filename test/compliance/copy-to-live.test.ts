@@ -4,6 +4,7 @@
 // key in X-Live-Authorization, a call in live, a client without externalId or failing live rules.
 import { describe, expect, it } from "vitest";
 import { addresses, clientHistory, clients, documents } from "../../src/db/schema";
+import { maximalSyncBody } from "../../bench/lib/workloads";
 import { upload } from "../files/support";
 import { createHarness } from "../support/harness";
 
@@ -171,4 +172,22 @@ describe("copy test → live: files (API.md §15)", () => {
     expect((await h.rows("live", clientHistory, { clientId: liveId })).map((e) => e.operation)).toEqual(["copy", "upload"]);
     expect(await h.count("live", clients, tenantId)).toBe(2);
   });
+});
+
+describe("copy test → live: the largest graph", () => {
+  it("a maximal client (250 of each list, 250 linked clients) copies within D1's limits (the guard checks every statement), and a second copy writes nothing", async () => {
+    const { tenantId, testKey, liveKey } = await tenantWithBothKeys();
+    const ext = `max-${uniq()}`;
+    const created = await h.post("/clients/sync", maximalSyncBody(ext), { key: testKey });
+    expect(created.status, created.text).toBe(200);
+    const id = created.body.client.id as string;
+    const first = await copy(id, testKey, `Bearer ${liveKey}`);
+    expect(first.status, first.text).toBe(200);
+    console.log(`maximal copy to live: ${first.stats.statementCount} statements, batches ${JSON.stringify(first.stats.batchSizes)}`);
+    expect(first.stats.statementCount).toBeLessThanOrEqual(50);
+    expect(await h.count("live", clients, tenantId)).toBe(251);
+    const second = await copy(id, testKey, `Bearer ${liveKey}`);
+    expect(second.status, second.text).toBe(200);
+    expect(second.stats.rowsWritten).toBe(0);
+  }, 120_000);
 });
