@@ -1,53 +1,23 @@
 // `npm run purge`, run for real (the project's Node, scripts/purge.ts) on a temporary local state
 // directory (CLIENTS_API_STATE_DIR): it reads the retention from wrangler.toml, erases the history
 // and outbox rows of the clients deleted before it — per tenant, printed — and nothing else.
-import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { retentionCutoff } from "../../src/db/purge";
 import { projectConfig, retentionYears } from "../../scripts/lib/retention";
+import { localDatabaseWith, runScript } from "../support/local-script";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const NODE = join(ROOT, "node_modules", ".bin", "node");
 const temp = mkdtempSync(join(tmpdir(), "clients-api-purge-"));
 const DAY = 86_400_000;
 
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-interface Finished {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const purge = (...args: string[]) => runScript("scripts/purge.ts", join(temp, "state"), args);
 
-async function purge(...args: string[]): Promise<Finished> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(NODE, ["scripts/purge.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, CLIENTS_API_STATE_DIR: join(temp, "state"), NO_COLOR: "1" },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-/** The local DB_TEST file: the one the first run migrated (the only one holding client_history). */
-async function testDatabase() {
-  const { DatabaseSync } = await import("node:sqlite");
-  const dir = join(temp, "state", "v3", "d1", "miniflare-D1DatabaseObject");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sqlite"))) {
-    const db = new DatabaseSync(join(dir, file));
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'client_history'").get() !== undefined) return db;
-    db.close();
-  }
-  throw new Error("no migrated local database");
-}
+/** The local DB_TEST_0 file: the one the first run migrated (the only one holding client_history). */
+const testDatabase = () => localDatabaseWith(join(temp, "state"), "client_history");
 
 describe("the retention period", () => {
   it("is wrangler.toml's [vars] HISTORY_RETENTION_YEARS, 10 years (API.md §11), read as the purge reads it", () => {

@@ -3,18 +3,14 @@
 // `encrypt` seals the rows still plain (written before migration 0005) and touches nothing else,
 // idempotently; `rotate` re-seals every row under the new current key id; a row that does not open
 // is named, left as it is, and the exit code is 1.
-import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { keyringOf, newKeyMaterial, open, seal } from "../../src/events/secret-box";
 import { newSecret } from "../../src/events/signing";
+import { localDatabaseWith, runScript } from "../support/local-script";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const NODE = join(ROOT, "node_modules", ".bin", "node");
 const temp = mkdtempSync(join(tmpdir(), "clients-api-webhook-secrets-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
@@ -22,35 +18,10 @@ const OLD = { "cmd-1": newKeyMaterial() };
 const ROTATED = { ...OLD, "cmd-2": newKeyMaterial() };
 const keys = (all: Record<string, string>, current: string) => ({ WEBHOOK_SECRET_KEYS: JSON.stringify(all), WEBHOOK_SECRET_KEY_ID: current });
 
-interface Finished {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const command = (args: string[], env: Record<string, string | undefined>) => runScript("scripts/webhook-secrets.ts", join(temp, "state"), args, env);
 
-async function command(args: string[], env: Record<string, string | undefined>): Promise<Finished> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, CLIENTS_API_STATE_DIR: join(temp, "state"), NO_COLOR: "1", ...env };
-  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(NODE, ["scripts/webhook-secrets.ts", ...args], { cwd: ROOT, env: childEnv as NodeJS.ProcessEnv });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-/** The local DB_TEST file: the one the first run migrated (the only one holding webhook_endpoints). */
-async function testDatabase() {
-  const { DatabaseSync } = await import("node:sqlite");
-  const dir = join(temp, "state", "v3", "d1", "miniflare-D1DatabaseObject");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sqlite"))) {
-    const db = new DatabaseSync(join(dir, file));
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'webhook_endpoints'").get() !== undefined) return db;
-    db.close();
-  }
-  throw new Error("no migrated local database");
-}
+/** The local DB_TEST_0 file: the one the first run migrated (the only one holding webhook_endpoints). */
+const testDatabase = () => localDatabaseWith(join(temp, "state"), "webhook_endpoints");
 
 async function storedRows(): Promise<Map<string, { secret: string; keyId: string | null }>> {
   const db = await testDatabase();
