@@ -35,10 +35,10 @@ describe("base64url", () => {
 });
 
 describe("where the API uses them", () => {
-  it("a key is sk_<env>_ + 43 base64url characters, and api_keys stores its SHA-256 hex", async () => {
+  it("a key is sk_<env>_ (+ s<shard>_ past shard 0) + 43 base64url characters, and api_keys stores its SHA-256 hex", async () => {
     const tenantId = h.newTenant();
     const key = await h.createKey({ tenantId });
-    expect(key).toMatch(/^sk_test_[A-Za-z0-9_-]{43}$/);
+    expect(key).toMatch(h.shard === 0 ? /^sk_test_[A-Za-z0-9_-]{43}$/ : new RegExp(`^sk_test_s${h.shard}_[A-Za-z0-9_-]{43}$`));
     const [row] = await h.rows("test", apiKeys, { tenantId });
     expect(row!.keyHash).toBe(await sha256Hex(key));
     expect((await h.get("/clients", { key })).status).toBe(200);

@@ -285,7 +285,7 @@ const childOf = (client: Pick<ClientRow, "id" | "tenantId">) => ({ tenantId: cli
 export const clientRow = (tenantId: string, row: Partial<ClientRow> = {}) =>
   rowOf<ClientRow>(
     CLIENT,
-    { tenantId, type: "individual", name: "Ada", isPrimary: true, nationalities: [], scopes: [], metadata: {}, scopeData: {}, version: 1, complete: null, completeUntil: null },
+    { tenantId, type: "individual", name: "Ada", isPrimary: true, nationalities: [], scopes: [], metadata: {}, scopeData: {}, version: 1 },
     row,
   );
 

@@ -15,7 +15,9 @@ export const TEST_SHARDS = 2;
 export function fileShard(): number {
   const forced = inject("SHARD");
   if (forced === "0" || forced === "1") return Number(forced);
-  const path = expect.getState().testPath ?? "";
+  // The path from the project root: the same shard on every machine and checkout.
+  const absolute = expect.getState().testPath ?? "";
+  const path = absolute.slice(Math.max(0, absolute.lastIndexOf("/test/")));
   let hash = 0;
   for (const c of path) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
   return hash % TEST_SHARDS;
