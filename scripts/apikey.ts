@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { displayPrefix, KEY_PATTERN, PERMISSIONS, shardOfKey, TENANT_PATTERN } from "../src/http/keys.ts";
 import { createKey, listKeys, placeTenant, revokeKey, shardOfPrefix, withShardDatabases } from "./lib/apikeys.ts";
-import { argumentsRefused, exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
+import { argumentsRefused, dispatch, parseEnvironment, UsageError } from "./lib/command.ts";
 import type { EnvironmentName } from "./lib/wrangler.ts";
 
 const USAGE = `Usage: npm run apikey -- <command> [options]
@@ -175,29 +175,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const [command, ...extra] = positionals;
-  if (command === undefined) {
-    console.error(`Error: a command is required: npm run apikey -- create, list or revoke (e.g. npm run apikey -- list --env test)\n\n${USAGE}`);
-    return 2;
-  }
-  if (!Object.hasOwn(COMMANDS, command)) {
-    console.error(`Error: unknown command "${command}": use create, list or revoke (e.g. npm run apikey -- list --env test)\n\n${USAGE}`);
-    return 2;
-  }
-  if (extra.length > 0) {
-    console.error(`Error: unexpected argument(s): ${extra.join(" ")}\n\n${USAGE}`);
-    return 2;
-  }
-  const { run, allowed } = COMMANDS[command as keyof typeof COMMANDS];
-  const misplaced = Object.keys(values).filter((option) => !(allowed as readonly string[]).includes(option));
-  if (misplaced.length > 0) {
-    console.error(`Error: ${command} does not take ${misplaced.map((o) => `--${o}`).join(", ")}\n\n${USAGE}`);
-    return 2;
-  }
-  return exitCodeOf(USAGE, async () => {
-    await run(values);
-    return 0;
-  });
+  return dispatch("npm run apikey", USAGE, COMMANDS, values, positionals, "npm run apikey -- list --env test");
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { TENANT_PATTERN } from "../src/http/keys.ts";
 import { withShardDatabases, type KeyDatabase } from "./lib/apikeys.ts";
-import { argumentsRefused, exitCodeOf, parseEnvironment, UsageError } from "./lib/command.ts";
+import { argumentsRefused, dispatch, parseEnvironment, UsageError } from "./lib/command.ts";
 import { listTenants, MoveError, moveTenant, type ShardHandle } from "./lib/tenant-move.ts";
 import { CommandError } from "./lib/wrangler.ts";
 
@@ -101,25 +101,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const [command, ...extra] = positionals;
-  if (command === undefined || !Object.hasOwn(COMMANDS, command)) {
-    console.error(`Error: ${command === undefined ? "a command is required" : `unknown command "${command}"`}: use list or move (e.g. npm run tenant -- list --env test)\n\n${USAGE}`);
-    return 2;
-  }
-  if (extra.length > 0) {
-    console.error(`Error: unexpected argument(s): ${extra.join(" ")}\n\n${USAGE}`);
-    return 2;
-  }
-  const { run, allowed } = COMMANDS[command as keyof typeof COMMANDS];
-  const misplaced = Object.keys(values).filter((option) => !(allowed as readonly string[]).includes(option));
-  if (misplaced.length > 0) {
-    console.error(`Error: ${command} does not take ${misplaced.map((o) => `--${o}`).join(", ")}\n\n${USAGE}`);
-    return 2;
-  }
-  return exitCodeOf(USAGE, async () => {
-    await run(values);
-    return 0;
-  });
+  return dispatch("npm run tenant", USAGE, COMMANDS, values, positionals, "npm run tenant -- list --env test");
 }
 
 process.exitCode = await main(process.argv.slice(2));

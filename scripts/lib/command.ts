@@ -38,3 +38,49 @@ export async function exitCodeOf(usage: string, work: () => Promise<number>): Pr
     throw error;
   }
 }
+
+/** A command of a multi-command script: its work, and the options it takes. */
+export interface Subcommand<V> {
+  run: (values: V) => Promise<void>;
+  allowed: readonly string[];
+}
+
+/**
+ * Runs the command named by the first positional: exit 2 (with the usage) for a missing or unknown
+ * command, extra arguments, or an option the command does not take; else the command's exit code.
+ * `script` names it in messages ("npm run apikey"), `example` is a command line to suggest.
+ */
+export function dispatch<V extends Record<string, unknown>>(
+  script: string,
+  usage: string,
+  commands: Record<string, Subcommand<V>>,
+  values: V,
+  positionals: readonly string[],
+  example: string,
+): Promise<number> | number {
+  const names = Object.keys(commands);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names.join("");
+  const [command, ...extra] = positionals;
+  if (command === undefined) {
+    console.error(`Error: a command is required: ${script} -- ${list} (e.g. ${example})\n\n${usage}`);
+    return 2;
+  }
+  if (!Object.hasOwn(commands, command)) {
+    console.error(`Error: unknown command "${command}": use ${list} (e.g. ${example})\n\n${usage}`);
+    return 2;
+  }
+  if (extra.length > 0) {
+    console.error(`Error: unexpected argument(s): ${extra.join(" ")}\n\n${usage}`);
+    return 2;
+  }
+  const { run, allowed } = commands[command]!;
+  const misplaced = Object.keys(values).filter((option) => !allowed.includes(option));
+  if (misplaced.length > 0) {
+    console.error(`Error: ${command} does not take ${misplaced.map((o) => `--${o}`).join(", ")}\n\n${usage}`);
+    return 2;
+  }
+  return exitCodeOf(usage, async () => {
+    await run(values);
+    return 0;
+  });
+}

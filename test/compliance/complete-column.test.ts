@@ -11,6 +11,7 @@ import { clients, type ClientRow } from "../../src/db/schema";
 import type { Env } from "../../src/env";
 import { completenessEnvironments } from "../../src/write/completeness";
 import { pdfBytes, upload } from "../files/support";
+import { prng, type Prng } from "../reliability/support";
 import { createHarness } from "../support/harness";
 
 const h = createHarness();
@@ -25,22 +26,10 @@ async function columnOf(id: string): Promise<boolean | null> {
   return row!.complete;
 }
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { chance: (p: number) => next() < p, pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
-}
 
 const SCOPE_SETS = [[], ["base"], ["MX"], ["MX:AV:INM"], ["MX:AV:AVI", "base"], ["MX:CNBV:TRANSMISOR"], ["MX:AV"], ["MX:CNBV", "MX:AV:VEH"]];
 
-async function randomClient(tenantId: string, r: ReturnType<typeof random>, type: string, scopes: string[], primary = true): Promise<ClientRow> {
+async function randomClient(tenantId: string, r: Prng, type: string, scopes: string[], primary = true): Promise<ClientRow> {
   const mx: Record<string, unknown> = {};
   if (r.chance(0.8)) mx.rfc = RFC_PF;
   if (r.chance(0.7)) mx.curp = CURP;
@@ -72,7 +61,7 @@ describe("the complete column", () => {
     const { tenantId, key } = await h.newTenantWithKey();
     const seen = { complete: 0, incomplete: 0 };
     for (let seed = 1; seed <= 60; seed++) {
-      const r = random(seed);
+      const r = prng(seed);
       const type = r.pick(["individual", "company", "trust"]);
       const scopes = r.pick(SCOPE_SETS);
       const client = await randomClient(tenantId, r, type, scopes);
