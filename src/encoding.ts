@@ -61,3 +61,15 @@ export function base64url(bytes: Uint8Array): string {
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
+
+/**
+ * The text of UTF-8 bytes, or a TypeError when they are not UTF-8 (what a `fatal` TextDecoder
+ * does). workerd's fatal decoder measured ~25× slower than its replacing one (170 ms against 7–20
+ * for a 5 MiB body), so the replacing one decodes and the fatal one runs only when U+FFFD appears:
+ * without one in the text, nothing was replaced, so the bytes were UTF-8 and the text is the same.
+ */
+export function decodeUtf8(bytes: Uint8Array, ignoreBOM: boolean): string {
+  const text = new TextDecoder("utf-8", { ignoreBOM }).decode(bytes);
+  if (!text.includes("\uFFFD")) return text;
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM }).decode(bytes);
+}

@@ -53,8 +53,9 @@ const errors: unknown[] = [];
 const app = createApp({ logError: (message, details) => errors.push({ message, details }) });
 const lockStub = { acquire: async () => "token", release: async () => {} };
 const env = {
-  DB_TEST: d1,
-  DB_LIVE: d1,
+  // One shard per environment (src/env.ts databaseOf): the bench key is a shard-0 key.
+  DB_TEST_0: d1,
+  DB_LIVE_0: d1,
   RATE_LIMIT_READS: { limit: async () => ({ success: true }) },
   RATE_LIMIT_WRITES: { limit: async () => ({ success: true }) },
   EVENTS_QUEUE: { send: async () => {}, sendBatch: async () => {} },

@@ -6,7 +6,7 @@
 // stored is the entry's JSON in the API's key order (values keep the key order they were sent
 // with: a GET answers them that way), gzip-compressed, base64: the hash is computed and verified
 // over the canonical form of that same value.
-import { sha256Hex, stringifiesSorted } from "../encoding.ts";
+import { decodeUtf8, sha256Hex, stringifiesSorted } from "../encoding.ts";
 
 export type Entity = "client" | "address" | "contactMethod" | "bankAccount" | "document" | "link";
 export type Action = "created" | "updated" | "deleted";
@@ -208,7 +208,7 @@ export async function packBody(text: string): Promise<string> {
 export async function unpackBody(body: string): Promise<string> {
   if (body.startsWith("{")) return body;
   const stream = new Blob([fromBase64(body)]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(new Uint8Array(await new Response(stream).arrayBuffer()));
+  return decodeUtf8(new Uint8Array(await new Response(stream).arrayBuffer()), true);
 }
 
 /** The client ids a list of changes links to (a link's `childClientId`, before or after). */

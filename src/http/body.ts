@@ -3,6 +3,7 @@
 // for bytes that do not decode, are not UTF-8 or not JSON, and for JSON that JSON.parse would read
 // differently from what it says (duplicate keys, numbers a double cannot hold).
 import { ApiError, badRequest, type FieldError } from "./errors";
+import { decodeUtf8 } from "../encoding";
 import { inexactReadings } from "./json-strict";
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -204,7 +205,7 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
   const bytes = format ? await decode(sent, format, limit) : sent;
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = decodeUtf8(bytes, false);
   } catch {
     throw badRequest("Request body is not valid UTF-8");
   }
