@@ -56,23 +56,42 @@ export interface Idempotency {
 
 const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 
+/** UTF-16 units encoded per encodeInto call by splitUtf8 (≤ 3 bytes each: the scratch holds any slice). */
+const SPLIT_SLICE = 16 * 1024;
+const splitEncoder = new TextEncoder();
+
 /**
- * Splits a string into parts of at most `maxBytes` UTF-8 bytes each (a part is bound as its UTF-8).
- * encodeInto stops before a character that does not fit whole, so no part ends inside a UTF-8
- * sequence; nor inside a surrogate pair, which the check below makes explicit.
+ * Splits a string into parts of at most `maxBytes` UTF-8 bytes each (a part is bound as its UTF-8),
+ * greedily: a part ends only where the next character would not fit. Bytes are counted 16 K units
+ * at a time into a small scratch buffer (one encodeInto over a 1.9 MB slice measured ~8× slower in
+ * workerd for a 10 MB answer); a slice never ends inside a surrogate pair, and encodeInto stops
+ * before a character that does not fit whole, so no part ends inside a character.
  */
 export function splitUtf8(text: string, maxBytes = PART_BYTES): string[] {
-  const buffer = new Uint8Array(maxBytes);
-  const encoder = new TextEncoder();
+  const scratch = new Uint8Array(SPLIT_SLICE * 3);
   const out: string[] = [];
-  for (let start = 0; start < text.length; ) {
-    let end = start + encoder.encodeInto(text.slice(start, start + maxBytes), buffer).read;
+  let partStart = 0;
+  let partBytes = 0;
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(at + SPLIT_SLICE, text.length);
     if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
-    if (end === start) throw new Error(`a character does not fit in ${maxBytes} bytes`);
-    out.push(text.slice(start, end));
-    start = end;
+    const slice = text.slice(at, end);
+    const { written } = splitEncoder.encodeInto(slice, scratch);
+    if (partBytes + written <= maxBytes) {
+      partBytes += written;
+      at = end;
+      continue;
+    }
+    // The part ends inside this slice: as far as the bytes left in it allow.
+    const cut = at + splitEncoder.encodeInto(slice, scratch.subarray(0, maxBytes - partBytes)).read;
+    if (cut === partStart) throw new Error(`a character does not fit in ${maxBytes} bytes`);
+    out.push(text.slice(partStart, cut));
+    partStart = cut;
+    partBytes = 0;
+    at = cut;
   }
-  return out.length > 0 ? out : [""];
+  if (partStart < text.length || out.length === 0) out.push(text.slice(partStart));
+  return out;
 }
 
 /**

@@ -3,6 +3,7 @@
 // is controlled by ageing stored records in D1 (their created_at), not by waiting.
 import { env } from "cloudflare:workers";
 import { and, eq, inArray, sql } from "drizzle-orm";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { clients, idempotencyKeys } from "../../src/db/schema";
 import { PART_BYTES, PURGE_ROWS_PER_WRITE, splitUtf8 } from "../../src/http/idempotency";
@@ -189,6 +190,36 @@ describe("splitting an answer into parts", () => {
       const next = String.fromCodePoint(parts[i + 1]!.codePointAt(0)!);
       expect(encoder.encode(parts[i]! + next).length).toBeGreaterThan(max);
     }
+  });
+
+  /** The definition splitUtf8 replaced (one encodeInto per part): the parts must be the same. */
+  function reference(text: string, maxBytes: number): string[] {
+    const buffer = new Uint8Array(maxBytes);
+    const out: string[] = [];
+    for (let start = 0; start < text.length; ) {
+      let end = start + encoder.encodeInto(text.slice(start, start + maxBytes), buffer).read;
+      const unit = text.charCodeAt(end - 1);
+      if (end < text.length && unit >= 0xd800 && unit <= 0xdbff) end--;
+      if (end === start) throw new Error("does not fit");
+      out.push(text.slice(start, end));
+      start = end;
+    }
+    return out.length > 0 ? out : [""];
+  }
+
+  it("the same parts as one encodeInto per part, past the 16 K-unit slices it counts by", () => {
+    // Well-formed text: answers are JSON.stringify's, which escapes lone surrogates.
+    const unit = fc.constantFrom("a", "ñ", "€", "𝄞", "🇲🇽", "x".repeat(100));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 3000 }), fc.integer({ min: 4, max: 70_000 }), (units, max) => {
+        const text = units.join("").repeat(12);
+        expect(splitUtf8(text, max)).toEqual(reference(text, max));
+      }),
+      { numRuns: 150 },
+    );
+    // Lone surrogates (never in an answer) still end: parts that join to the text.
+    const odd = "a\uD800".repeat(20_000) + "\uDC00b".repeat(20_000);
+    expect(splitUtf8(odd, 1000).join("")).toBe(odd);
   });
 
   it("an empty answer is one empty part; parts of the real size hold up to PART_BYTES", () => {
