@@ -1,5 +1,5 @@
-// decodeUtf8 (src/encoding.ts) against the definition it replaces, a fatal TextDecoder: the same
-// text for UTF-8 bytes (a sent U+FFFD and a BOM included), a TypeError for anything else. The body
+// decodeUtf8 (src/encoding.ts) against the definition it replaces, one fatal TextDecoder call: the
+// same text for UTF-8 bytes (a sent U+FFFD and a BOM included), a TypeError for anything else. The body
 // reader and the history's unpacking use it, so a 400 for a non-UTF-8 body rests on it too.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -57,6 +57,22 @@ describe("decodeUtf8", () => {
     expect(() => decodeUtf8(Uint8Array.of(0x22, 0xe2, 0x82), false)).toThrow(TypeError);
     expect(decodeUtf8(Uint8Array.of(0xef, 0xbb, 0xbf, 0x31), false)).toBe("1");
     expect(decodeUtf8(Uint8Array.of(0xef, 0xbb, 0xbf, 0x31), true)).toBe("\uFEFF1");
+  });
+
+  it("decodes past its 64 KiB slices: a character cut by a slice's end, a BOM, a bad byte far in", () => {
+    for (const at of [65_535, 65_534, 65_533, 131_071]) {
+      const text = `${"a".repeat(at)}\u{1F600}é€${"b".repeat(70_000)}`;
+      const input = encode(text);
+      expect(decodeUtf8(input, false)).toBe(text);
+      const broken = input.slice();
+      broken[at + 1] = 0x41; // inside the 4-byte character
+      expect(() => decodeUtf8(broken, false)).toThrow(TypeError);
+      const truncated = input.subarray(0, at + 2);
+      expect(() => decodeUtf8(truncated, false)).toThrow(TypeError);
+    }
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...encode("x".repeat(200_000))]);
+    expect(decodeUtf8(bom, false)).toBe("x".repeat(200_000));
+    expect(decodeUtf8(bom, true)).toBe(`\uFEFF${"x".repeat(200_000)}`);
   });
 
   it("is what makes a body that is not UTF-8 a 400, and a sent U+FFFD read as sent", async () => {
