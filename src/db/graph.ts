@@ -1,6 +1,6 @@
 // Loading client graphs: every statement selects by an indexed key (client id, tenant + externalId,
 // children by client_id, links by parent), so rows read depend on the graphs, not on the database.
-import { and, asc, eq, inArray, type SQLWrapper } from "drizzle-orm";
+import { and, eq, getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { tenantFilter, type Db, type Statement, type Tenant } from "./database";
 import type { ClientGraph } from "./mappers";
@@ -36,57 +36,85 @@ export function selectClientByExternalId(db: Db, tenantId: Tenant, externalId: s
     .where(and(eq(clients.tenantId, tenantId), eq(clients.externalId, externalId)));
 }
 
-/** The statements that load the graphs of the selected clients; parse their results with `assembleGraphs`. */
-export function graphStatements(db: Db, tenantId: Tenant, selector: ClientSelector): Statement[] {
-  const children = <T extends typeof addresses | typeof contactMethods | typeof bankAccounts | typeof documents>(
-    table: T,
-  ) =>
-    db
-      .select()
-      .from(table)
-      .where(and(tenantFilter(table.tenantId, tenantId), inArray(table.clientId as SQLiteColumn, selector)))
-      .orderBy(asc(table.createdAt), asc(table.id));
-  const linkedIds = db
-    .select({ id: clientLinks.childClientId })
-    .from(clientLinks)
-    .where(and(tenantFilter(clientLinks.tenantId, tenantId), inArray(clientLinks.parentClientId, selector)));
-  return [
-    db
-      .select()
-      .from(clients)
-      .where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, selector)))
-      .orderBy(asc(clients.createdAt), asc(clients.id)),
-    children(addresses),
-    children(contactMethods),
-    children(bankAccounts),
-    children(documents),
-    db
-      .select()
-      .from(clientLinks)
-      .where(and(tenantFilter(clientLinks.tenantId, tenantId), inArray(clientLinks.parentClientId, selector))),
-    db
-      .select()
-      .from(clients)
-      .where(and(tenantFilter(clients.tenantId, tenantId), inArray(clients.id, linkedIds))),
-    db
-      .select()
-      .from(contactMethods)
-      .where(
-        and(
-          tenantFilter(contactMethods.tenantId, tenantId),
-          inArray(contactMethods.clientId, linkedIds),
-          inArray(contactMethods.type, ["email", "phone", "mobile"]),
-        ),
-      ),
-  ];
+/**
+ * The graph's parts, as the arms of the one statement that loads them: its rows come back in one
+ * column layout (`p`, the part's index; `c0`… its columns in the table's order, NULL past its last),
+ * ordered by part and then by `order` — the order each part had as a statement of its own.
+ */
+const GRAPH_PARTS = [
+  { table: clients, from: "clients x WHERE x.id IN (SELECT id FROM sel) AND +x.tenant_id = (SELECT tenant FROM t)", order: ["created_at", "id"] },
+  ...[addresses, contactMethods, bankAccounts, documents].map((table) => ({
+    table,
+    from: `${getTableName(table)} x WHERE x.client_id IN (SELECT id FROM sel) AND +x.tenant_id = (SELECT tenant FROM t)`,
+    order: ["created_at", "id"],
+  })),
+  // The links (unique on parent, child) and the clients and contact methods they point to.
+  { table: clientLinks, from: "l x", order: ["parent_client_id", "child_client_id"] },
+  { table: clients, from: "clients x WHERE x.id IN (SELECT child_client_id FROM l) AND +x.tenant_id = (SELECT tenant FROM t)", order: ["id"] },
+  {
+    table: contactMethods,
+    from: "contact_methods x WHERE x.client_id IN (SELECT child_client_id FROM l) AND +x.tenant_id = (SELECT tenant FROM t) AND x.type IN ('email', 'phone', 'mobile')",
+    order: ["client_id", "created_at", "id"],
+  },
+].map(({ table, from, order }) => ({ table, from, order, columns: Object.entries(getTableColumns(table)) as [string, SQLiteColumn][] }));
+
+const WIDTH = Math.max(...GRAPH_PARTS.map((part) => part.columns.length));
+const SORT_KEYS = Math.max(...GRAPH_PARTS.map((part) => part.order.length));
+const padded = (names: readonly string[], width: number, as: string) =>
+  Array.from({ length: width }, (_, i) => `${i < names.length ? `x.${names[i]}` : "NULL"} AS ${as}${i}`).join(", ");
+
+/** D1 allows 5 terms in a compound SELECT (SQLITE_LIMIT_COMPOUND_SELECT): more are nested, 4 a term. */
+const COMPOUND_TERMS = 4;
+function compound(arms: readonly string[]): string {
+  if (arms.length <= COMPOUND_TERMS + 1) return arms.join(" UNION ALL ");
+  const terms: string[] = [];
+  for (let i = 0; i < arms.length; i += COMPOUND_TERMS) terms.push(`SELECT * FROM (${arms.slice(i, i + COMPOUND_TERMS).join(" UNION ALL ")})`);
+  return compound(terms);
 }
 
-export const GRAPH_STATEMENT_COUNT = 8;
+/** The statement's text after the tenant and before the selector, and after the selector: built once. */
+const GRAPH_SQL_AFTER_TENANT = "), sel(id) AS MATERIALIZED (SELECT * FROM ";
+const GRAPH_SQL_AFTER_SELECTOR =
+  "), l AS MATERIALIZED (SELECT * FROM client_links x WHERE x.parent_client_id IN (SELECT id FROM sel) AND +x.tenant_id = (SELECT tenant FROM t)) " +
+  compound(
+    GRAPH_PARTS.map(
+      (part, p) => `SELECT ${p} AS p, ${padded(part.order, SORT_KEYS, "s")}, ${padded(part.columns.map(([, column]) => column.name), WIDTH, "c")} FROM ${part.from}`,
+    ),
+  ) +
+  ") AS g";
+const GRAPH_FIELDS: Record<string, SQL> = Object.fromEntries(["p", ...Array.from({ length: WIDTH }, (_, i) => `c${i}`)].map((name) => [name, sql.raw(`g.${name}`)]));
+const GRAPH_ORDER = sql.raw(["g.p", ...Array.from({ length: SORT_KEYS }, (_, i) => `g.s${i}`)].join(", "));
+
+/**
+ * The statement that loads the graphs of the selected clients — one statement, so one built query
+ * and one result however many parts; parse its results with `assembleGraphs`. The tenant and the
+ * selection are computed once (MATERIALIZED), every part is found through its client's index.
+ */
+export function graphStatements(db: Db, tenantId: Tenant, selector: ClientSelector): Statement[] {
+  const rows = sql`(WITH t(tenant) AS MATERIALIZED (SELECT ${tenantId}${sql.raw(GRAPH_SQL_AFTER_TENANT)}${selector}${sql.raw(GRAPH_SQL_AFTER_SELECTOR)}`;
+  return [db.select(GRAPH_FIELDS).from(rows).orderBy(GRAPH_ORDER)];
+}
+
+export const GRAPH_STATEMENT_COUNT = 1;
+
+/** One part's rows as drizzle would have mapped them from a statement of their own. */
+function partRows<T>(rows: readonly Record<string, unknown>[], part: (typeof GRAPH_PARTS)[number]): T[] {
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    part.columns.forEach(([key, column], i) => {
+      const value = row[`c${i}`];
+      out[key] = value === null ? null : column.mapFromDriverValue(value);
+    });
+    return out as T;
+  });
+}
 
 /** Groups the results of `graphStatements` into one graph per client, in the clients' order. */
 export function assembleGraphs(results: readonly unknown[]): ClientGraph[] {
+  const byPart: Record<string, unknown>[][] = GRAPH_PARTS.map(() => []);
+  for (const row of results[0] as Record<string, unknown>[]) byPart[row.p as number]!.push(row);
   const [clientRows, addressRows, contactRows, bankRows, documentRows, linkRows, linkedRows, linkedContactRows] =
-    results as [
+    GRAPH_PARTS.map((part, p) => partRows(byPart[p]!, part)) as [
       ClientRow[],
       AddressRow[],
       ContactMethodRow[],

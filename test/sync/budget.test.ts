@@ -4,6 +4,7 @@
 // with or without an Idempotency-Key; and the same maximal sync repeated is a no-op writing 0 rows.
 import { describe, expect, it } from "vitest";
 import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents } from "../../src/db/schema";
+import { GRAPH_STATEMENT_COUNT } from "../../src/db/graph";
 import { D1_LIMITS } from "../support/d1-guard";
 import { createHarness } from "../support/harness";
 import { clabe, countsOf, curp, dumpTenant, RFC_INDIVIDUAL, seedWebhookEndpoint, uniq } from "./helpers";
@@ -12,10 +13,10 @@ const h = createHarness();
 const sync = (key: string, body: unknown) => h.post("/clients/sync", body, { key });
 
 /**
- * Graph load (8) + externalId owners of the 4 child lists + named clients (2) and their contacts +
+ * Graph load (GRAPH_STATEMENT_COUNT: one statement) + externalId owners of the 4 child lists + named clients (2) and their contacts +
  * the history heads of the clients the sync may change (API.md §11).
  */
-const READ_BATCH_FULL = 8 + 4 + 3 + 1;
+const READ_BATCH_FULL = GRAPH_STATEMENT_COUNT + 4 + 3 + 1;
 /** What every write batch that changes something ends with: its history entries, and their outbox rows. */
 const RECORDED = 2;
 /** The lookup keys' INSERT (API.md §14) that ends a write batch creating records with identifiers. */
@@ -60,14 +61,14 @@ describe("round trips and statements of a typical sync", () => {
     // The key lookup shares the first round trip; then the history entry (a rival that took its
     // sequence fails the batch at once), the guard, client update, document delete, address update.
     // The rename moves the name search's keys (API.md §14): their INSERT and DELETE, then the completeness column.
-    expect(update.stats.batchSizes).toEqual([1 + 8 + 2 + 3 + 1, 4 + RECORDED + 2 + COMPLETENESS]);
+    expect(update.stats.batchSizes).toEqual([1 + GRAPH_STATEMENT_COUNT + 2 + 3 + 1, 4 + RECORDED + 2 + COMPLETENESS]);
     const writeSql = update.stats.statements.filter((s) => s.roundTrip === 1).map((s) => s.sql.slice(0, 30).toLowerCase());
     expect(writeSql[0]).toMatch(/^insert into "client_history"/);
     expect(writeSql[RECORDED]).toMatch(/^insert into "write_guards"/);
     console.log(`typical update sync: ${update.stats.statementCount} statements, batches ${JSON.stringify(update.stats.batchSizes)}, rows read ${update.stats.rowsRead}, rows written ${update.stats.rowsWritten}`);
 
     const noop = await sync(key, { client: { externalId: ext, name: "Ana María" } });
-    expect(noop.stats.batchSizes).toEqual([1 + 8 + 3 + 1]); // the key lookup shares the first round trip
+    expect(noop.stats.batchSizes).toEqual([1 + GRAPH_STATEMENT_COUNT + 3 + 1]); // the key lookup shares the first round trip
     expect(noop.stats.rowsWritten).toBe(0);
     console.log(`typical no-op sync: ${noop.stats.statementCount} statements, batches ${JSON.stringify(noop.stats.batchSizes)}, rows read ${noop.stats.rowsRead}, rows written 0`);
   });

@@ -86,7 +86,7 @@ describe("DELETE /clients/{id} decides from a read, and its batch re-checks it",
     expect(res.body.code).toBe("NOT_FOUND");
     // The API key with the read, the write refused by its guard (with its lookup keys' UPDATE and the
     // completeness column's, API.md §16), the read again (the client is gone).
-    expect(res.stats.batchSizes).toEqual([12, 12, 11]); // the key lookup shares the first round trip
+    expect(res.stats.batchSizes).toEqual([5, 12, 4]); // the key lookup shares the first round trip
     expect(res.stats.rowsWritten).toBe(0);
     expect(await h.rows("test", clients, { id })).toEqual([]);
     expect(await h.rows("test", addresses, { clientId: id })).toEqual([]);
