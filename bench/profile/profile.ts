@@ -83,6 +83,7 @@ async function send(method: string, path: string, body?: unknown, headers: Recor
 const tag = `p${Date.now().toString(36)}`;
 const reference = await send("POST", "/clients/sync", maximalSyncBody(`${tag}-ref`));
 const refId = reference.body.client.id as string;
+const typicalId = (await send("POST", "/clients/sync", typicalSyncBody(`${tag}-t4`, 799_999))).body.client.id as string;
 const reps = (n: number) => Math.max(1, Math.round(n * SCALE));
 
 /** The workload sets: each a list of requests run in turn (fresh clients where they create). */
@@ -91,6 +92,8 @@ const sets: Record<string, (rep: number) => Promise<unknown>> = {
   W2: (rep) => send("POST", "/clients/sync", maximalSyncBody(`${tag}-w2-${rep}`)),
   W3: () => send("POST", "/clients/sync", maximalSyncBody(`${tag}-ref`)),
   W5: () => send("GET", `/clients/${refId}`),
+  // T4 alone: GETs of one typical client (what its fixed costs are made of).
+  T4: () => send("GET", `/clients/${typicalId}`),
   typical: async (rep) => {
     const ext = `${tag}-t-${rep}`;
     const made = await send("POST", "/clients/sync", typicalSyncBody(ext, 800_000 + rep));
@@ -102,7 +105,7 @@ const sets: Record<string, (rep: number) => Promise<unknown>> = {
     await send("POST", "/clients/lookup", typicalLookupBody(ext, 800_000 + rep));
   },
 };
-const counts: Record<string, number> = { W1: reps(10), W2: reps(6), W3: reps(6), W5: reps(10), typical: reps(60), W8: reps(2) };
+const counts: Record<string, number> = { W1: reps(10), W2: reps(6), W3: reps(6), W5: reps(10), T4: reps(2000), typical: reps(60), W8: reps(2) };
 
 async function w8(rep: number) {
   const ext = `${tag}-w8-${rep}`;

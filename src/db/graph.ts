@@ -1,7 +1,7 @@
 // Loading client graphs: every statement selects by an indexed key (client id, tenant + externalId,
 // children by client_id, links by parent), so rows read depend on the graphs, not on the database.
 import { and, eq, getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { tenantFilter, type Db, type Statement, type Tenant } from "./database";
 import type { ClientGraph } from "./mappers";
 import {
@@ -49,19 +49,26 @@ const GRAPH_PARTS = [
     order: ["created_at", "id"],
   })),
   // The links (unique on parent, child) and the clients and contact methods they point to.
-  { table: clientLinks, from: "l x", order: ["parent_client_id", "child_client_id"] },
+  // Read from the materialized `l` under its own name: "x" is every other arm's table.
+  { table: clientLinks, from: "l", alias: "l", order: ["parent_client_id", "child_client_id"] },
   { table: clients, from: "clients x WHERE x.id IN (SELECT child_client_id FROM l) AND +x.tenant_id = (SELECT tenant FROM t)", order: ["id"] },
   {
     table: contactMethods,
     from: "contact_methods x WHERE x.client_id IN (SELECT child_client_id FROM l) AND +x.tenant_id = (SELECT tenant FROM t) AND x.type IN ('email', 'phone', 'mobile')",
     order: ["client_id", "created_at", "id"],
   },
-].map(({ table, from, order }) => ({ table, from, order, columns: Object.entries(getTableColumns(table)) as [string, SQLiteColumn][] }));
+].map(({ table, from, order, alias = "x" }: { table: SQLiteTable; from: string; order: string[]; alias?: string }) => ({
+  table,
+  from,
+  order,
+  alias,
+  columns: Object.entries(getTableColumns(table)) as [string, SQLiteColumn][],
+}));
 
 const WIDTH = Math.max(...GRAPH_PARTS.map((part) => part.columns.length));
 const SORT_KEYS = Math.max(...GRAPH_PARTS.map((part) => part.order.length));
-const padded = (names: readonly string[], width: number, as: string) =>
-  Array.from({ length: width }, (_, i) => `${i < names.length ? `x.${names[i]}` : "NULL"} AS ${as}${i}`).join(", ");
+const padded = (alias: string, names: readonly string[], width: number, as: string) =>
+  Array.from({ length: width }, (_, i) => `${i < names.length ? `${alias}.${names[i]}` : "NULL"} AS ${as}${i}`).join(", ");
 
 /** D1 allows 5 terms in a compound SELECT (SQLITE_LIMIT_COMPOUND_SELECT): more are nested, 4 a term. */
 const COMPOUND_TERMS = 4;
@@ -78,7 +85,8 @@ const GRAPH_SQL_AFTER_SELECTOR =
   "), l AS MATERIALIZED (SELECT * FROM client_links x WHERE x.parent_client_id IN (SELECT id FROM sel) AND +x.tenant_id = (SELECT tenant FROM t)) " +
   compound(
     GRAPH_PARTS.map(
-      (part, p) => `SELECT ${p} AS p, ${padded(part.order, SORT_KEYS, "s")}, ${padded(part.columns.map(([, column]) => column.name), WIDTH, "c")} FROM ${part.from}`,
+      (part, p) =>
+        `SELECT ${p} AS p, ${padded(part.alias, part.order, SORT_KEYS, "s")}, ${padded(part.alias, part.columns.map(([, column]) => column.name), WIDTH, "c")} FROM ${part.from}`,
     ),
   ) +
   ") AS g";
