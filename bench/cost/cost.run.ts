@@ -641,7 +641,7 @@ it("measures the D1 cost of every workload", { timeout: 1_800_000 }, async () =>
     reps: [] as number[],
     pairedGet: [] as number[],
     pairedGetLimiter: [] as number[],
-    /** The GET's own statements (all 9, as recorded), straight through the binding: its D1 part. */
+    /** The GET's own statements (the key lookup and the graph, as recorded), straight through the binding: its D1 part. */
     getStatements: [] as number[],
     runs: PAIRED_RUNS,
     p50: 0,
