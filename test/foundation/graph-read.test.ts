@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { keyTenant } from "../../src/db/api-keys";
 import { runBatch, tenantFilter, type Db, type Statement, type Tenant } from "../../src/db/database";
-import { assembleGraphs, graphStatements, GRAPH_STATEMENT_COUNT, selectClientByExternalId, selectClientById } from "../../src/db/graph";
+import { assembleGraphs, graphsOf, graphStatements, GRAPH_STATEMENT_COUNT, selectClientByExternalId, selectClientById, type GraphPartRows } from "../../src/db/graph";
 import { addresses, bankAccounts, clientLinks, clients, contactMethods, documents, type ClientRow } from "../../src/db/schema";
 import { hashKey } from "../../src/http/keys";
 import { createHarness } from "../support/harness";
@@ -50,31 +50,11 @@ async function bothReads(tenantId: Tenant, selector: SQLWrapper) {
   const reference = referenceStatements(db, tenantId, selector);
   const results = await runBatch(db, [...ours, ...reference]);
   const mine = assembleGraphs(results.slice(0, ours.length));
-  const [clientRows, addressRows, contactRows, bankRows, documentRows, linkRows, linkedRows, linkedContactRows] = results.slice(ours.length) as [any[], any[], any[], any[], any[], any[], any[], any[]];
-  return { mine, reference: { clientRows, addressRows, contactRows, bankRows, documentRows, linkRows, linkedRows, linkedContactRows } };
+  return { mine, reference: results.slice(ours.length) as GraphPartRows };
 }
 
 /** The graphs as they were assembled from the statements per part (in their orders). */
-function referenceGraphs(reference: Awaited<ReturnType<typeof bothReads>>["reference"]) {
-  const { clientRows, addressRows, contactRows, bankRows, documentRows, linkRows, linkedRows, linkedContactRows } = reference;
-  const linked = new Map(linkedRows.map((c) => [c.id, c]));
-  const ofClient = (rows: any[], id: string) => rows.filter((r) => r.clientId === id);
-  return clientRows.map((client) => {
-    const links = linkRows.filter((l) => l.parentClientId === client.id);
-    const linkedClients = new Map<string, ClientRow>();
-    for (const link of links) if (linked.has(link.childClientId)) linkedClients.set(link.childClientId, linked.get(link.childClientId));
-    return {
-      client,
-      addresses: ofClient(addressRows, client.id),
-      contactMethods: ofClient(contactRows, client.id),
-      bankAccounts: ofClient(bankRows, client.id),
-      documents: ofClient(documentRows, client.id),
-      links,
-      linkedClients,
-      linkedContacts: linkedContactRows.filter((c) => linkedClients.has(c.clientId)),
-    };
-  });
-}
+const referenceGraphs = (reference: Awaited<ReturnType<typeof bothReads>>["reference"]) => graphsOf(reference);
 
 // Free text as stored: numeric-looking (leading zeros, exponents), empty, accents, quotes, controls.
 const text = fc.oneof(
