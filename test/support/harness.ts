@@ -6,9 +6,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
 import { and, count as countFn, eq, type SQL } from "drizzle-orm";
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { createApp } from "../../src/app";
+import type { Db } from "../../src/db/database";
 import { withRoundTripDelay } from "../../src/db/round-trip-delay";
 import {
   addresses,
@@ -94,9 +95,9 @@ export function createHarness(options: HarnessOptions = {}) {
   const shard = options.shard ?? fileShard();
   /** The real (unguarded) database of this harness's shard of an environment. */
   const binding = (environment: Environment): D1Database => env[shardBinding(environment, shard)]!;
-  const dbs = new Map<Environment, DrizzleD1Database>();
+  const dbs = new Map<Environment, Db>();
   /** Drizzle on the real (unguarded) database of an environment. */
-  const db = (environment: Environment): DrizzleD1Database => {
+  const db = (environment: Environment): Db => {
     let d = dbs.get(environment);
     if (!d) dbs.set(environment, (d = drizzle(binding(environment))));
     return d;
