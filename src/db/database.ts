@@ -34,8 +34,8 @@ export async function runBatch<T extends readonly Statement[]>(db: Db, statement
 
 /**
  * A SELECT whose rows come back as D1 gives them (objects keyed by column name), for a statement
- * whose rows the caller decodes itself: drizzle's own mapping of a wide result costs more than the
- * query (per cell, an entity check and a decoder; ~60% of a maximal client's GET in the profile).
+ * whose rows the caller decodes itself: drizzle's own mapping of a wide result runs an entity check
+ * and a decoder per cell (about a third of a maximal client's GET in the Node profile).
  * drizzle's D1 batch binds `_prepare().stmt`, which its raw query (`db.all`) lacks when the SQL has
  * parameters (drizzle-orm#2277, open): the statement is prepared here, its SQL built once.
  */

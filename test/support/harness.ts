@@ -6,10 +6,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
 import { and, count as countFn, eq, type SQL } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { createApp } from "../../src/app";
-import type { Db } from "../../src/db/database";
+import { openDb, type Db } from "../../src/db/database";
 import { withRoundTripDelay } from "../../src/db/round-trip-delay";
 import {
   addresses,
@@ -99,7 +98,7 @@ export function createHarness(options: HarnessOptions = {}) {
   /** Drizzle on the real (unguarded) database of an environment. */
   const db = (environment: Environment): Db => {
     let d = dbs.get(environment);
-    if (!d) dbs.set(environment, (d = drizzle(binding(environment))));
+    if (!d) dbs.set(environment, (d = openDb(binding(environment))));
     return d;
   };
 
